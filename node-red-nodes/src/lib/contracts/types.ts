@@ -1,0 +1,276 @@
+/**
+ * The shapes every part of Lucid agrees on (see DESIGN.md, "Shapes"). Defined once here and
+ * imported by the nodes, the CLI, the store API and the Grafana plugins. Field names may grow;
+ * they do not fork. Times are epoch milliseconds (`…Ms`), durations are milliseconds.
+ */
+
+/** Alert severity, most to least severe. */
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+/** Severities from most to least severe; index 0 is the most severe. */
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** The reserved metric that carries a device's connectivity (1 = connected, 0 = silent). */
+export const CONNECTIVITY_METRIC = 'connectivity';
+
+/**
+ * One device's telemetry at one instant, after ingest has validated it and normalised units
+ * (to the unit declared for the metric in `lucid-fleet`) and the timestamp (to `tsMs`).
+ */
+export interface Reading {
+  deviceId: string;
+  /** Event time of the sample, epoch ms. */
+  tsMs: number;
+  /** Metric name → finite value in the metric's fleet unit. */
+  metrics: Record<string, number>;
+  site?: string;
+  tenant?: string;
+  /**
+   * Free-form labels. `tags.event` is `connectivity_lost` / `connectivity_restored` on the
+   * readings the heartbeat watchdog emits (with metric {@link CONNECTIVITY_METRIC}).
+   */
+  tags?: Record<string, string>;
+}
+
+/** The streaming and model detectors that can score a metric. */
+export type DetectorKind = 'level' | 'rate' | 'stuck' | 'range' | 'gap' | 'model';
+
+/** Expected value of a metric and its band, in the metric's unit. */
+export interface ExpectedBand {
+  value: number;
+  lower: number;
+  upper: number;
+}
+
+/**
+ * What the detectors saw on one metric of one reading: the evidence `lucid-explain` turns into
+ * words. Values are in the metric's fleet unit; rates are per minute.
+ */
+export interface MetricEvidence {
+  metric: string;
+  /** Unit symbol from the fleet, e.g. `°C`; empty string when unknown. */
+  unit: string;
+  value: number;
+  /** This metric's anomaly score, 0..1. */
+  score: number;
+  /** The detector with the highest score, or null while nothing is anomalous. */
+  kind: DetectorKind | null;
+  /** Score of each detector that ran, 0..1. */
+  detectorScores: Partial<Record<DetectorKind, number>>;
+  /** Sign of the deviation from the expected value. */
+  direction: 'up' | 'down' | 'none';
+  /** Robust statistics of the recent window before this reading. */
+  baseline: { median: number; mad: number; count: number };
+  expected: ExpectedBand;
+  /** The change over the rate window: what makes "rose 18 °C in 5 min" possible. */
+  change?: {
+    fromValue: number;
+    toValue: number;
+    fromTsMs: number;
+    durationMs: number;
+    ratePerMin: number;
+    /** Typical absolute rate of change per minute for this series (robust). */
+    usualRatePerMin: number;
+  };
+  /** Present while the value has not changed for longer than the stuck threshold. */
+  stuck?: { sinceTsMs: number; durationMs: number; value: number };
+  /** Physical limits from the fleet, when declared. */
+  range?: { min?: number; max?: number };
+  /** When the current excursion (consecutive anomalous readings) began, epoch ms. */
+  anomalousSinceTsMs?: number;
+}
+
+/** Detector evidence carried in {@link AnomalyScore.evidence}. */
+export interface DetectionEvidence {
+  /** Per metric of the reading. */
+  metrics: Record<string, MetricEvidence>;
+  /** True while the device's detectors are still learning (score forced to 0). */
+  warmingUp: boolean;
+  /** Connectivity gap, when the reading reports one or the event time jumped. */
+  gap?: { silentForMs: number; expectedIntervalMs: number; lastSeenTsMs: number };
+  /** How metric scores were combined into the device score. */
+  combined: { method: string; anomalousMetrics: string[] };
+  /** Evidence of an ONNX model, when one scored this reading. */
+  model?: { name: string; score: number; reconstructionError: number; imputed: string[] };
+}
+
+/** One reading's anomaly score, produced by `lucid-detect`. */
+export interface AnomalyScore {
+  deviceId: string;
+  tsMs: number;
+  /** Calibrated anomaly score, 0..1. */
+  score: number;
+  isAnomaly: boolean;
+  /** Name of the detector (or combination) that produced the score. */
+  detector: string;
+  /** Metric → share of the anomaly, each ≥ 0, summing to 1 (all 0 when nothing contributes). */
+  contributions: Record<string, number>;
+  expected?: Record<string, ExpectedBand>;
+  evidence: DetectionEvidence | unknown;
+}
+
+/** Anomaly types `lucid-explain` classifies into. */
+export type AnomalyType =
+  | 'spike'
+  | 'drop'
+  | 'level_shift'
+  | 'drift'
+  | 'stuck_sensor'
+  | 'out_of_range'
+  | 'connectivity_loss'
+  | 'correlated_event';
+
+/** Families of probable cause. */
+export type CauseFamily = 'sensor_fault' | 'process_anomaly' | 'environment' | 'connectivity_power';
+
+/** What an operator reads, produced by `lucid-explain`. */
+export interface Explanation {
+  type: AnomalyType | string;
+  title: string;
+  summary: string;
+  causes: { cause: string; confidence: number; evidence: string[]; family?: CauseFamily | string }[];
+  actions: { action: string; why: string }[];
+  related: { deviceId: string; relation: string; similarity: number }[];
+  /** The metric the explanation is about (highest contribution). */
+  metric?: string;
+  /** Additional insight, e.g. about related devices ("Similar pattern on 2 nearby sensors…"). */
+  insight?: string;
+  /** Playbook id and version that produced the actions, e.g. `default@1.0.0`. */
+  playbook?: string;
+}
+
+/**
+ * What travels from `lucid-detect` through `lucid-explain` to `lucid-route`: one per reading.
+ * `msg.payload` is one Detection or an array of them (a batch stays a batch).
+ */
+export interface Detection {
+  reading: Reading;
+  score: AnomalyScore;
+  /** Added by `lucid-explain` when `score.isAnomaly`. */
+  explanation?: Explanation;
+}
+
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved' | 'suppressed';
+
+/** An alert, de-duplicated by fingerprint, produced by `lucid-route`. */
+export interface Alert {
+  id: string;
+  /** Stable de-duplication key: device + metric + type. */
+  fingerprint: string;
+  incidentId: string;
+  deviceId: string;
+  site?: string;
+  zone?: string;
+  tenant?: string;
+  metric?: string;
+  severity: Severity;
+  /** 0..100, higher first. */
+  priority: number;
+  status: AlertStatus;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  resolvedMs?: number;
+  /** How many anomalous detections this alert has absorbed. */
+  count: number;
+  score: AnomalyScore;
+  explanation: Explanation;
+  signature?: string;
+  prevHash?: string;
+}
+
+/** A change to an alert, as `lucid-route` (and later the store) emits it. */
+export interface AlertEvent {
+  kind: 'opened' | 'updated' | 'acknowledged' | 'resolved' | 'suppressed';
+  alert: Alert;
+  tsMs: number;
+  /** Who caused the change (`lucid-route` for automatic ones). */
+  by: string;
+}
+
+/** A group of alerts with a common cause: same site/zone in a window, or same root device. */
+export interface Incident {
+  id: string;
+  site?: string;
+  zone?: string;
+  rootDeviceId: string;
+  alertIds: string[];
+  deviceIds: string[];
+  severity: Severity;
+  topPriority: number;
+  openedMs: number;
+  lastSeenMs: number;
+  status: 'open' | 'resolved';
+  title: string;
+}
+
+/** A notification ready for a delivery node (e.g. core `http request`). */
+export interface Notification {
+  channel: 'slack' | 'webhook';
+  alertId: string;
+  incidentId: string;
+  /** Slack Block Kit message or generic webhook JSON. */
+  payload: unknown;
+}
+
+/** An operator's verdict on an alert. */
+export interface Feedback {
+  alertId: string;
+  verdict: 'useful' | 'not_useful' | 'false_positive' | 'expected' | 'maintenance' | 'acknowledge' | 'resolve';
+  user: string;
+  comment?: string;
+  tsMs: number;
+}
+
+/** A silence: matching alerts are suppressed until `untilMs`. Unset matchers match anything. */
+export interface Silence {
+  id: string;
+  deviceId?: string;
+  site?: string;
+  zone?: string;
+  metric?: string;
+  type?: string;
+  fingerprint?: string;
+  untilMs: number;
+  reason?: string;
+  createdBy?: string;
+}
+
+/** Ground truth that `lucid-simulate` attaches to each reading (`msg.truth`). */
+export interface GroundTruth {
+  /** Incident type injected on this device at this instant, or null when normal. */
+  incident: string | null;
+  /** Id of the injected incident (shared by all devices it affects). */
+  incidentId?: string;
+  /** Expected anomaly type that `lucid-explain` should report. */
+  expectedType?: AnomalyType;
+  startTsMs?: number;
+  endTsMs?: number;
+}
+
+/**
+ * A change to detection or routing made from operator feedback (by `lucid-feedback`), sent to
+ * `lucid-detect` and `lucid-route` as `msg.adaptation`. Reverting sends the same id with
+ * `revertedMs` set. Unset matchers match anything.
+ * - `threshold`: raise the anomaly cut-off of a series (`deviceId` + optional `metric`) by `value` (0..1).
+ * - `suppress`: suppress alerts of `fingerprint` until `untilMs`.
+ * - `silence`: a silence window (same matchers as {@link Silence}) until `untilMs`.
+ * - `priority_weight`: multiply the priority of alerts of `type` (optionally on `deviceId`) by `value` (> 0).
+ */
+export interface Adaptation {
+  id: string;
+  kind: 'threshold' | 'suppress' | 'silence' | 'priority_weight';
+  deviceId?: string;
+  metric?: string;
+  fingerprint?: string;
+  type?: string;
+  site?: string;
+  zone?: string;
+  value?: number;
+  untilMs?: number;
+  createdBy: string;
+  reason: string;
+  /** The feedback that caused it, when any. */
+  alertId?: string;
+  tsMs: number;
+  revertedMs?: number;
+}
