@@ -1,5 +1,141 @@
-/** `lucid start`: placeholder until the embedded stack lands. */
-export async function start(_args: string[]): Promise<number> {
-  process.stderr.write('lucid start: not implemented yet\n');
-  return 1;
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../lib/contracts/errors';
+import { formatAlert, formatResolved } from './alert-console';
+import { startEmbeddedStack, type StackOptions } from './embedded-stack';
+
+const HELP = `usage: npm start -- [options]      (or: lucid start [options])
+
+Runs Lucid on this machine: an MQTT broker on 127.0.0.1, Node-RED with the Lucid nodes and the
+example flow (editor on 127.0.0.1), and the simulated fleet publishing over MQTT. Explained
+alerts are printed here as they happen. Stop with Ctrl+C.
+
+options (environment variable in brackets):
+  --port N          Node-RED editor and API port           [LUCID_PORT, default 1880]
+  --mqtt-port N     in-process MQTT broker port            [LUCID_MQTT_PORT, default 1883]
+  --mqtt-url URL    use this broker instead (mqtt://host:port) [LUCID_MQTT_URL]
+  --data-dir DIR    Node-RED user dir, context and store   [LUCID_DATA_DIR, default ./.lucid-data]
+  --replay FILE     replay a recorded CSV (NAB, SKAB, generic) instead of the simulator
+  --speed X         simulator: simulated seconds per real second (default 10);
+                    replay: speed-up over the file's own timestamps (default 0 = as fast as possible)
+  --seed N          simulator seed (default 42)
+  --log-level L     Node-RED log level: error, warn, info, debug (default warn)
+  -h, --help        this text
+`;
+
+function parsePort(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`${name} must be a TCP port between 1 and 65535, got "${value}"`);
+  }
+  return port;
+}
+
+function parseNumber(value: string | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number ≥ ${min}, got "${value}"`);
+  return n;
+}
+
+/**
+ * Turns command-line arguments and environment variables into stack options.
+ * @throws ConfigError on an unknown flag or an invalid value.
+ */
+export function resolveStackOptions(args: string[], env: NodeJS.ProcessEnv): StackOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        port: { type: 'string' },
+        'mqtt-port': { type: 'string' },
+        'mqtt-url': { type: 'string' },
+        'data-dir': { type: 'string' },
+        replay: { type: 'string' },
+        speed: { type: 'string' },
+        seed: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message} (see --help)`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const logLevel = (v['log-level'] ?? env.LUCID_LOG_LEVEL ?? 'warn') as StackOptions['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug'].includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of error, warn, info, debug, got "${logLevel}"`);
+  }
+  const mode: StackOptions['mode'] = v.replay
+    ? { kind: 'replay', path: path.resolve(v.replay), speed: parseNumber(v.speed, '--speed', 0, 0) }
+    : {
+        kind: 'simulate',
+        speed: parseNumber(v.speed, '--speed', 10, 0),
+        seed: Math.trunc(parseNumber(v.seed, '--seed', 42, 0)),
+      };
+  return {
+    port: parsePort(v.port ?? env.LUCID_PORT, 'LUCID_PORT / --port', 1880),
+    mqttPort: parsePort(v['mqtt-port'] ?? env.LUCID_MQTT_PORT, 'LUCID_MQTT_PORT / --mqtt-port', 1883),
+    mqttUrl: v['mqtt-url'] ?? (env.LUCID_MQTT_URL || undefined),
+    dataDir: path.resolve(v['data-dir'] ?? env.LUCID_DATA_DIR ?? '.lucid-data'),
+    mode,
+    logLevel,
+  };
+}
+
+/** `lucid start`: runs the embedded stack until SIGINT/SIGTERM. Returns the exit code. */
+export async function start(args: string[]): Promise<number> {
+  let options: StackOptions | 'help';
+  try {
+    options = resolveStackOptions(args, process.env);
+  } catch (err) {
+    process.stderr.write(`lucid start: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  options.onAlert = (alert) => {
+    const text =
+      alert.status === 'resolved'
+        ? formatResolved(alert, { colour })
+        : formatAlert(alert, { colour, nowMs: options.mode.kind === 'simulate' ? Date.now() : undefined });
+    process.stdout.write(`\n${text}`);
+  };
+  let stack;
+  try {
+    stack = await startEmbeddedStack(options);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`lucid start: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const what =
+    options.mode.kind === 'replay'
+      ? `replaying ${options.mode.path}`
+      : `simulating a fleet (seed ${options.mode.seed}, ${options.mode.speed}× real time)`;
+  process.stdout.write(
+    `Lucid is running: ${what}.\n` +
+      `  Node-RED editor  ${stack.editorUrl}\n` +
+      `  MQTT broker      ${stack.mqttUrl}\n` +
+      `  data folder      ${options.dataDir}\n` +
+      `Explained alerts appear below as they happen. Stop with Ctrl+C.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const shutdown = () => resolve();
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+  process.stdout.write('\nStopping Lucid…\n');
+  await stack.stop();
+  return 0;
 }
