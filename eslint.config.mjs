@@ -13,6 +13,8 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Node-RED's own idiom for node constructors: `const node = this;`.
+      '@typescript-eslint/no-this-alias': 'off',
     },
   },
 );
