@@ -227,15 +227,17 @@ function bestThreshold(corpus: PreparedCorpus, cost: NabCostMatrix): { threshold
  *
  * @param files - every file's scores and windows (files without windows still count FPs).
  * @param cost - a profile, e.g. `NAB_PROFILES.standard`.
+ * @param fixedThreshold - score at this threshold instead of optimising it (e.g. to compare
+ *   with a published run at its threshold).
  * @returns the normalised score (null detector 0, perfect 100), the threshold and counts.
  * @throws RangeError when a file's scores and timestamps differ in length or a score is not finite.
  * @example
  * const s = scoreNabCorpus([{ name: 'a.csv', tsMs, scores, windows }], NAB_PROFILES.standard);
  * s.normalized; // 0 for a detector that never fires
  */
-export function scoreNabCorpus(files: readonly NabFileInput[], cost: NabCostMatrix): NabCorpusScore {
+export function scoreNabCorpus(files: readonly NabFileInput[], cost: NabCostMatrix, fixedThreshold?: number): NabCorpusScore {
   const corpus = prepare(files, cost);
-  const { threshold } = bestThreshold(corpus, cost);
+  const threshold = fixedThreshold ?? bestThreshold(corpus, cost).threshold;
   const at = evaluateAt(corpus, cost, threshold, files.length);
   const nullScore = -corpus.countedWindows * cost.fnWeight;
   const perfectScore = corpus.totalWindows * cost.tpWeight;

@@ -1,10 +1,15 @@
 /**
  * The "windowed Gaussian" baseline of the NAB scoreboard (39.6 standard on the full corpus):
- * the mean and standard deviation of a sliding window of past values, and an anomaly score of
- * `1 − Q(|x − μ| / σ)` with Q the Gaussian tail probability. It is what a Node-RED user gets
- * from `node-red-node-smooth` (rolling mean / σ) plus a threshold. Re-implemented from NAB's
- * description (`nab/detectors/gaussian`): the window fills to `windowSize` values, then moves
- * by `stepSize` values at a time; statistics are refreshed whenever the window changes.
+ * the mean and standard deviation of a sliding window of past values, and an anomaly score from
+ * the Gaussian tail. It is what a Node-RED user gets from `node-red-node-smooth` (rolling mean /
+ * σ) plus a threshold. Re-implemented from NAB's description (`nab/detectors/gaussian`): the
+ * window fills to `windowSize` values, then moves by `stepSize` values at a time; statistics
+ * are refreshed whenever the window changes.
+ *
+ * Tails: NAB's bundled `results/windowedGaussian` files (the ones scored 39.6) hold
+ * `Φ((x − μ)/σ)`, i.e. only rises score high (a value far below the mean scores ≈ 0). That is the
+ * default here (`twoSided: false`), so the baseline is the published one. `twoSided: true` gives
+ * `1 − Q(|x − μ|/σ)`, what a `|x − μ| > k·σ` switch rule does.
  * Per update O(1) amortised while filling and O(windowSize / stepSize) amortised after.
  */
 
@@ -13,6 +18,8 @@ export interface WindowedGaussianOptions {
   windowSize?: number;
   /** Values collected before the full window moves (NAB: 100). 1..windowSize. */
   stepSize?: number;
+  /** Score falls as well as rises (default false: rises only, as NAB's published run). */
+  twoSided?: boolean;
 }
 
 /** σ used when the window is constant, as in NAB. */
@@ -48,6 +55,7 @@ export function erfc(x: number): number {
 export class WindowedGaussianDetector {
   private readonly windowSize: number;
   private readonly stepSize: number;
+  private readonly twoSided: boolean;
   private readonly window: number[] = [];
   private pending: number[] = [];
   private mean = 0;
@@ -59,6 +67,7 @@ export class WindowedGaussianDetector {
   constructor(options: WindowedGaussianOptions = {}) {
     this.windowSize = options.windowSize ?? 6400;
     this.stepSize = options.stepSize ?? 100;
+    this.twoSided = options.twoSided ?? false;
     if (!(this.windowSize >= 2)) throw new RangeError(`windowSize must be ≥ 2, got ${this.windowSize}`);
     if (!(this.stepSize >= 1 && this.stepSize <= this.windowSize)) {
       throw new RangeError(`stepSize must be in 1..windowSize, got ${this.stepSize}`);
@@ -68,10 +77,15 @@ export class WindowedGaussianDetector {
   /**
    * Scores a value against the window so far, then adds it.
    * @param value - a finite number.
-   * @returns the anomaly score in [0, 1): 0 for the very first value.
+   * @returns the anomaly score in [0, 1]: 0 for the very first value, then Φ(z) (one-sided)
+   *   or 1 − Q(|z|) (two-sided) with z = (value − μ)/σ of the window so far.
    */
   update(value: number): number {
-    const score = this.window.length > 0 ? 1 - 0.5 * erfc(Math.abs(value - this.mean) / this.std / Math.SQRT2) : 0;
+    let score = 0;
+    if (this.window.length > 0) {
+      const z = (value - this.mean) / this.std;
+      score = 1 - 0.5 * erfc((this.twoSided ? Math.abs(z) : z) / Math.SQRT2);
+    }
     if (this.window.length < this.windowSize) {
       this.window.push(value);
       const d = value - this.mean;

@@ -90,8 +90,8 @@ describe('erfc', () => {
 });
 
 describe('WindowedGaussianDetector', () => {
-  it('scores 0 first, then 1 − Q(|z|) against the window so far', () => {
-    const d = new WindowedGaussianDetector({ windowSize: 4, stepSize: 2 });
+  it('scores 0 first, then 1 − Q(|z|) against the window so far (two-sided)', () => {
+    const d = new WindowedGaussianDetector({ windowSize: 4, stepSize: 2, twoSided: true });
     expect(d.update(1)).toBe(0);
     // window [1]: σ = 0 → 1e-6, value 1 → z = 0 → 1 − 0.5 = 0.5.
     expect(d.update(1)).toBeCloseTo(0.5, 6);
@@ -99,6 +99,16 @@ describe('WindowedGaussianDetector', () => {
     expect(d.update(3)).toBeCloseTo(1, 6);
     // window [1, 1, 3]: μ = 5/3, σ = 0.942809; value 2 → z = 0.353553 → 1 − 0.5·erfc(0.25) = 0.638163.
     expect(d.update(2)).toBeCloseTo(0.638163, 5);
+  });
+
+  it('one-sided (NAB published run): Φ(z), so a fall scores low and a rise high', () => {
+    const d = new WindowedGaussianDetector({ windowSize: 4, stepSize: 2 });
+    [0, 2, 0, 2].forEach((v) => d.update(v));
+    // Window μ = 1, σ = 1 (full window, no step yet): z = −1 → Φ = 0.158655; z = +1 → 0.841345.
+    expect(d.update(0)).toBeCloseTo(0.158655, 5);
+    const e = new WindowedGaussianDetector({ windowSize: 4, stepSize: 2 });
+    [0, 2, 0, 2].forEach((v) => e.update(v));
+    expect(e.update(2)).toBeCloseTo(0.841345, 5);
   });
 
   it('moves the full window by stepSize values at a time', () => {
