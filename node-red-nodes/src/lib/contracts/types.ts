@@ -128,7 +128,14 @@ export interface Explanation {
   type: AnomalyType | string;
   title: string;
   summary: string;
-  causes: { cause: string; confidence: number; evidence: string[]; family?: CauseFamily | string }[];
+  causes: {
+    cause: string;
+    confidence: number;
+    evidence: string[];
+    family?: CauseFamily | string;
+    /** Stable id of the cause (a playbook cause rule id such as `pump.outlet_valve_closure`, or the family for generic causes). */
+    id?: string;
+  }[];
   actions: { action: string; why: string }[];
   related: { deviceId: string; relation: string; similarity: number }[];
   /** The metric the explanation is about (highest contribution). */
