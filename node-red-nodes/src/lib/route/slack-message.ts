@@ -114,7 +114,7 @@ export function buildSlackMessage(event: AlertEvent, incident?: Incident): Slack
   });
   const text = resolved
     ? `Resolved: ${x.title} on ${a.deviceId}`
-    : `[${label(a.severity)}] ${x.title} on ${a.deviceId} (${where}), priority ${a.priority}`;
+    : `[${label(a.severity)}] ${x.title} (${a.deviceId}, ${where}), priority ${a.priority}`;
   return { text: truncate(text, TEXT_MAX), blocks };
 }
 
