@@ -1,0 +1,175 @@
+/**
+ * Playbook shapes: versioned JSON that holds the recommended actions (per anomaly type, cause
+ * family or cause rule), data-driven cause rules for a device type, and the wording of insights
+ * about correlated devices. Shipped playbooks live in `node-red-nodes/playbooks/*.json`.
+ */
+import type { AnomalyType, CauseFamily } from '../contracts/types';
+
+/** How a metric is expected to move under a cause. `change`: either way; `steady`: not at all. */
+export type MetricExpectation = 'up' | 'down' | 'steady' | 'change';
+
+/** One term of a cause signature: how one metric (or the best/mean of a group) should move. */
+export interface CauseSignatureTerm {
+  /** Metric names this term reads, matched exactly first, then case-insensitively. */
+  metrics: string[];
+  expect: MetricExpectation;
+  /** Relative weight of the term, > 0 (default 1). */
+  weight?: number;
+  /** How a group of metrics is combined: best match (`max`, default: "one or both") or `mean`. */
+  combine?: 'max' | 'mean';
+}
+
+/**
+ * A cause rule: a probable cause written as the movement pattern it leaves on the device's
+ * metrics. The engine scores the pattern against the evidence (direction and strength of each
+ * metric's deviation); see `scoreCauseRule`.
+ */
+export interface CauseRule {
+  /** Stable id, e.g. `pump.outlet_valve_closure`; reported as `Explanation.causes[].id`. */
+  id: string;
+  /** What the operator reads, e.g. `Outlet (discharge) valve closed or blocked`. */
+  label: string;
+  family: CauseFamily;
+  /** Prior weight of the cause, 0..1 (default 1): how much a perfect match counts. */
+  weight?: number;
+  signature: CauseSignatureTerm[];
+  /** Anomaly types (of the device's own evidence) this cause can produce; any when unset. */
+  types?: AnomalyType[];
+  /** The engineering reason, appended to the evidence sentences. */
+  because?: string;
+}
+
+/** A recommended action and why it helps. */
+export interface PlaybookAction {
+  action: string;
+  why: string;
+}
+
+/** Wording for correlated anomalies on neighbouring devices ("possible localized overheating"). */
+export interface PlaybookInsight {
+  /** Matches the metric's fleet unit exactly, when set. */
+  unit?: string;
+  /** Matches the metric name (exact or case-insensitive), when set. */
+  metrics?: string[];
+  /** Matches the direction of the movement, when set. */
+  direction?: 'up' | 'down';
+  text: string;
+}
+
+/** A versioned playbook. */
+export interface Playbook {
+  id: string;
+  /** Semantic version, e.g. `1.0.0`. */
+  version: string;
+  description?: string;
+  /** Device types this shipped playbook applies to by default. */
+  deviceTypes?: string[];
+  /** Id of a shipped playbook whose content this one extends (overrides only). */
+  extends?: string;
+  actions: {
+    byCause?: Record<string, PlaybookAction[]>;
+    byFamily?: Partial<Record<CauseFamily, PlaybookAction[]>>;
+    byType?: Partial<Record<AnomalyType, PlaybookAction[]>>;
+  };
+  causes?: CauseRule[];
+  insights?: PlaybookInsight[];
+}
+
+const ANOMALY_TYPES: AnomalyType[] = [
+  'spike',
+  'drop',
+  'level_shift',
+  'drift',
+  'stuck_sensor',
+  'out_of_range',
+  'connectivity_loss',
+  'correlated_event',
+];
+const CAUSE_FAMILIES: CauseFamily[] = ['sensor_fault', 'process_anomaly', 'environment', 'connectivity_power'];
+
+const actionList = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['action', 'why'],
+    additionalProperties: false,
+    properties: { action: { type: 'string', minLength: 1 }, why: { type: 'string', minLength: 1 } },
+  },
+};
+
+/** JSON Schema (draft-07, for ajv) of a playbook. */
+export const PLAYBOOK_SCHEMA = {
+  type: 'object',
+  required: ['id', 'version', 'actions'],
+  additionalProperties: false,
+  properties: {
+    $comment: { type: 'string' },
+    id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+    version: { type: 'string', pattern: '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$' },
+    description: { type: 'string' },
+    deviceTypes: { type: 'array', items: { type: 'string', minLength: 1 } },
+    extends: { type: 'string', minLength: 1 },
+    actions: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        byCause: { type: 'object', additionalProperties: actionList },
+        byFamily: {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(CAUSE_FAMILIES.map((f) => [f, actionList])),
+        },
+        byType: {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(ANOMALY_TYPES.map((t) => [t, actionList])),
+        },
+      },
+    },
+    causes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'label', 'family', 'signature'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string', minLength: 1 },
+          label: { type: 'string', minLength: 1 },
+          family: { enum: CAUSE_FAMILIES },
+          weight: { type: 'number', minimum: 0, maximum: 1 },
+          because: { type: 'string' },
+          types: { type: 'array', items: { enum: ANOMALY_TYPES } },
+          signature: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              required: ['metrics', 'expect'],
+              additionalProperties: false,
+              properties: {
+                metrics: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+                expect: { enum: ['up', 'down', 'steady', 'change'] },
+                weight: { type: 'number', exclusiveMinimum: 0 },
+                combine: { enum: ['max', 'mean'] },
+              },
+            },
+          },
+        },
+      },
+    },
+    insights: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['text'],
+        additionalProperties: false,
+        properties: {
+          unit: { type: 'string' },
+          metrics: { type: 'array', items: { type: 'string' } },
+          direction: { enum: ['up', 'down'] },
+          text: { type: 'string', minLength: 1 },
+        },
+      },
+    },
+  },
+} as const;
