@@ -1,0 +1,77 @@
+import type { NodeDef } from 'node-red';
+import { ConfigError } from '../../lib/contracts/errors';
+import { resolveRouteOptions, type RouteOptions, type RouteOptionsInput } from '../../lib/route/route-options';
+
+/**
+ * Prefix of the flow-context key (`{STATE_KEY}:{nodeId}`) holding the router's snapshot: it
+ * survives redeploys, and restarts too with a persistent context store.
+ */
+export const STATE_KEY = 'lucid-route-state';
+
+/** The editor's configuration: durations in minutes, numbers as the editor stores them (strings or numbers). */
+export interface RouteNodeDef extends NodeDef {
+  fleet?: string;
+  openAfterCount?: string | number;
+  openWindowMin?: string | number;
+  resolveAfterMin?: string | number;
+  resolveAfterCount?: string | number;
+  updateIntervalMin?: string | number;
+  incidentWindowMin?: string | number;
+  notifyResolved?: boolean;
+  slackEnabled?: boolean;
+  slackUrl?: string;
+  slackMinSeverity?: string;
+  slackMaxPerWindow?: string | number;
+  webhookEnabled?: boolean;
+  webhookUrl?: string;
+  webhookMinSeverity?: string;
+  webhookMaxPerWindow?: string | number;
+  rateWindowMin?: string | number;
+}
+
+/** Converts an editor field: empty means "default"; anything else must be a finite number. */
+function field(name: string, value: unknown, scale = 1): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isFinite(n)) throw new ConfigError(`${name}: expected a number, got ${JSON.stringify(value)}`);
+  return n * scale;
+}
+
+/**
+ * Maps the node's editor configuration onto {@link RouteOptions}.
+ * @throws ConfigError naming the field (see `resolveRouteOptions`).
+ */
+export function optionsFromConfig(config: Partial<RouteNodeDef>): RouteOptions {
+  const MIN = 60_000;
+  const rateWindowMs = field('rateWindowMin', config.rateWindowMin, MIN);
+  const input: RouteOptionsInput = {
+    openAfterCount: field('openAfterCount', config.openAfterCount),
+    openWindowMs: field('openWindowMin', config.openWindowMin, MIN),
+    resolveAfterMs: field('resolveAfterMin', config.resolveAfterMin, MIN),
+    resolveAfterCount: field('resolveAfterCount', config.resolveAfterCount),
+    updateIntervalMs: field('updateIntervalMin', config.updateIntervalMin, MIN),
+    incidentWindowMs: field('incidentWindowMin', config.incidentWindowMin, MIN),
+    notifyResolved: config.notifyResolved,
+    channels: {
+      slack: {
+        enabled: config.slackEnabled,
+        url: config.slackUrl?.trim() || undefined,
+        minSeverity: (config.slackMinSeverity || undefined) as never,
+        maxPerWindow: field('slackMaxPerWindow', config.slackMaxPerWindow),
+        rateWindowMs,
+      },
+      webhook: {
+        enabled: config.webhookEnabled,
+        url: config.webhookUrl?.trim() || undefined,
+        minSeverity: (config.webhookMinSeverity || undefined) as never,
+        maxPerWindow: field('webhookMaxPerWindow', config.webhookMaxPerWindow),
+        rateWindowMs,
+      },
+    },
+  };
+  const strip = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  return resolveRouteOptions({
+    ...strip(input),
+    channels: { slack: strip(input.channels!.slack!), webhook: strip(input.channels!.webhook!) },
+  });
+}
