@@ -1,0 +1,63 @@
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import { likeInput, toItems } from '../../lib/batch';
+import { ConfigError, InputError } from '../../lib/contracts/errors';
+import type { Detection } from '../../lib/contracts/types';
+import { Explainer } from '../../lib/explain/explainer';
+import { resolveFleet } from '../shared/fleet-config';
+import { configErrorStatus, reportError } from '../shared/node-status';
+import { correlationWindowFromConfig, type ExplainNodeDef } from './explain-config';
+
+type ExplainMsg = NodeMessageInFlow & { adaptation?: unknown };
+
+export = function (RED: NodeAPI) {
+  function LucidExplainNode(this: Node, config: ExplainNodeDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    let explainer: Explainer | undefined;
+    let configError: Error | undefined;
+    let explained = 0;
+
+    try {
+      const { registry } = resolveFleet((id) => RED.nodes.getNode(id), config.fleet);
+      explainer = new Explainer({ registry, playbooks: config.playbooks, correlationWindowMs: correlationWindowFromConfig(config.correlationWindowMs) });
+      node.status({ fill: 'green', shape: 'ring', text: RED._('lucid-explain.status.ready') });
+    } catch (err) {
+      configError = err instanceof Error ? err : new Error(String(err));
+      node.status(configErrorStatus(configError.message));
+      node.error(configError.message);
+    }
+
+    node.on('input', (msg: ExplainMsg, send, done) => {
+      try {
+        if (msg.adaptation !== undefined) {
+          send(msg);
+          done();
+          return;
+        }
+        if (!explainer) throw configError ?? new ConfigError('lucid-explain is not configured');
+        const payload = msg.payload;
+        if (payload === null || typeof payload !== 'object') {
+          throw new InputError('bad_detection', `payload: expected a Detection or an array of Detections, got ${payload === null ? 'null' : typeof payload}`);
+        }
+        const out = explainer.process(toItems<unknown>(payload));
+        const last = [...out].reverse().find((d: Detection) => d.explanation);
+        if (last?.explanation) {
+          explained += out.filter((d) => d.explanation).length;
+          node.status({ fill: 'yellow', shape: 'dot', text: RED._('lucid-explain.status.explained', { count: explained, last: last.explanation.type, device: last.reading.deviceId }) });
+        }
+        msg.payload = likeInput(payload, out);
+        send(msg);
+        done();
+      } catch (err) {
+        reportError(node, err, done);
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      explainer?.reset();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('lucid-explain', LucidExplainNode);
+};
