@@ -13,3 +13,4 @@ export { alertFingerprint } from './route/fingerprint';
 export { parseSilence, silenceMatches, type SilenceInput, type SilenceTarget } from './route/silence-matcher';
 export { buildSlackMessage, buildSlackSummary, escapeMrkdwn, type SlackMessage, type SlackBlock } from './route/slack-message';
 export { buildWebhookPayload, buildWebhookSummary, WEBHOOK_VERSION, type WebhookAlertPayload, type WebhookSummaryPayload } from './route/webhook-payload';
+export * from './detect';

@@ -1,0 +1,95 @@
+import { ConfigError } from '../contracts/errors';
+
+/**
+ * Settings of the streaming detectors ({@link StreamingDetector}). Durations are milliseconds,
+ * counts are readings. Every field is validated by {@link resolveDetectConfig}.
+ */
+export interface DetectConfig {
+  /**
+   * 0..1; higher flags more. Maps linearly to the decision cut-off on the calibrated score:
+   * `cutoff = 0.8 − 0.6 × sensitivity` (0 → 0.8 ⇔ tail probability 1e-8, 0.5 → 0.5 ⇔ 1e-5,
+   * 1 → 0.2 ⇔ 1e-2). See {@link cutoffForSensitivity}.
+   */
+  sensitivity: number;
+  /** Readings a series must see before its learned detectors score (score 0 before). 1..100 000. */
+  warmupReadings: number;
+  /** Readings kept per series for the rolling median / MAD. 8..512. */
+  windowSize: number;
+  /** Window over which the rate of change is measured, ms. 1..86 400 000 (1 day). */
+  rateWindowMs: number;
+  /** Minimum duration of an unchanged value before the stuck detector scores, ms; unset: count only. */
+  stuckMinDurationMs?: number;
+  /** Minimum number of consecutive identical readings before the stuck detector scores. 2..100 000. */
+  stuckMinReadings: number;
+  /** An event-time jump longer than `gapFactor ×` the series' expected interval is a gap. 1.5..10 000. */
+  gapFactor: number;
+  /** Most series tracked at once; the least recently updated series is dropped beyond it. 1..1 000 000. */
+  maxSeries: number;
+}
+
+/** Defaults: sensitivity 0.5, warm-up 30 readings, window 64, rate window 5 min, stuck after 6 readings, gap at 5× interval. */
+export const DEFAULT_DETECT_CONFIG: DetectConfig = Object.freeze({
+  sensitivity: 0.5,
+  warmupReadings: 30,
+  windowSize: 64,
+  rateWindowMs: 300_000,
+  stuckMinDurationMs: undefined,
+  stuckMinReadings: 6,
+  gapFactor: 5,
+  maxSeries: 10_000,
+}) as DetectConfig;
+
+const RANGES: Record<Exclude<keyof DetectConfig, 'stuckMinDurationMs'>, [number, number, boolean]> = {
+  sensitivity: [0, 1, false],
+  warmupReadings: [1, 100_000, true],
+  windowSize: [8, 512, true],
+  rateWindowMs: [1, 86_400_000, false],
+  stuckMinReadings: [2, 100_000, true],
+  gapFactor: [1.5, 10_000, false],
+  maxSeries: [1, 1_000_000, true],
+};
+
+function checkNumber(field: string, value: unknown, min: number, max: number, integer: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new ConfigError(
+      `detect: ${field} is ${JSON.stringify(value)}; expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Fills a partial configuration with {@link DEFAULT_DETECT_CONFIG} and validates every field.
+ *
+ * @param partial - fields to override; `undefined` fields take the default.
+ * @returns a complete, validated configuration.
+ * @throws ConfigError naming the field, its value and the accepted range.
+ * @example
+ * const config = resolveDetectConfig({ sensitivity: 0.7, rateWindowMs: 60_000 });
+ */
+export function resolveDetectConfig(partial: Partial<DetectConfig> = {}): DetectConfig {
+  if (partial === null || typeof partial !== 'object') {
+    throw new ConfigError(`detect: configuration is ${JSON.stringify(partial)}; expected an object`);
+  }
+  const merged: DetectConfig = { ...DEFAULT_DETECT_CONFIG };
+  for (const [key, value] of Object.entries(partial)) {
+    if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
+  }
+  for (const [field, [min, max, integer]] of Object.entries(RANGES)) {
+    checkNumber(field, merged[field as keyof DetectConfig], min, max, integer);
+  }
+  if (merged.stuckMinDurationMs !== undefined) {
+    checkNumber('stuckMinDurationMs', merged.stuckMinDurationMs, 0, 31_536_000_000, false);
+  }
+  return merged;
+}
+
+/**
+ * Decision cut-off on the calibrated score for a sensitivity: `0.8 − 0.6 × sensitivity`.
+ * With the score defined as `−log10(p) / 10` (see `tail-probability.ts`), sensitivity 0.5 flags
+ * readings whose tail probability is below 1e-5, the threshold Ahmad et al. (2017) use for the
+ * anomaly likelihood.
+ */
+export function cutoffForSensitivity(sensitivity: number): number {
+  return 0.8 - 0.6 * sensitivity;
+}

@@ -1,0 +1,5 @@
+export * from './detect-config';
+export * from './tail-probability';
+export * from './robust-window';
+export * from './metric-series';
+export * from './streaming-detector';

@@ -1,0 +1,348 @@
+import type { DetectorKind, ExpectedBand, MetricEvidence, MetricSpec } from '../contracts';
+import type { DetectConfig } from './detect-config';
+import { RobustWindow } from './robust-window';
+import { SURPRISE_MAX, normalQuantileForSurprise, scoreToSurprise, twoSidedNormalSurprise } from './tail-probability';
+
+/** Normal-consistency constant of the MAD: σ ≈ 1.4826 × MAD (Rousseeuw & Croux 1993). */
+export const MAD_TO_SIGMA = 1.4826;
+/** σ of a normal from its 10–90 % interdecile range: 2 × Φ⁻¹(0.9) = 2.5631. */
+const IDR_TO_SIGMA = 1 / 2.5631;
+/** σ of a zero-mean normal from its mean absolute value: √(π/2). */
+const MEAN_ABS_TO_SIGMA = 1.2533;
+/** The learned detectors (level, rate, stuck) a metric's surprise is Bonferroni-corrected over. */
+export const LEARNED_DETECTORS = 3;
+const LOG10_LEARNED = Math.log10(LEARNED_DETECTORS);
+const LOG10_E = Math.LOG10E;
+/** Intervals a series must have seen before its learned interval replaces the fleet's. */
+const MIN_INTERVALS = 3;
+/** Mean of −log10 p when p is uniform (a correct null model): log10(e). */
+export const NULL_SURPRISE_MEAN = Math.LOG10E;
+/** Surprise calibration learns over about one window (EWMA rate CALIBRATION_RATE / windowSize). */
+const CALIBRATION_RATE = 1;
+
+/** Serializable state of one series (see {@link MetricSeries.toSnapshot}). */
+export interface SeriesSnapshot {
+  deviceId: string;
+  metric: string;
+  /** Readings incorporated so far. */
+  n: number;
+  /** Window values and event times, oldest first. */
+  values: number[];
+  times: number[];
+  runStartTsMs: number;
+  runCount: number;
+  /** Decayed counts of repeats / transitions after a change (stuck detector, first repeat). */
+  sameWeight: number;
+  totalWeight: number;
+  /** Decayed counts of repeats / transitions after a repeat (stuck detector, run continuation). */
+  repeatAfterRepeatWeight: number;
+  afterRepeatWeight: number;
+  /** Winsorized EWMA of |rate of change|, per minute. */
+  usualRatePerMin: number;
+  rateCount: number;
+  /** Winsorized EWMA of the interval between readings, ms. */
+  intervalMs: number;
+  intervalCount: number;
+  /** EWMA of the raw level / rate surprises (calibration; log10(e) for a correct null model). */
+  levelSurpriseMean: number;
+  rateSurpriseMean: number;
+  calibrationCount: number;
+  anomalousSinceTsMs: number | null;
+}
+
+/** What the detectors of one series found for one reading, before the device combination. */
+export interface SeriesResult {
+  warmingUp: boolean;
+  /** Surprise (−log10 p) of each detector that ran. */
+  surprises: Partial<Record<DetectorKind, number>>;
+  /** The metric's surprise: Bonferroni-corrected max of the learned detectors, or range / gap. */
+  surprise: number;
+  evidence: Omit<MetricEvidence, 'score' | 'kind' | 'detectorScores' | 'anomalousSinceTsMs'>;
+  /** Event-time jump, when the gap detector fired. */
+  gap?: { silentForMs: number; expectedIntervalMs: number; lastSeenTsMs: number };
+  /** Internals handed to {@link MetricSeries.update}. */
+  step: { rawLevelSurprise: number; rawRateSurprise: number; absRatePerMin: number; dtMs: number; same: boolean };
+}
+
+/**
+ * Streaming detectors of one device metric: robust level (rolling median / MAD), rate of change
+ * over `rateWindowMs` against the series' usual rate, stuck value, physical range, and event-time
+ * gap. Every detector turns its statistic into a tail probability, reported as a surprise
+ * `−log10 p`.
+ *
+ * Scoring ({@link score}) reads the state only; {@link update} then folds the reading in. Both
+ * are O(log w) apart from the window's memmove (see {@link RobustWindow}).
+ *
+ * Memory: 24 × windowSize bytes of typed arrays plus ~200 bytes of scalars and object overhead,
+ * i.e. ≈ 1.7 KB at the default window of 64.
+ */
+export class MetricSeries {
+  readonly window: RobustWindow;
+  n = 0;
+  runStartTsMs = 0;
+  runCount = 0;
+  sameWeight = 0;
+  totalWeight = 0;
+  repeatAfterRepeatWeight = 0;
+  afterRepeatWeight = 0;
+  usualRatePerMin = 0;
+  rateCount = 0;
+  intervalMs = 0;
+  intervalCount = 0;
+  levelSurpriseMean = NULL_SURPRISE_MEAN;
+  rateSurpriseMean = NULL_SURPRISE_MEAN;
+  calibrationCount = 0;
+  anomalousSinceTsMs: number | null = null;
+
+  constructor(
+    readonly deviceId: string,
+    readonly metric: string,
+    windowSize: number,
+  ) {
+    this.window = new RobustWindow(windowSize);
+  }
+
+  /** Event time of the newest incorporated reading, or −∞ when none. */
+  get lastTsMs(): number {
+    const c = this.window.count;
+    return c === 0 ? -Infinity : this.window.tsAt(c - 1);
+  }
+
+  /**
+   * Scores `value` at `tsMs` against the state (does not change it).
+   * @param spec - the fleet's declaration of the metric, when the fleet declares it (range, interval).
+   * @param cutoff - the metric's decision cut-off on the score, for the expected band.
+   */
+  score(value: number, tsMs: number, config: DetectConfig, spec: MetricSpec | undefined, unit: string, cutoff: number): SeriesResult {
+    const w = this.window;
+    const count = w.count;
+    const warmingUp = this.n < config.warmupReadings;
+    const median = count > 0 ? w.median() : value;
+    const mad = count > 0 ? w.mad() : 0;
+    const scale = this.scale(median, mad);
+    const sigma = scale;
+    const z = count > 0 ? (value - median) / sigma : 0;
+    const levelCalibration = this.calibration(this.levelSurpriseMean);
+    const rateCalibration = this.calibration(this.rateSurpriseMean);
+    const rawLevelSurprise = count >= 3 ? twoSidedNormalSurprise(z) : NaN;
+    let rawRateSurprise = NaN;
+    const surprises: Partial<Record<DetectorKind, number>> = {};
+
+    // Rate of change over the rate window, from the oldest reading inside it (or the previous one).
+    let change: MetricEvidence['change'];
+    let absRatePerMin = NaN;
+    let rateSurprise = 0;
+    if (count > 0) {
+      let i = w.firstAtOrAfter(tsMs - config.rateWindowMs);
+      if (i >= count) i = count - 1;
+      const fromTsMs = w.tsAt(i);
+      const durationMs = tsMs - fromTsMs;
+      if (durationMs > 0) {
+        const fromValue = w.valueAt(i);
+        const minutes = durationMs / 60_000;
+        const ratePerMin = (value - fromValue) / minutes;
+        absRatePerMin = Math.abs(ratePerMin);
+        // Noise alone moves two readings apart by √2 σ: the floor of the rate's scale.
+        const rateSigma = Math.max(MEAN_ABS_TO_SIGMA * this.usualRatePerMin, (Math.SQRT2 * sigma) / minutes);
+        rawRateSurprise = twoSidedNormalSurprise(ratePerMin / rateSigma);
+        rateSurprise = rateCalibration * rawRateSurprise;
+        change = { fromValue, toValue: value, fromTsMs, durationMs, ratePerMin, usualRatePerMin: this.usualRatePerMin };
+      }
+    }
+
+    // Stuck: probability of a run this long under a two-state Markov chain of repeats learned from
+    // the series (P(first repeat) × P(repeat | repeat)^(n − 2)), so series that often repeat
+    // (quantised, idle) need much longer runs than continuous noisy ones.
+    const same = count > 0 && value === w.valueAt(count - 1);
+    const runCount = same ? this.runCount + 1 : 1;
+    const runStartTsMs = same ? this.runStartTsMs : tsMs;
+    let stuck: MetricEvidence['stuck'];
+    let stuckSurprise = 0;
+    const stuckDurationMs = tsMs - runStartTsMs;
+    if (runCount >= config.stuckMinReadings && (config.stuckMinDurationMs === undefined || stuckDurationMs >= config.stuckMinDurationMs)) {
+      const first = (this.sameWeight + 0.5) / (this.totalWeight + 1);
+      // Without continuation data the prior is independence (continuation = first repeat).
+      const continuation = (this.repeatAfterRepeatWeight + 2 * first) / (this.afterRepeatWeight + 2);
+      stuckSurprise = Math.min(SURPRISE_MAX, -Math.log10(first) - (runCount - 2) * Math.log10(continuation));
+      stuck = { sinceTsMs: runStartTsMs, durationMs: stuckDurationMs, value };
+    }
+
+    if (!warmingUp) {
+      surprises.level = levelCalibration * twoSidedNormalSurprise(z);
+      if (change) surprises.rate = rateSurprise;
+      surprises.stuck = stuckSurprise;
+    }
+
+    // Physical range from the fleet: certain, so it needs no warm-up.
+    let range: MetricEvidence['range'];
+    if (spec && (spec.min !== undefined || spec.max !== undefined)) {
+      range = {};
+      if (spec.min !== undefined) range.min = spec.min;
+      if (spec.max !== undefined) range.max = spec.max;
+      const outside = (spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max);
+      surprises.range = outside ? SURPRISE_MAX : 0;
+    }
+
+    // Event-time jump: intervals modelled as exponential (memoryless), P(gap > r × mean) = e^−r.
+    let gap: SeriesResult['gap'];
+    const dtMs = count > 0 ? tsMs - w.tsAt(count - 1) : NaN;
+    const expectedIntervalMs = this.expectedIntervalMs(spec);
+    if (expectedIntervalMs !== undefined) {
+      const ratio = dtMs / expectedIntervalMs;
+      const isGap = ratio > config.gapFactor;
+      surprises.gap = isGap ? Math.min(SURPRISE_MAX, ratio * LOG10_E) : 0;
+      if (isGap) gap = { silentForMs: dtMs, expectedIntervalMs, lastSeenTsMs: w.tsAt(count - 1) };
+    }
+
+    const learned = Math.max(surprises.level ?? 0, surprises.rate ?? 0, surprises.stuck ?? 0);
+    const surprise = Math.max(0, learned - LOG10_LEARNED, surprises.range ?? 0, surprises.gap ?? 0);
+
+    const expected = this.band(median, sigma, count, cutoff, spec, levelCalibration);
+    const evidence: SeriesResult['evidence'] = {
+      metric: this.metric,
+      unit,
+      value,
+      direction: value > median ? 'up' : value < median ? 'down' : 'none',
+      baseline: { median: count > 0 ? median : value, mad: count > 0 ? mad : 0, count },
+      expected,
+    };
+    if (change) evidence.change = change;
+    if (stuck) evidence.stuck = stuck;
+    if (range) evidence.range = range;
+    return { warmingUp, surprises, surprise, evidence, gap, step: { rawLevelSurprise, rawRateSurprise, absRatePerMin, dtMs, same } };
+  }
+
+  /** Folds a scored reading into the state. Call only with `tsMs` after {@link lastTsMs}. */
+  update(value: number, tsMs: number, result: SeriesResult, config: DetectConfig): void {
+    const alpha = 2 / (config.windowSize + 1);
+    const { rawLevelSurprise, rawRateSurprise, absRatePerMin, dtMs, same } = result.step;
+    if (Number.isFinite(dtMs) && dtMs > 0) {
+      if (this.intervalCount === 0) this.intervalMs = dtMs;
+      else this.intervalMs += alpha * (Math.min(dtMs, 3 * this.intervalMs) - this.intervalMs);
+      this.intervalCount++;
+    }
+    if (Number.isFinite(absRatePerMin)) {
+      if (this.rateCount === 0) this.usualRatePerMin = absRatePerMin;
+      else {
+        const cap = 4 * Math.max(this.usualRatePerMin, 1e-12);
+        this.usualRatePerMin += alpha * (Math.min(absRatePerMin, cap) - this.usualRatePerMin);
+      }
+      this.rateCount++;
+    }
+    if (Number.isFinite(rawLevelSurprise)) {
+      const beta = CALIBRATION_RATE / config.windowSize;
+      this.levelSurpriseMean += beta * (rawLevelSurprise - this.levelSurpriseMean);
+      if (Number.isFinite(rawRateSurprise)) this.rateSurpriseMean += beta * (rawRateSurprise - this.rateSurpriseMean);
+      this.calibrationCount++;
+    }
+    if (this.window.count > 0) {
+      const decay = 1 - 1 / (4 * config.windowSize);
+      if (this.runCount >= 2) {
+        this.repeatAfterRepeatWeight = decay * this.repeatAfterRepeatWeight + (same ? 1 : 0);
+        this.afterRepeatWeight = decay * this.afterRepeatWeight + 1;
+      } else {
+        this.sameWeight = decay * this.sameWeight + (same ? 1 : 0);
+        this.totalWeight = decay * this.totalWeight + 1;
+      }
+    }
+    if (same) this.runCount++;
+    else {
+      this.runCount = 1;
+      this.runStartTsMs = tsMs;
+    }
+    this.window.push(value, tsMs);
+    this.n++;
+  }
+
+  /** Expected interval: learned once 3 intervals were seen, else the fleet's declared one, else none. */
+  expectedIntervalMs(spec: MetricSpec | undefined): number | undefined {
+    if (this.intervalCount >= MIN_INTERVALS && this.intervalMs > 0) return this.intervalMs;
+    return spec?.intervalMs !== undefined && spec.intervalMs > 0 ? spec.intervalMs : undefined;
+  }
+
+  toSnapshot(): SeriesSnapshot {
+    const { values, times } = this.window.toArrays();
+    return {
+      deviceId: this.deviceId,
+      metric: this.metric,
+      n: this.n,
+      values,
+      times,
+      runStartTsMs: this.runStartTsMs,
+      runCount: this.runCount,
+      sameWeight: this.sameWeight,
+      totalWeight: this.totalWeight,
+      repeatAfterRepeatWeight: this.repeatAfterRepeatWeight,
+      afterRepeatWeight: this.afterRepeatWeight,
+      usualRatePerMin: this.usualRatePerMin,
+      rateCount: this.rateCount,
+      intervalMs: this.intervalMs,
+      intervalCount: this.intervalCount,
+      levelSurpriseMean: this.levelSurpriseMean,
+      rateSurpriseMean: this.rateSurpriseMean,
+      calibrationCount: this.calibrationCount,
+      anomalousSinceTsMs: this.anomalousSinceTsMs,
+    };
+  }
+
+  static fromSnapshot(s: SeriesSnapshot, windowSize: number): MetricSeries {
+    const series = new MetricSeries(s.deviceId, s.metric, windowSize);
+    (series as { window: RobustWindow }).window = RobustWindow.fromArrays(windowSize, s.values, s.times);
+    series.n = s.n;
+    series.runStartTsMs = s.runStartTsMs;
+    series.runCount = s.runCount;
+    series.sameWeight = s.sameWeight;
+    series.totalWeight = s.totalWeight;
+    series.repeatAfterRepeatWeight = s.repeatAfterRepeatWeight;
+    series.afterRepeatWeight = s.afterRepeatWeight;
+    series.usualRatePerMin = s.usualRatePerMin;
+    series.rateCount = s.rateCount;
+    series.intervalMs = s.intervalMs;
+    series.intervalCount = s.intervalCount;
+    series.levelSurpriseMean = s.levelSurpriseMean;
+    series.rateSurpriseMean = s.rateSurpriseMean;
+    series.calibrationCount = s.calibrationCount;
+    series.anomalousSinceTsMs = s.anomalousSinceTsMs;
+    return series;
+  }
+
+  /**
+   * Robust scale σ̂: 1.4826 × MAD; when more than half the window is one value (MAD 0), the
+   * interdecile range; when that is 0 too, a tiny floor relative to the median, so that any
+   * change of a so-far constant series is highly surprising.
+   */
+  private scale(median: number, mad: number): number {
+    const s = MAD_TO_SIGMA * mad;
+    if (s > 0) return s;
+    const w = this.window;
+    if (w.count > 0) {
+      const idr = (w.quantile(0.9) - w.quantile(0.1)) * IDR_TO_SIGMA;
+      if (idr > 0) return idr;
+    }
+    return 1e-9 * Math.max(1, Math.abs(median));
+  }
+
+  /**
+   * Exponent θ ≤ 1 of the surprise calibration `S = θ × S_raw`. Under a correct null model a
+   * surprise −log10 p is exponential with mean log10(e); modelling the observed surprises as
+   * exponential with a learned mean μ (maximum-likelihood rate, tracked by EWMA) gives the
+   * calibrated tail probability `p^θ`, θ = log10(e) / μ. Series whose tails are heavier than the
+   * normal model (trends, bursts, quantisation) are thereby scored against their own history.
+   */
+  private calibration(surpriseMean: number): number {
+    return surpriseMean > NULL_SURPRISE_MEAN ? NULL_SURPRISE_MEAN / surpriseMean : 1;
+  }
+
+  /** Expected value (window median) and the band a reading must leave to reach the cut-off. */
+  private band(median: number, sigma: number, count: number, cutoff: number, spec: MetricSpec | undefined, calibration: number): ExpectedBand {
+    if (count === 0) return { value: median, lower: median, upper: median };
+    const z = cutoff > 1 ? Infinity : normalQuantileForSurprise((scoreToSurprise(cutoff) + LOG10_LEARNED) / calibration);
+    const half = Number.isFinite(z) ? z * sigma : Number.MAX_VALUE;
+    let lower = median - half;
+    let upper = median + half;
+    if (spec?.min !== undefined) lower = Math.max(lower, spec.min);
+    if (spec?.max !== undefined) upper = Math.min(upper, spec.max);
+    if (lower > upper) lower = upper = Math.min(Math.max(median, lower), upper);
+    return { value: median, lower, upper };
+  }
+}

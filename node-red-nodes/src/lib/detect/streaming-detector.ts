@@ -1,0 +1,418 @@
+import {
+  CONNECTIVITY_METRIC,
+  InputError,
+  type Adaptation,
+  type AnomalyScore,
+  type DetectionEvidence,
+  type DetectorKind,
+  type ExpectedBand,
+  type MetricEvidence,
+  type MetricSpec,
+  type Reading,
+} from '../contracts';
+import { FleetRegistry } from '../fleet/fleet-registry';
+import { cutoffForSensitivity, type DetectConfig } from './detect-config';
+import { MetricSeries, type SeriesResult, type SeriesSnapshot } from './metric-series';
+import { SURPRISE_FULL_SCALE, SURPRISE_MAX, fisherSurprise, surpriseToScore } from './tail-probability';
+
+/** Name reported in {@link AnomalyScore.detector}. */
+export const STREAMING_DETECTOR_NAME = 'lucid-streaming';
+
+/** How metric surprises are combined into the device score (see {@link combineSurprises}). */
+export const COMBINATION_METHOD = 'fisher-bonferroni';
+
+/** JSON-serializable state of a {@link StreamingDetector}. */
+export interface DetectorSnapshot {
+  version: 1;
+  series: SeriesSnapshot[];
+  devices: { deviceId: string; lastSeenTsMs: number }[];
+  adaptations: Adaptation[];
+}
+
+interface DeviceState {
+  lastSeenTsMs: number;
+  metrics: Set<string>;
+}
+
+/**
+ * Combines per-metric surprises into a device surprise: the larger of Fisher's method (several
+ * moderately surprising metrics add up) and Bonferroni's bound on the most surprising metric
+ * (`S_max − log10 k`, so one strong metric is not diluted by k − 1 normal ones).
+ * Fisher (1925), *Statistical Methods for Research Workers*; Bonferroni correction. For k = 1
+ * both equal the metric's surprise.
+ */
+export function combineSurprises(surprises: readonly number[]): number {
+  const k = surprises.length;
+  if (k === 0) return 0;
+  if (k === 1) return Math.max(0, surprises[0]);
+  const bonferroni = Math.max(...surprises) - Math.log10(k);
+  return Math.min(SURPRISE_MAX, Math.max(0, fisherSurprise(surprises), bonferroni));
+}
+
+function validateReading(reading: unknown, where: string): asserts reading is Reading {
+  if (reading === null || typeof reading !== 'object' || Array.isArray(reading)) {
+    throw new InputError('invalid_reading', `${where}: expected a Reading object {deviceId, tsMs, metrics}, got ${reading === null ? 'null' : Array.isArray(reading) ? 'an array' : typeof reading}`);
+  }
+  const r = reading as Record<string, unknown>;
+  if (typeof r.deviceId !== 'string' || r.deviceId.length === 0) {
+    throw new InputError('invalid_device_id', `${where}: deviceId is ${JSON.stringify(r.deviceId)}; expected a non-empty string`);
+  }
+  if (typeof r.tsMs !== 'number' || !Number.isFinite(r.tsMs)) {
+    throw new InputError('invalid_timestamp', `${where}: tsMs is ${String(r.tsMs)}; expected a finite epoch-ms number`);
+  }
+  const metrics = r.metrics;
+  if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics) || Object.keys(metrics).length === 0) {
+    throw new InputError('invalid_metrics', `${where}: metrics is ${JSON.stringify(metrics)}; expected an object with at least one metric`);
+  }
+  for (const [name, value] of Object.entries(metrics as Record<string, unknown>)) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new InputError('non_finite_value', `${where}: metric "${name}" is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}; expected a finite number`);
+    }
+  }
+}
+
+function validateAdaptation(a: unknown): asserts a is Adaptation {
+  if (a === null || typeof a !== 'object') throw new InputError('invalid_adaptation', `adaptation: expected an object, got ${JSON.stringify(a)}`);
+  const r = a as Record<string, unknown>;
+  if (typeof r.id !== 'string' || r.id === '') throw new InputError('invalid_adaptation', `adaptation.id is ${JSON.stringify(r.id)}; expected a non-empty string`);
+  if (typeof r.kind !== 'string') throw new InputError('invalid_adaptation', `adaptation.kind is ${JSON.stringify(r.kind)}; expected 'threshold', 'suppress', 'silence' or 'priority_weight'`);
+  if (r.kind === 'threshold' && r.revertedMs === undefined) {
+    if (typeof r.value !== 'number' || !(r.value >= 0 && r.value <= 1)) {
+      throw new InputError('invalid_adaptation', `adaptation.value is ${JSON.stringify(r.value)}; expected a number in [0, 1] for kind 'threshold'`);
+    }
+  }
+  for (const field of ['untilMs', 'revertedMs'] as const) {
+    if (r[field] !== undefined && (typeof r[field] !== 'number' || !Number.isFinite(r[field]))) {
+      throw new InputError('invalid_adaptation', `adaptation.${field} is ${JSON.stringify(r[field])}; expected epoch ms`);
+    }
+  }
+}
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnapshot {
+  const bad = (field: string, value: unknown) =>
+    new InputError('invalid_snapshot', `snapshot.series[${i}].${field} is ${JSON.stringify(value)?.slice(0, 60)}; expected ${field === 'deviceId' || field === 'metric' ? 'a non-empty string' : 'finite numbers'}`);
+  if (s === null || typeof s !== 'object') throw new InputError('invalid_snapshot', `snapshot.series[${i}] is not an object`);
+  const r = s as Record<string, unknown>;
+  for (const f of ['deviceId', 'metric']) if (typeof r[f] !== 'string' || r[f] === '') throw bad(f, r[f]);
+  for (const f of ['n', 'runStartTsMs', 'runCount', 'sameWeight', 'totalWeight', 'repeatAfterRepeatWeight', 'afterRepeatWeight', 'usualRatePerMin', 'rateCount', 'intervalMs', 'intervalCount', 'levelSurpriseMean', 'rateSurpriseMean', 'calibrationCount']) {
+    if (!isFiniteNumber(r[f]) || (r[f] as number) < 0) throw bad(f, r[f]);
+  }
+  if (!Array.isArray(r.values) || !r.values.every(isFiniteNumber)) throw bad('values', r.values);
+  if (!Array.isArray(r.times) || !r.times.every(isFiniteNumber) || r.times.length !== r.values.length) throw bad('times', r.times);
+  for (let j = 1; j < r.times.length; j++) if (r.times[j] <= r.times[j - 1]) throw bad('times', 'not strictly increasing');
+  if (r.anomalousSinceTsMs !== null && !isFiniteNumber(r.anomalousSinceTsMs)) throw bad('anomalousSinceTsMs', r.anomalousSinceTsMs);
+}
+
+/**
+ * Streaming anomaly detection for a whole fleet: per device and metric it keeps a
+ * {@link MetricSeries} (robust level, rate of change, stuck value, physical range, event-time
+ * gap) and combines the metrics of a reading into one calibrated device score.
+ *
+ * - **Score**: every detector yields a tail probability p, reported as a surprise
+ *   `S = −log10 p`; the calibrated score is `min(1, S / 10)` (0.5 ⇔ p = 1e-5). Level and rate use
+ *   the normal tail of a robust z (median / 1.4826 × MAD; Rousseeuw & Croux 1993; Hampel 1974),
+ *   the scale inflated by the series' winsorized mean z² when its tails are heavier than normal.
+ *   A metric's learned detectors are Bonferroni-corrected (×3); metrics are combined with
+ *   {@link combineSurprises}.
+ * - **Decision**: `score ≥ cutoff`, `cutoff = 0.8 − 0.6 × sensitivity`, raised by active
+ *   `threshold` adaptations.
+ * - **Warm-up**: a series' learned detectors (level, rate, stuck) do not score during its first
+ *   `warmupReadings` readings, and `evidence.warmingUp` is true; physical range violations and
+ *   connectivity losses need no learning and score from the first reading.
+ * - **Event time**: readings are scored on `reading.tsMs`. A reading whose time is not after its
+ *   series' newest reading (out of order or duplicate) is scored against the current state but
+ *   not learned from, so it cannot corrupt the window, rates or run lengths.
+ * - **Connectivity**: a reading of metric `connectivity` = 0 (or `tags.event` =
+ *   `connectivity_lost`) from the ingest watchdog scores 1 on that metric with `evidence.gap`.
+ *
+ * Cost per metric update: O(log w) plus the window's contiguous memmove; memory ≈ 1.7 KB per
+ * series at the default window (see {@link MetricSeries}).
+ *
+ * @example
+ * const detector = new StreamingDetector(resolveDetectConfig({ sensitivity: 0.6 }), fleet);
+ * const score = detector.detect({ deviceId: 'm1', tsMs: Date.now(), metrics: { temperature: 21.4 } });
+ * if (score.isAnomaly) console.log(score.contributions, score.evidence);
+ */
+export class StreamingDetector {
+  private readonly series = new Map<string, MetricSeries>();
+  private readonly devices = new Map<string, DeviceState>();
+  private readonly adaptations = new Map<string, Adaptation>();
+  private readonly fleet: FleetRegistry;
+  private readonly baseCutoff: number;
+
+  constructor(
+    readonly config: DetectConfig,
+    fleet?: FleetRegistry,
+  ) {
+    this.fleet = fleet ?? new FleetRegistry({});
+    this.baseCutoff = cutoffForSensitivity(config.sensitivity);
+  }
+
+  /** Number of device-metric series currently tracked. */
+  get seriesCount(): number {
+    return this.series.size;
+  }
+
+  /**
+   * Scores one reading and learns from it.
+   * @returns the reading's {@link AnomalyScore}; `evidence` is a {@link DetectionEvidence}.
+   * @throws InputError (`invalid_reading`, `invalid_device_id`, `invalid_timestamp`,
+   *   `invalid_metrics`, `non_finite_value`) before touching any state.
+   */
+  detect(reading: Reading): AnomalyScore {
+    validateReading(reading, 'reading');
+    return this.detectValid(reading);
+  }
+
+  /**
+   * Scores readings in order. Validates the whole batch first, so a bad reading rejects the batch
+   * without changing any state.
+   * @throws InputError naming the index of the first bad reading.
+   */
+  detectBatch(readings: Reading[]): AnomalyScore[] {
+    if (!Array.isArray(readings)) throw new InputError('invalid_reading', `readings: expected an array, got ${typeof readings}`);
+    readings.forEach((r, i) => validateReading(r, `readings[${i}]`));
+    return readings.map((r) => this.detectValid(r));
+  }
+
+  /**
+   * Applies an operator adaptation. Kind `threshold` raises the cut-off of `deviceId` (all
+   * devices when unset) and optionally only `metric` by `value` (0..1) until `untilMs` (event
+   * time; forever when unset). Several matching adaptations add up. An adaptation with
+   * `revertedMs` removes the one with the same id. Other kinds concern `lucid-route` and are ignored.
+   * @throws InputError when the adaptation is malformed.
+   */
+  applyAdaptation(a: Adaptation): void {
+    validateAdaptation(a);
+    if (a.kind !== 'threshold') return;
+    if (a.revertedMs !== undefined) {
+      this.adaptations.delete(a.id);
+      return;
+    }
+    this.adaptations.set(a.id, { ...a });
+    if (this.adaptations.size > 10_000) this.adaptations.delete(this.adaptations.keys().next().value as string);
+  }
+
+  /** The decision cut-off for a device (and metric) at an event time, with adaptations. May exceed 1 (never anomalous). */
+  cutoff(deviceId: string, metric?: string, tsMs = Infinity): number {
+    const { device, perMetric } = this.raises(deviceId, tsMs);
+    return this.baseCutoff + device + (metric ? (perMetric.get(metric) ?? 0) : 0);
+  }
+
+  /** A JSON-serializable copy of the whole state. */
+  snapshot(): DetectorSnapshot {
+    return {
+      version: 1,
+      series: [...this.series.values()].map((s) => s.toSnapshot()),
+      devices: [...this.devices.entries()].map(([deviceId, d]) => ({ deviceId, lastSeenTsMs: d.lastSeenTsMs })),
+      adaptations: [...this.adaptations.values()].map((a) => ({ ...a })),
+    };
+  }
+
+  /**
+   * Rebuilds a detector from {@link snapshot} output (possibly after a JSON round trip). With an
+   * unchanged config, subsequent scores are identical to the original's; a smaller `windowSize`
+   * keeps the newest readings.
+   * @throws InputError (`invalid_snapshot`) naming the first corrupt field.
+   */
+  static restore(snapshot: DetectorSnapshot, config: DetectConfig, fleet?: FleetRegistry): StreamingDetector {
+    if (snapshot === null || typeof snapshot !== 'object' || (snapshot as { version?: unknown }).version !== 1) {
+      throw new InputError('invalid_snapshot', `snapshot: expected an object with version 1, got ${JSON.stringify((snapshot as { version?: unknown } | null)?.version ?? snapshot)}`);
+    }
+    if (!Array.isArray(snapshot.series) || !Array.isArray(snapshot.devices) || !Array.isArray(snapshot.adaptations)) {
+      throw new InputError('invalid_snapshot', 'snapshot: series, devices and adaptations must be arrays');
+    }
+    const detector = new StreamingDetector(config, fleet);
+    snapshot.series.forEach((s, i) => {
+      validateSeriesSnapshot(s, i);
+      const series = MetricSeries.fromSnapshot(s, config.windowSize);
+      detector.series.set(seriesKey(s.deviceId, s.metric), series);
+      detector.deviceState(s.deviceId).metrics.add(s.metric);
+    });
+    snapshot.devices.forEach((d, i) => {
+      if (!d || typeof d.deviceId !== 'string' || !isFiniteNumber(d.lastSeenTsMs) && d.lastSeenTsMs !== null) {
+        throw new InputError('invalid_snapshot', `snapshot.devices[${i}] is ${JSON.stringify(d)?.slice(0, 80)}; expected {deviceId, lastSeenTsMs}`);
+      }
+      detector.deviceState(d.deviceId).lastSeenTsMs = d.lastSeenTsMs ?? -Infinity;
+    });
+    snapshot.adaptations.forEach((a, i) => {
+      try {
+        detector.applyAdaptation(a);
+      } catch (err) {
+        throw new InputError('invalid_snapshot', `snapshot.adaptations[${i}]: ${(err as Error).message}`);
+      }
+    });
+    return detector;
+  }
+
+  private deviceState(deviceId: string): DeviceState {
+    let d = this.devices.get(deviceId);
+    if (!d) {
+      d = { lastSeenTsMs: -Infinity, metrics: new Set() };
+      this.devices.set(deviceId, d);
+    }
+    return d;
+  }
+
+  private raises(deviceId: string, tsMs: number): { device: number; perMetric: Map<string, number> } {
+    let device = 0;
+    const perMetric = new Map<string, number>();
+    for (const a of this.adaptations.values()) {
+      if (a.deviceId !== undefined && a.deviceId !== deviceId) continue;
+      if (a.untilMs !== undefined && tsMs >= a.untilMs) continue;
+      const value = a.value ?? 0;
+      if (a.metric === undefined) device += value;
+      else perMetric.set(a.metric, (perMetric.get(a.metric) ?? 0) + value);
+    }
+    return { device, perMetric };
+  }
+
+  private declaredSpec(deviceId: string, metric: string): MetricSpec | undefined {
+    return this.fleet.device(deviceId).metrics[metric];
+  }
+
+  private detectValid(reading: Reading): AnomalyScore {
+    const { deviceId, tsMs } = reading;
+    const device = this.deviceState(deviceId);
+    const { device: deviceRaise, perMetric } = this.adaptations.size > 0 ? this.raises(deviceId, tsMs) : { device: 0, perMetric: new Map<string, number>() };
+    const deviceCutoff = this.baseCutoff + deviceRaise;
+
+    const names = Object.keys(reading.metrics);
+    const metricEvidence: Record<string, MetricEvidence> = {};
+    const expected: Record<string, ExpectedBand> = {};
+    const surprises: number[] = [];
+    const adjusted: number[] = [];
+    const cutoffs: number[] = [];
+    const pending: { series: MetricSeries; value: number; result: SeriesResult }[] = [];
+    let warmingUp = false;
+    let gap: DetectionEvidence['gap'];
+
+    for (const metric of names) {
+      const value = reading.metrics[metric];
+      const metricRaise = perMetric.get(metric) ?? 0;
+      const cutoff = deviceCutoff + metricRaise;
+      const spec = this.declaredSpec(deviceId, metric);
+      const unit = spec?.unit ?? this.fleet.metric(deviceId, metric).unit ?? '';
+      let surprise: number;
+      let detectorSurprises: Partial<Record<DetectorKind, number>>;
+      let evidence: Omit<MetricEvidence, 'score' | 'kind' | 'detectorScores' | 'anomalousSinceTsMs'>;
+      let series: MetricSeries | undefined;
+
+      if (metric === CONNECTIVITY_METRIC) {
+        const lost = value === 0 || reading.tags?.event === 'connectivity_lost';
+        surprise = lost ? SURPRISE_MAX : 0;
+        detectorSurprises = { gap: surprise };
+        evidence = {
+          metric,
+          unit,
+          value,
+          direction: lost ? 'down' : 'none',
+          baseline: { median: 1, mad: 0, count: 0 },
+          expected: { value: 1, lower: 1, upper: 1 },
+        };
+        if (lost) {
+          const lastSeen = device.lastSeenTsMs;
+          gap = {
+            silentForMs: Number.isFinite(lastSeen) ? Math.max(0, tsMs - lastSeen) : 0,
+            expectedIntervalMs: this.deviceIntervalMs(deviceId, device),
+            lastSeenTsMs: Number.isFinite(lastSeen) ? lastSeen : tsMs,
+          };
+        }
+      } else {
+        series = this.seriesFor(deviceId, metric, device);
+        const result = series.score(value, tsMs, this.config, spec, unit, cutoff);
+        warmingUp ||= result.warmingUp;
+        surprise = result.surprise;
+        detectorSurprises = result.surprises;
+        evidence = result.evidence;
+        if (result.gap && (!gap || result.gap.silentForMs > gap.silentForMs)) gap = result.gap;
+        if (tsMs > series.lastTsMs) pending.push({ series, value, result });
+      }
+
+      const score = surpriseToScore(surprise);
+      const exceeds = cutoff <= 1 && score >= cutoff;
+      let kind: DetectorKind | null = null;
+      if (exceeds) {
+        let best = -1;
+        for (const [k, s] of Object.entries(detectorSurprises) as [DetectorKind, number][]) {
+          if (s > best) {
+            best = s;
+            kind = k;
+          }
+        }
+      }
+      if (kind === 'rate' && evidence.change) {
+        evidence.direction = evidence.change.ratePerMin > 0 ? 'up' : evidence.change.ratePerMin < 0 ? 'down' : 'none';
+      }
+      const detectorScores: Partial<Record<DetectorKind, number>> = {};
+      for (const [k, s] of Object.entries(detectorSurprises) as [DetectorKind, number][]) detectorScores[k] = surpriseToScore(s);
+      let anomalousSinceTsMs: number | undefined;
+      if (series && tsMs > series.lastTsMs) {
+        series.anomalousSinceTsMs = exceeds ? (series.anomalousSinceTsMs ?? tsMs) : null;
+      }
+      if (exceeds) anomalousSinceTsMs = series?.anomalousSinceTsMs ?? tsMs;
+
+      metricEvidence[metric] = { ...evidence, score, kind, detectorScores, ...(anomalousSinceTsMs !== undefined ? { anomalousSinceTsMs } : {}) };
+      expected[metric] = evidence.expected;
+      surprises.push(surprise);
+      adjusted.push(Math.max(0, surprise - SURPRISE_FULL_SCALE * metricRaise));
+      cutoffs.push(cutoff);
+    }
+
+    for (const { series, value, result } of pending) series.update(value, tsMs, result, this.config);
+    if (names.some((m) => m !== CONNECTIVITY_METRIC)) device.lastSeenTsMs = Math.max(device.lastSeenTsMs, tsMs);
+
+    const deviceSurprise = combineSurprises(surprises);
+    const score = surpriseToScore(deviceSurprise);
+    const isAnomaly = deviceCutoff <= 1 && surpriseToScore(combineSurprises(adjusted)) >= deviceCutoff;
+    const total = surprises.reduce((a, b) => a + b, 0);
+    const contributions: Record<string, number> = {};
+    names.forEach((m, i) => (contributions[m] = total > 0 ? surprises[i] / total : 0));
+    const evidence: DetectionEvidence = {
+      metrics: metricEvidence,
+      warmingUp,
+      combined: { method: COMBINATION_METHOD, anomalousMetrics: names.filter((m, i) => cutoffs[i] <= 1 && metricEvidence[m].score >= cutoffs[i]) },
+    };
+    if (gap) evidence.gap = gap;
+    return { deviceId, tsMs, score, isAnomaly, detector: STREAMING_DETECTOR_NAME, contributions, expected, evidence };
+  }
+
+  private seriesFor(deviceId: string, metric: string, device: DeviceState): MetricSeries {
+    const key = seriesKey(deviceId, metric);
+    let series = this.series.get(key);
+    if (series) {
+      // Re-insert: Map order doubles as least-recently-used order for eviction.
+      this.series.delete(key);
+      this.series.set(key, series);
+      return series;
+    }
+    series = new MetricSeries(deviceId, metric, this.config.windowSize);
+    this.series.set(key, series);
+    device.metrics.add(metric);
+    while (this.series.size > this.config.maxSeries) {
+      const oldest = this.series.keys().next().value as string;
+      const evicted = this.series.get(oldest)!;
+      this.series.delete(oldest);
+      const d = this.devices.get(evicted.deviceId);
+      d?.metrics.delete(evicted.metric);
+      if (d && d.metrics.size === 0 && evicted.deviceId !== deviceId) this.devices.delete(evicted.deviceId);
+    }
+    return series;
+  }
+
+  private deviceIntervalMs(deviceId: string, device: DeviceState): number {
+    let best = Infinity;
+    for (const metric of device.metrics) {
+      const s = this.series.get(seriesKey(deviceId, metric));
+      const interval = s?.expectedIntervalMs(this.declaredSpec(deviceId, metric));
+      if (interval !== undefined && interval < best) best = interval;
+    }
+    return Number.isFinite(best) ? best : (this.fleet.metric(deviceId, CONNECTIVITY_METRIC).intervalMs ?? 60_000);
+  }
+}
+
+function seriesKey(deviceId: string, metric: string): string {
+  return `${deviceId}\u001f${metric}`;
+}
