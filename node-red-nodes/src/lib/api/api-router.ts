@@ -1,0 +1,480 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { ValidateFunction } from 'ajv';
+import { InputError } from '../contracts/errors';
+import type { Adaptation, AlertEvent, Feedback, Severity } from '../contracts/types';
+import type { AlertStore, AuditVerifyResult } from '../store/store-types';
+import { ApiAuth, type ApiPrincipal, type ApiRole } from './api-auth';
+import { compileSchemas } from './api-schemas';
+import type { LucidMetrics } from './lucid-metrics';
+import { OPENAPI_DOCUMENT } from './openapi';
+
+/** Options of {@link createApiRouter}. */
+export interface ApiRouterOptions {
+  store: AlertStore;
+  auth: ApiAuth;
+  /** Prometheus metrics served at `GET metrics` (omit to serve 404 there). */
+  metrics?: LucidMetrics;
+  /** Allowed CORS origins (`*` for any); empty or unset: CORS off (no headers sent). */
+  corsOrigins?: string[];
+  /** Serve `GET metrics` without a token (for a Prometheus without bearer auth) [false]. */
+  metricsPublic?: boolean;
+  /** Wall clock for feedback and adaptations [Date.now]. */
+  nowMs?: () => number;
+  /** Concurrent SSE streams [50]. */
+  maxStreams?: number;
+  /** SSE keep-alive comment period [15000 ms]. */
+  heartbeatMs?: number;
+  /** JSON body size limit (express/body-parser syntax) ['16kb']. */
+  bodyLimit?: string;
+  /** Called with unexpected (5xx) errors, for logging. */
+  onError?: (err: unknown) => void;
+}
+
+/** The router plus a `close` that ends open SSE streams (call it when the node closes). */
+export interface ApiRouter {
+  router: Router;
+  close(): void;
+}
+
+/** The JSON error body of every 4xx/5xx answer. */
+export interface ApiError {
+  error: string;
+  detail: string;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const LIST_PARAMS = new Set(['severity', 'status']);
+const TIME_PARAMS = new Set(['from', 'to']);
+
+/** Splits comma lists and parses `from`/`to` (epoch ms or ISO 8601) before schema validation. */
+function normaliseQuery(query: Request['query']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(query)) {
+    if (LIST_PARAMS.has(k)) {
+      const parts = ((Array.isArray(v) ? v : [v]) as unknown[]).flatMap((x): unknown[] => (typeof x === 'string' ? x.split(',') : [x]));
+      out[k] = parts.map((p) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '');
+    } else if (TIME_PARAMS.has(k) && typeof v === 'string' && !/^\d+$/.test(v)) {
+      const t = Date.parse(v);
+      out[k] = Number.isNaN(t) ? v : t;
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+function describeAjv(validate: ValidateFunction, where: string): string {
+  const e = validate.errors?.[0];
+  if (!e) return `${where}: invalid`;
+  const field = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '';
+  if (e.keyword === 'additionalProperties') return `${where}: unknown parameter "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'required') return `${where}: missing "${(e.params as { missingProperty: string }).missingProperty}"`;
+  if (e.keyword === 'enum') return `${where}.${field}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  return `${where}${field ? `.${field}` : ''}: ${e.message}`;
+}
+
+function bearerOf(req: Request): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1] : '';
+}
+
+/**
+ * The store's HTTP API as an express Router, to mount under Node-RED's HTTP root at
+ * `/lucid/api` (`RED.httpNode.use('/lucid/api', router)`). Endpoints, roles and shapes are in
+ * {@link OPENAPI_DOCUMENT} (served at `GET openapi.json`) and docs/store-api.md.
+ *
+ * - Authentication: `Authorization: Bearer <token>`; roles viewer < operator < admin.
+ *   No/unknown token → 401, insufficient role → 403. `health`, `keys` and `openapi.json` are
+ *   public (a wrong token on `health` is still a 401, so a client can test its token).
+ * - Validation: query strings and bodies are checked against JSON Schemas (ajv) before
+ *   anything is read or written; errors are `{error, detail}` with 400/404/409/413/415.
+ * - Every write is audited under the token's name (`name:user` when the body names a user).
+ *
+ * @example
+ * const api = createApiRouter({ store, auth: new ApiAuth([{ name: 'admin', role: 'admin', token }]) });
+ * RED.httpNode.use('/lucid/api', api.router);
+ */
+export function createApiRouter(options: ApiRouterOptions): ApiRouter {
+  const { store, auth, metrics } = options;
+  const nowMs = options.nowMs ?? Date.now;
+  const maxStreams = options.maxStreams ?? 50;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const cors = options.corsOrigins?.filter(Boolean) ?? [];
+  const schemas = compileSchemas();
+  const streams = new Set<Response>();
+  const router = express.Router();
+  let verifying: Promise<AuditVerifyResult> | undefined;
+
+  const send = (res: Response, status: number, body: unknown): void => {
+    res.status(status).type('application/json').send(JSON.stringify(body));
+  };
+
+  router.use((req, res, next) => {
+    if (metrics) res.on('finish', () => metrics.apiRequests.inc({ method: req.method, status: String(res.statusCode) }));
+    if (cors.length) {
+      const origin = req.headers.origin;
+      if (origin && (cors.includes('*') || cors.includes(origin))) {
+        res.setHeader('Access-Control-Allow-Origin', cors.includes('*') ? '*' : origin);
+        res.setHeader('Vary', 'Origin');
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+        res.setHeader('Access-Control-Max-Age', '600');
+      }
+      if (req.method === 'OPTIONS') {
+        res.status(204).end();
+        return;
+      }
+    }
+    let token = bearerOf(req);
+    if (token === undefined && req.path === '/stream' && typeof req.query.access_token === 'string') token = req.query.access_token;
+    res.locals.tokenGiven = token !== undefined;
+    res.locals.principal = auth.principalOf(token);
+    next();
+  });
+
+  const requireRole = (res: Response, role: ApiRole): ApiPrincipal => {
+    const p = res.locals.principal as ApiPrincipal | undefined;
+    if (!p) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="lucid"');
+      throw new HttpError(401, 'unauthorized', res.locals.tokenGiven ? 'unknown bearer token' : 'missing Authorization: Bearer <token>');
+    }
+    if (!ApiAuth.allows(p.role, role)) throw new HttpError(403, 'forbidden', `token "${p.name}" has role ${p.role}; this needs ${role}`);
+    return p;
+  };
+
+  const query = <T>(req: Request, name: keyof typeof schemas.query): T => {
+    const q = normaliseQuery(req.query);
+    const v = schemas.query[name];
+    if (!v(q)) throw new HttpError(400, 'invalid_query', describeAjv(v, 'query'));
+    return q as T;
+  };
+
+  const jsonBody = express.json({ limit: options.bodyLimit ?? '16kb', strict: true, type: () => true });
+  /** Requires a JSON body (or, when `optional`, allows an empty one), then validates it. */
+  const body = <T>(req: Request, res: Response, name: keyof typeof schemas.body, optional: boolean): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const length = Number(req.headers['content-length'] ?? 0);
+      const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+      if (!hasBody && optional) {
+        resolve({} as T);
+        return;
+      }
+      if (!req.is('application/json')) {
+        reject(new HttpError(415, 'unsupported_media_type', 'the body must be application/json'));
+        return;
+      }
+      const check = (): void => {
+        const v = schemas.body[name];
+        if (!v(req.body)) reject(new HttpError(400, 'invalid_body', describeAjv(v, 'body')));
+        else resolve(req.body as T);
+      };
+      if ((req as Request & { _body?: boolean })._body) check();
+      else jsonBody(req, res, (err?: unknown) => (err ? reject(err) : check()));
+    });
+
+  const handle =
+    (fn: (req: Request, res: Response) => Promise<void>) =>
+    (req: Request, res: Response, next: NextFunction): void => {
+      fn(req, res).catch(next);
+    };
+
+  const actorOf = (p: ApiPrincipal, user: string | undefined): string => (user && user !== p.name ? `${p.name}:${user}` : p.name);
+  const alertId = (req: Request): string => {
+    const id = req.params.id;
+    if (!id || id.length > 256) throw new HttpError(400, 'invalid_id', 'id: expected 1..256 characters');
+    return id;
+  };
+
+  router.get(
+    '/health',
+    handle(async (req, res) => {
+      query(req, 'empty');
+      if (res.locals.tokenGiven && !res.locals.principal) requireRole(res, 'viewer');
+      const h = await store.health();
+      const p = res.locals.principal as ApiPrincipal | undefined;
+      send(res, 200, { status: 'ok', ...h, keyId: store.publicKey.keyId, role: p?.role ?? null, timeMs: nowMs() });
+    }),
+  );
+
+  router.get('/openapi.json', (_req, res) => send(res, 200, OPENAPI_DOCUMENT));
+
+  router.get(
+    '/keys',
+    handle(async (req, res) => {
+      query(req, 'empty');
+      send(res, 200, {
+        keys: [store.publicKey],
+        signed: 'alert.signature = Ed25519 over the canonical JSON (RFC 8785) of the alert without its signature field',
+      });
+    }),
+  );
+
+  router.get(
+    '/metrics',
+    handle(async (req, res) => {
+      if (!options.metricsPublic) requireRole(res, 'viewer');
+      if (!metrics) throw new HttpError(404, 'not_found', 'metrics are not enabled');
+      res.status(200).type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    }),
+  );
+
+  router.get(
+    '/alerts',
+    handle(async (req, res) => {
+      requireRole(res, 'viewer');
+      const q = query<{
+        from?: number;
+        to?: number;
+        severity?: Severity[];
+        status?: AlertEvent['alert']['status'][];
+        site?: string;
+        device?: string;
+        incident?: string;
+        fingerprint?: string;
+        metric?: string;
+        sort?: 'priority' | 'time';
+        order?: 'asc' | 'desc';
+        limit?: number;
+        offset?: number;
+      }>(req, 'alerts');
+      if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new HttpError(400, 'invalid_query', 'query: from must not be after to');
+      send(
+        res,
+        200,
+        await store.listAlerts({
+          fromMs: q.from,
+          toMs: q.to,
+          severity: q.severity,
+          status: q.status,
+          site: q.site,
+          deviceId: q.device,
+          incidentId: q.incident,
+          fingerprint: q.fingerprint,
+          metric: q.metric,
+          sort: q.sort,
+          order: q.order,
+          limit: q.limit,
+          offset: q.offset,
+        }),
+      );
+    }),
+  );
+
+  router.get(
+    '/alerts/:id',
+    handle(async (req, res) => {
+      requireRole(res, 'viewer');
+      const q = query<{ maxPoints?: number }>(req, 'alertDetail');
+      const id = alertId(req);
+      const detail = await store.getAlertDetail(id, q.maxPoints);
+      if (!detail) throw new HttpError(404, 'not_found', `alert "${id}" does not exist`);
+      send(res, 200, detail);
+    }),
+  );
+
+  router.get(
+    '/incidents',
+    handle(async (req, res) => {
+      requireRole(res, 'viewer');
+      const q = query<{ from?: number; to?: number; status?: ('open' | 'resolved')[]; severity?: Severity[]; site?: string; limit?: number; offset?: number }>(
+        req,
+        'incidents',
+      );
+      send(res, 200, await store.listIncidents({ fromMs: q.from, toMs: q.to, status: q.status, severity: q.severity, site: q.site, limit: q.limit, offset: q.offset }));
+    }),
+  );
+
+  router.get(
+    '/series',
+    handle(async (req, res) => {
+      requireRole(res, 'viewer');
+      const q = query<{ device: string; metric: string; from?: number; to?: number; maxPoints?: number }>(req, 'series');
+      if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new HttpError(400, 'invalid_query', 'query: from must not be after to');
+      send(res, 200, await store.getSeries({ deviceId: q.device, metric: q.metric, fromMs: q.from, toMs: q.to, maxPoints: q.maxPoints }));
+    }),
+  );
+
+  router.get(
+    '/stats',
+    handle(async (req, res) => {
+      requireRole(res, 'viewer');
+      const q = query<{ from?: number; to?: number; bucketMs?: number }>(req, 'stats');
+      if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new HttpError(400, 'invalid_query', 'query: from must not be after to');
+      send(res, 200, await store.getStats({ fromMs: q.from, toMs: q.to, bucketMs: q.bucketMs }));
+    }),
+  );
+
+  router.get(
+    '/audit/verify',
+    handle(async (req, res) => {
+      requireRole(res, 'viewer');
+      query(req, 'empty');
+      verifying ??= store.verifyAudit().finally(() => {
+        verifying = undefined;
+      });
+      send(res, 200, await verifying);
+    }),
+  );
+
+  router.get(
+    '/adaptations',
+    handle(async (req, res) => {
+      requireRole(res, 'viewer');
+      const q = query<{ active?: boolean; limit?: number; offset?: number }>(req, 'adaptations');
+      send(res, 200, await store.listAdaptations(q));
+    }),
+  );
+
+  router.post(
+    '/alerts/:id/feedback',
+    handle(async (req, res) => {
+      const p = requireRole(res, 'operator');
+      const id = alertId(req);
+      const b = await body<{ verdict: Feedback['verdict']; comment?: string; user?: string }>(req, res, 'feedback', false);
+      const result = await store.recordFeedback(
+        { alertId: id, verdict: b.verdict, user: b.user ?? p.name, comment: b.comment, tsMs: nowMs() },
+        actorOf(p, b.user),
+      );
+      send(res, 201, result);
+    }),
+  );
+
+  for (const [path, status] of [
+    ['ack', 'acknowledged'],
+    ['resolve', 'resolved'],
+  ] as const) {
+    router.post(
+      `/alerts/:id/${path}`,
+      handle(async (req, res) => {
+        const p = requireRole(res, 'operator');
+        const id = alertId(req);
+        const b = await body<{ comment?: string; user?: string }>(req, res, 'statusChange', true);
+        const result = await store.setAlertStatus(id, status, actorOf(p, b.user), b.comment);
+        send(res, 200, { alert: result.alert, event: result.event });
+      }),
+    );
+  }
+
+  router.post(
+    '/adaptations',
+    handle(async (req, res) => {
+      const p = requireRole(res, 'admin');
+      const b = await body<Omit<Adaptation, 'id' | 'tsMs' | 'createdBy'> & { user?: string }>(req, res, 'adaptation', false);
+      const adaptation: Adaptation = { ...b, id: randomUUID(), createdBy: p.name, tsMs: nowMs() };
+      send(res, 201, await store.recordAdaptation(adaptation, p.name));
+    }),
+  );
+
+  router.post(
+    '/adaptations/:id/revert',
+    handle(async (req, res) => {
+      const p = requireRole(res, 'admin');
+      const id = alertId(req);
+      await body(req, res, 'statusChange', true);
+      send(res, 200, await store.revertAdaptation(id, p.name));
+    }),
+  );
+
+  router.get(
+    '/stream',
+    handle(async (req, res) => {
+      requireRole(res, 'viewer');
+      const q = query<{ severity?: Severity[]; site?: string; device?: string }>(req, 'stream');
+      if (streams.size >= maxStreams) throw new HttpError(503, 'too_many_streams', `at most ${maxStreams} concurrent streams`);
+      const lastId = Number(req.headers['last-event-id']);
+      const matches = (e: AlertEvent): boolean =>
+        (!q.severity || q.severity.includes(e.alert.severity)) && (!q.site || e.alert.site === q.site) && (!q.device || e.alert.deviceId === q.device);
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      res.write('retry: 5000\n\n');
+      let highest = Number.isInteger(lastId) && lastId >= 0 ? lastId : -1;
+      const pending: { auditSeq: number; event: AlertEvent }[] = [];
+      let replaying = highest >= 0;
+      const write = (e: { auditSeq: number; event: AlertEvent }): void => {
+        if (e.auditSeq <= highest) return;
+        highest = e.auditSeq;
+        if (matches(e.event)) res.write(`id: ${e.auditSeq}\nevent: alert\ndata: ${JSON.stringify(e.event)}\n\n`);
+      };
+      const listener = (e: { auditSeq: number; event: AlertEvent }): void => {
+        if (replaying) pending.push(e);
+        else write(e);
+      };
+      store.on('alert', listener);
+      const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
+      heartbeat.unref();
+      streams.add(res);
+      const stop = (): void => {
+        clearInterval(heartbeat);
+        store.off('alert', listener);
+        streams.delete(res);
+      };
+      req.on('close', stop);
+      res.on('close', stop);
+      if (replaying) {
+        try {
+          for (const e of await store.alertEventsSince(highest, 500)) write(e);
+        } finally {
+          replaying = false;
+          for (const e of pending.splice(0)) write(e);
+        }
+      }
+    }),
+  );
+
+  router.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
+
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    let status = 500;
+    let code = 'internal';
+    let detail = 'internal error';
+    const e = err as { status?: number; type?: string; message?: string };
+    if (err instanceof HttpError) {
+      status = err.status;
+      code = err.code;
+      detail = err.message;
+    } else if (err instanceof InputError) {
+      status = err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : 400;
+      code = err.code;
+      detail = err.message;
+    } else if (e?.type === 'entity.too.large') {
+      status = 413;
+      code = 'payload_too_large';
+      detail = `the body exceeds ${options.bodyLimit ?? '16kb'}`;
+    } else if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+      status = 400;
+      code = 'invalid_json';
+      detail = 'the body is not valid JSON';
+    } else {
+      options.onError?.(err);
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    send(res, status, { error: code, detail } satisfies ApiError);
+  });
+
+  return {
+    router,
+    close: () => {
+      for (const res of streams) res.end();
+      streams.clear();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Lucid's Prometheus metrics, in a registry of their own (never prom-client's global default,
+ * so Lucid does not clash with other Node-RED nodes that use prom-client). Created once per
+ * process by {@link lucidMetrics}: prom-client refuses to register a metric name twice.
+ * @see https://github.com/siimon/prom-client
+ */
+export class LucidMetrics {
+  readonly registry = new Registry();
+  /** Readings that reached the store through lucid-detect's output (one per Detection). */
+  readonly readings = new Counter({ name: 'lucid_readings_total', help: 'Readings scored by lucid-detect and seen by lucid-store', registers: [this.registry] });
+  readonly rejects = new Counter({ name: 'lucid_rejects_total', help: 'Readings rejected by lucid-ingest, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly detections = new Counter({
+    name: 'lucid_detections_total',
+    help: 'Detections seen by lucid-store, by anomalous (true/false)',
+    labelNames: ['anomalous'] as const,
+    registers: [this.registry],
+  });
+  readonly alerts = new Counter({
+    name: 'lucid_alerts_total',
+    help: 'Alert events stored, by severity and kind (opened, updated, acknowledged, resolved, suppressed)',
+    labelNames: ['severity', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly notifications = new Counter({ name: 'lucid_notifications_total', help: 'Notifications emitted by lucid-route, by channel', labelNames: ['channel'] as const, registers: [this.registry] });
+  readonly pipelineLatency = new Histogram({
+    name: 'lucid_pipeline_latency_seconds',
+    help: 'From a reading (msg.lucidIngestMs, else its event time) to its detection or alert being stored',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly storeWrite = new Histogram({
+    name: 'lucid_store_write_seconds',
+    help: 'Latency of store writes, by operation',
+    labelNames: ['op'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly apiRequests = new Counter({
+    name: 'lucid_api_requests_total',
+    help: 'Store API requests, by method and status code',
+    labelNames: ['method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'lucid_process_' });
+  }
+}
+
+let instance: LucidMetrics | undefined;
+
+/** The process-wide {@link LucidMetrics} (created on first call). */
+export function lucidMetrics(): LucidMetrics {
+  instance ??= new LucidMetrics();
+  return instance;
+}
