@@ -1,0 +1,12 @@
+/**
+ * `tenants/{tenant}/devices/{deviceId}/telemetry`: the MQTT topic `lucid-ingest` subscribes to.
+ * @example telemetryTopic('demo', 'env-01') // 'tenants/demo/devices/env-01/telemetry'
+ */
+export function telemetryTopic(tenant: string, deviceId: string): string {
+  return `tenants/${tenant}/devices/${deviceId}/telemetry`;
+}
+
+/** Whether a text can be one MQTT topic level (non-empty, no `/`, `+`, `#`). */
+export function isTopicLevel(text: string): boolean {
+  return /^[^/+#]+$/.test(text);
+}
