@@ -15,8 +15,8 @@ export interface CauseSignatureTerm {
   expect: MetricExpectation;
   /** Relative weight of the term, > 0 (default 1). */
   weight?: number;
-  /** How a group of metrics is combined: best match (`max`, default: "one or both") or `mean`. */
-  combine?: 'max' | 'mean';
+  /** How a group of metrics is combined: best match (`max`, default: "one or both"), `mean`, or worst match (`min`: "all of them", e.g. all steady). */
+  combine?: 'max' | 'mean' | 'min';
 }
 
 /**
@@ -150,7 +150,7 @@ export const PLAYBOOK_SCHEMA = {
                 metrics: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
                 expect: { enum: ['up', 'down', 'steady', 'change'] },
                 weight: { type: 'number', exclusiveMinimum: 0 },
-                combine: { enum: ['max', 'mean'] },
+                combine: { enum: ['max', 'mean', 'min'] },
               },
             },
           },

@@ -49,7 +49,7 @@ export function expectationMatch(expect: MetricExpectation, signed: number): num
  * Scores a cause rule against the movements of a device's metrics:
  * `match = max(0, Σ wᵢ·mᵢ / Σ wᵢ) · coverage`, over the terms whose metrics the device has, where
  * mᵢ is {@link expectationMatch} combined over the term's metrics (`max`: the best one, for
- * "one or both accelerometers"; `mean`) and coverage = Σ w of present terms / Σ w of all terms
+ * "one or both accelerometers"; `mean`; `min`: the worst one, for "all steady") and coverage = Σ w of present terms / Σ w of all terms
  * (a rule the device cannot fully observe is less certain).
  *
  * A rule is only a candidate when it explains the anomaly: some non-`steady` term over an
@@ -78,6 +78,7 @@ export function scoreCauseRule(rule: CauseRule, metrics: Record<string, MetricVi
     const scored = views.map((v) => ({ v, m: expectationMatch(term.expect, v.movement.signed) }));
     let m: number;
     if (term.combine === 'mean') m = scored.reduce((s, x) => s + x.m, 0) / scored.length;
+    else if (term.combine === 'min') m = Math.min(...scored.map((x) => x.m));
     else m = Math.max(...scored.map((x) => x.m));
     weighted += w * m;
     if (m >= TERM_MATCH_MIN) {
