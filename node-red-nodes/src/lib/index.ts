@@ -14,3 +14,8 @@ export { parseSilence, silenceMatches, type SilenceInput, type SilenceTarget } f
 export { buildSlackMessage, buildSlackSummary, escapeMrkdwn, type SlackMessage, type SlackBlock } from './route/slack-message';
 export { buildWebhookPayload, buildWebhookSummary, WEBHOOK_VERSION, type WebhookAlertPayload, type WebhookSummaryPayload } from './route/webhook-payload';
 export * from './detect';
+export { Explainer, DEFAULT_CORRELATION_WINDOW_MS, type ExplainerOptions } from './explain/explainer';
+export { PlaybookLibrary, parsePlaybook, parsePlaybookOverrides, shippedPlaybooks, SHIPPED_PLAYBOOKS_DIR, DEFAULT_PLAYBOOK_ID } from './explain/playbook-library';
+export { PLAYBOOK_SCHEMA, type Playbook, type CauseRule, type CauseSignatureTerm, type MetricExpectation, type PlaybookAction, type PlaybookInsight } from './explain/playbook';
+export { classifyAnomaly, type Classification } from './explain/classify-anomaly';
+export { RelatedAnomalyMemory, type RecentAnomaly, type RelatedDevice, type Topology } from './explain/related-anomaly-memory';

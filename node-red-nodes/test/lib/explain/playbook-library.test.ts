@@ -1,4 +1,5 @@
 import { ConfigError } from '../../../src/lib/contracts/errors';
+import type { AnomalyType, CauseFamily } from '../../../src/lib/contracts/types';
 import { parsePlaybook, parsePlaybookOverrides, PlaybookLibrary, shippedPlaybooks } from '../../../src/lib/explain/playbook-library';
 
 const MINIMAL = { id: 'chiller', version: '1.0.0', actions: {} };
@@ -13,10 +14,10 @@ describe('shipped playbooks', () => {
 
   it('give actions for every anomaly type and cause family in default', () => {
     const { actions } = shippedPlaybooks().default;
-    for (const t of ['spike', 'drop', 'level_shift', 'drift', 'stuck_sensor', 'out_of_range', 'connectivity_loss', 'correlated_event']) {
-      expect(actions.byType?.[t as never]?.length).toBeGreaterThan(0);
-    }
-    for (const f of ['sensor_fault', 'process_anomaly', 'environment', 'connectivity_power']) expect(actions.byFamily?.[f as never]?.length).toBeGreaterThan(0);
+    const types: AnomalyType[] = ['spike', 'drop', 'level_shift', 'drift', 'stuck_sensor', 'out_of_range', 'connectivity_loss', 'correlated_event'];
+    for (const t of types) expect(actions.byType?.[t]?.length).toBeGreaterThan(0);
+    const families: CauseFamily[] = ['sensor_fault', 'process_anomaly', 'environment', 'connectivity_power'];
+    for (const f of families) expect(actions.byFamily?.[f]?.length).toBeGreaterThan(0);
   });
 
   it('pump extends default: inherits its family/type actions, not its cause rules; every pump cause has actions', () => {
