@@ -44,13 +44,19 @@ export class HeartbeatWatchdog {
     const intervals = Object.values(this.fleet.device(deviceId).metrics)
       .map((m) => m.intervalMs)
       .filter((v): v is number => typeof v === 'number' && v > 0);
-    return intervals.length ? Math.min(...intervals) : (this.fleet.metric(deviceId, CONNECTIVITY_METRIC).intervalMs ?? 60_000);
+    return intervals.length
+      ? Math.min(...intervals)
+      : (this.fleet.metric(deviceId, CONNECTIVITY_METRIC).intervalMs ?? 60_000);
   }
 
   /** Starts watching a device as if it had been seen at `nowMs` (used for declared devices). */
   watch(deviceId: string, nowMs: number): void {
     if (this.devices.has(deviceId) || this.devices.size >= this.maxDevices) return;
-    this.devices.set(deviceId, { lastSeenMs: nowMs, expectedIntervalMs: this.expectedIntervalMs(deviceId), lost: false });
+    this.devices.set(deviceId, {
+      lastSeenMs: nowMs,
+      expectedIntervalMs: this.expectedIntervalMs(deviceId),
+      lost: false,
+    });
   }
 
   /**
@@ -93,7 +99,14 @@ export class HeartbeatWatchdog {
     return out;
   }
 
-  private connectivity(deviceId: string, w: Watched, tsMs: number, value: 0 | 1, event: string, silentForMs: number): Reading {
+  private connectivity(
+    deviceId: string,
+    w: Watched,
+    tsMs: number,
+    value: 0 | 1,
+    event: string,
+    silentForMs: number,
+  ): Reading {
     const reading: Reading = {
       deviceId,
       tsMs,

@@ -56,7 +56,9 @@ export const DEFAULT_INGEST_OPTIONS: Readonly<IngestOptions> = Object.freeze({
   watchDeclaredDevices: false,
 });
 
-const NUMBER_BOUNDS: Partial<Record<keyof IngestOptions, { min: number; integer?: boolean; positive?: boolean }>> = {
+const NUMBER_BOUNDS: Partial<
+  Record<keyof IngestOptions, { min: number; integer?: boolean; positive?: boolean }>
+> = {
   maxBytes: { min: 0, integer: true },
   maxFutureMs: { min: 0 },
   maxPastMs: { min: 0 },
@@ -76,7 +78,9 @@ const NUMBER_BOUNDS: Partial<Record<keyof IngestOptions, { min: number; integer?
  * @throws ConfigError naming the option, its value and what was expected.
  * @example resolveIngestOptions({ maxPastMs: '0', rateLimitPerSec: 0 }) // replay of an old dataset
  */
-export function resolveIngestOptions(partial: Partial<Record<keyof IngestOptions, unknown>> = {}): IngestOptions {
+export function resolveIngestOptions(
+  partial: Partial<Record<keyof IngestOptions, unknown>> = {},
+): IngestOptions {
   const out = { ...DEFAULT_INGEST_OPTIONS } as IngestOptions;
   for (const key of Object.keys(DEFAULT_INGEST_OPTIONS) as (keyof IngestOptions)[]) {
     const raw = partial[key];
@@ -87,10 +91,14 @@ export function resolveIngestOptions(partial: Partial<Record<keyof IngestOptions
       else if (raw === false || raw === 'false') (out as unknown as Record<string, unknown>)[key] = false;
       else throw new ConfigError(`ingest: option ${key} is ${JSON.stringify(raw)}; expected true or false`);
     } else if (typeof def === 'number') {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
       const bounds = NUMBER_BOUNDS[key] ?? { min: 0 };
       const bad =
-        !Number.isFinite(n) || n < bounds.min || (bounds.integer && !Number.isInteger(n)) || (bounds.positive && n <= 0);
+        !Number.isFinite(n) ||
+        n < bounds.min ||
+        (bounds.integer && !Number.isInteger(n)) ||
+        (bounds.positive && n <= 0);
       if (bad) {
         const expected = `${bounds.integer ? 'an integer' : 'a number'} ${bounds.positive ? '> 0' : `≥ ${bounds.min}`}`;
         throw new ConfigError(`ingest: option ${key} is ${JSON.stringify(raw)}; expected ${expected}`);
@@ -98,7 +106,9 @@ export function resolveIngestOptions(partial: Partial<Record<keyof IngestOptions
       (out as unknown as Record<string, unknown>)[key] = n;
     } else if (key === 'missingTimestamp') {
       if (raw !== 'receive_time' && raw !== 'reject') {
-        throw new ConfigError(`ingest: option missingTimestamp is ${JSON.stringify(raw)}; expected "receive_time" or "reject"`);
+        throw new ConfigError(
+          `ingest: option missingTimestamp is ${JSON.stringify(raw)}; expected "receive_time" or "reject"`,
+        );
       }
       out.missingTimestamp = raw;
     }

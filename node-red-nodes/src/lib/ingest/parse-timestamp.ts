@@ -32,7 +32,9 @@ export function parseTimestamp(value: unknown): number | string {
   if (typeof value === 'string') {
     const m = ISO.exec(value.trim());
     if (!m) {
-      const hint = /^[+-]?\d+(\.\d+)?$/.test(value.trim()) ? '; send epoch times as numbers, not strings' : '';
+      const hint = /^[+-]?\d+(\.\d+)?$/.test(value.trim())
+        ? '; send epoch times as numbers, not strings'
+        : '';
       return `is the string ${JSON.stringify(value.slice(0, 40))}, which is not ISO-8601 (e.g. "2024-05-01T12:00:00Z")${hint}`;
     }
     const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;

@@ -10,7 +10,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   const obj = value as Record<string, unknown>;
   const members = Object.keys(obj)
     .sort()
@@ -21,8 +22,9 @@ export function canonicalJson(value: unknown): string {
 
 /** The signed bytes of a payload object: {@link canonicalJson} of it without its `sig` member. */
 export function signedText(payload: Record<string, unknown>): string {
-  const { sig: _sig, ...rest } = payload;
-  return canonicalJson(rest);
+  const unsigned = { ...payload };
+  delete unsigned.sig;
+  return canonicalJson(unsigned);
 }
 
 /**

@@ -39,7 +39,8 @@ type Outcome = Reading | { code: RejectCode; detail: string };
 const MAX_DATE_MS = 8.64e15;
 const NON_FINITE_TEXT = /^\s*[+-]?(nan|inf|infinity)\s*$/i;
 const BARE_NON_FINITE = /[:[,]\s*-?(NaN|Infinity)\s*[,}\]]/;
-const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v);
+const isObject = (v: unknown): v is Json =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v);
 
 /**
  * Turns raw telemetry (MQTT payloads on `tenants/{tenant}/devices/{deviceId}/telemetry`, or
@@ -94,7 +95,9 @@ export class TelemetryIngestor {
     this.options = resolveIngestOptions(options);
     const o = this.options;
     if (o.requireSignature && !keyFor) {
-      throw new ConfigError('ingest: payload authentication is on but no lucid-fleet node provides device keys');
+      throw new ConfigError(
+        'ingest: payload authentication is on but no lucid-fleet node provides device keys',
+      );
     }
     if (o.duplicateCacheSize > 0) this.duplicates = new BoundedCache(o.duplicateCacheSize);
     if (o.rateLimitPerSec > 0) this.limiter = new TokenBucketLimiter(o.rateLimitPerSec, o.rateLimitBurst);
@@ -134,27 +137,45 @@ export class TelemetryIngestor {
     if (typeof payload === 'string' || payload instanceof Uint8Array) {
       const bytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
       if (maxBytes > 0 && bytes > maxBytes) {
-        return wholeReject('oversized', `the payload is ${bytes} bytes; the limit is ${maxBytes} bytes (option maxBytes): split it into smaller batches`);
+        return wholeReject(
+          'oversized',
+          `the payload is ${bytes} bytes; the limit is ${maxBytes} bytes (option maxBytes): split it into smaller batches`,
+        );
       }
-      const text = typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+      const text =
+        typeof payload === 'string'
+          ? payload
+          : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
       try {
         value = JSON.parse(text);
       } catch (err) {
         if (BARE_NON_FINITE.test(text)) {
-          return wholeReject('not_finite', 'the payload contains a bare NaN or Infinity, which JSON does not allow; send finite numbers or leave the metric out');
+          return wholeReject(
+            'not_finite',
+            'the payload contains a bare NaN or Infinity, which JSON does not allow; send finite numbers or leave the metric out',
+          );
         }
         const preview = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-        return wholeReject('malformed_json', `the payload is not valid JSON (${(err as Error).message}); it starts with ${JSON.stringify(preview)}`);
+        return wholeReject(
+          'malformed_json',
+          `the payload is not valid JSON (${(err as Error).message}); it starts with ${JSON.stringify(preview)}`,
+        );
       }
     } else if (maxBytes > 0 && value !== null && typeof value === 'object') {
       let bytes: number;
       try {
         bytes = Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
       } catch (err) {
-        return wholeReject('schema', `the payload object cannot be serialised as JSON (${(err as Error).message})`);
+        return wholeReject(
+          'schema',
+          `the payload object cannot be serialised as JSON (${(err as Error).message})`,
+        );
       }
       if (bytes > maxBytes) {
-        return wholeReject('oversized', `the payload is ${bytes} bytes as JSON; the limit is ${maxBytes} bytes (option maxBytes): split it into smaller batches`);
+        return wholeReject(
+          'oversized',
+          `the payload is ${bytes} bytes as JSON; the limit is ${maxBytes} bytes (option maxBytes): split it into smaller batches`,
+        );
       }
     }
 
@@ -187,7 +208,12 @@ export class TelemetryIngestor {
       outcome ??= this.toReading(item, fromTopic, envelope, now);
       if ('code' in outcome) {
         this.countReject(outcome.code);
-        result.rejects.push({ code: outcome.code, detail: outcome.detail, item, ...(result.batch ? { index: i } : {}) });
+        result.rejects.push({
+          code: outcome.code,
+          detail: outcome.detail,
+          item,
+          ...(result.batch ? { index: i } : {}),
+        });
         return;
       }
       const restored = this.watchdog?.seen(outcome, now);
@@ -224,7 +250,10 @@ export class TelemetryIngestor {
   }
 
   private checkFleetUnits(): void {
-    const check = (where: string, metrics: Record<string, { unit?: string; inputUnit?: string }> | undefined) => {
+    const check = (
+      where: string,
+      metrics: Record<string, { unit?: string; inputUnit?: string }> | undefined,
+    ) => {
       for (const [name, m] of Object.entries(metrics ?? {})) {
         if (!m.inputUnit || m.inputUnit === m.unit) continue;
         try {
@@ -234,7 +263,8 @@ export class TelemetryIngestor {
         }
       }
     };
-    for (const [type, spec] of Object.entries(this.fleet.definition.deviceTypes ?? {})) check(`device type "${type}"`, spec.metrics);
+    for (const [type, spec] of Object.entries(this.fleet.definition.deviceTypes ?? {}))
+      check(`device type "${type}"`, spec.metrics);
     for (const device of this.fleet.devices()) check(`device "${device.deviceId}"`, device.metrics);
   }
 
@@ -248,17 +278,32 @@ export class TelemetryIngestor {
     return fn;
   }
 
-  private checkSignature(signed: Json, topicDeviceId: string | undefined, now: number): { code: RejectCode; detail: string } | null {
+  private checkSignature(
+    signed: Json,
+    topicDeviceId: string | undefined,
+    now: number,
+  ): { code: RejectCode; detail: string } | null {
     if (signed.sig === undefined) {
-      return { code: 'signature_missing', detail: 'sig is missing; payload authentication is on: add "sig", the HMAC-SHA256 of the canonical payload (see the node help)' };
+      return {
+        code: 'signature_missing',
+        detail:
+          'sig is missing; payload authentication is on: add "sig", the HMAC-SHA256 of the canonical payload (see the node help)',
+      };
     }
     const deviceId = topicDeviceId ?? (typeof signed.deviceId === 'string' ? signed.deviceId : undefined);
     if (!deviceId) {
-      return { code: 'signature_invalid', detail: 'cannot tell whose key signs this payload: publish on tenants/{tenant}/devices/{deviceId}/telemetry or include deviceId' };
+      return {
+        code: 'signature_invalid',
+        detail:
+          'cannot tell whose key signs this payload: publish on tenants/{tenant}/devices/{deviceId}/telemetry or include deviceId',
+      };
     }
     const key = this.keyFor?.(deviceId);
     if (!key) {
-      return { code: 'signature_invalid', detail: `no key is configured for device "${deviceId}" in the lucid-fleet credentials` };
+      return {
+        code: 'signature_invalid',
+        detail: `no key is configured for device "${deviceId}" in the lucid-fleet credentials`,
+      };
     }
     if (!verifyPayloadSignature(signed, key)) {
       return {
@@ -268,7 +313,10 @@ export class TelemetryIngestor {
     }
     const tsMs = signed.ts === undefined ? undefined : parseTimestamp(signed.ts);
     if (typeof tsMs !== 'number') {
-      return { code: 'signature_missing', detail: 'a signed payload needs a valid "ts" (and a "nonce" or "seq") so that replays can be refused' };
+      return {
+        code: 'signature_missing',
+        detail: 'a signed payload needs a valid "ts" (and a "nonce" or "seq") so that replays can be refused',
+      };
     }
     const window = this.options.signatureWindowMs;
     if (Math.abs(tsMs - now) > window) {
@@ -281,7 +329,10 @@ export class TelemetryIngestor {
       const cacheKey = `${deviceId}\u0000${signed.nonce}`;
       const expiresMs = this.nonces.get(cacheKey);
       if (expiresMs !== undefined && expiresMs >= now) {
-        return { code: 'replayed', detail: `nonce ${JSON.stringify(signed.nonce)} of device "${deviceId}" was already used; use a fresh random nonce per message` };
+        return {
+          code: 'replayed',
+          detail: `nonce ${JSON.stringify(signed.nonce)} of device "${deviceId}" was already used; use a fresh random nonce per message`,
+        };
       }
       this.nonces.set(cacheKey, tsMs + window);
       return null;
@@ -289,15 +340,27 @@ export class TelemetryIngestor {
     if (typeof signed.seq === 'number' && Number.isInteger(signed.seq)) {
       const last = this.lastSeq.get(deviceId);
       if (last !== undefined && signed.seq <= last) {
-        return { code: 'replayed', detail: `seq ${signed.seq} of device "${deviceId}" is not above the last accepted seq ${last}` };
+        return {
+          code: 'replayed',
+          detail: `seq ${signed.seq} of device "${deviceId}" is not above the last accepted seq ${last}`,
+        };
       }
       this.lastSeq.set(deviceId, signed.seq);
       return null;
     }
-    return { code: 'signature_missing', detail: 'a signed payload needs a "nonce" (8-128 characters) or an increasing integer "seq" so that replays can be refused' };
+    return {
+      code: 'signature_missing',
+      detail:
+        'a signed payload needs a "nonce" (8-128 characters) or an increasing integer "seq" so that replays can be refused',
+    };
   }
 
-  private toReading(item: unknown, fromTopic: { tenant: string; deviceId: string } | null, envelope: Json | undefined, now: number): Outcome {
+  private toReading(
+    item: unknown,
+    fromTopic: { tenant: string; deviceId: string } | null,
+    envelope: Json | undefined,
+    now: number,
+  ): Outcome {
     const o = this.options;
     if (isObject(item)) {
       const nonFinite = findNonFinite(item);
@@ -309,20 +372,31 @@ export class TelemetryIngestor {
 
     const ownId = it.deviceId as string | undefined;
     if (fromTopic && ownId !== undefined && ownId !== fromTopic.deviceId) {
-      return { code: 'schema', detail: `deviceId "${ownId}" differs from the topic's device "${fromTopic.deviceId}"; publish each device on its own topic` };
+      return {
+        code: 'schema',
+        detail: `deviceId "${ownId}" differs from the topic's device "${fromTopic.deviceId}"; publish each device on its own topic`,
+      };
     }
     const deviceId = fromTopic?.deviceId ?? ownId ?? (envelope?.deviceId as string | undefined);
     if (!deviceId) {
-      return { code: 'schema', detail: 'deviceId is missing: publish on tenants/{tenant}/devices/{deviceId}/telemetry or include "deviceId"' };
+      return {
+        code: 'schema',
+        detail:
+          'deviceId is missing: publish on tenants/{tenant}/devices/{deviceId}/telemetry or include "deviceId"',
+      };
     }
     if (!o.acceptUnknownDevices && !this.fleet.has(deviceId)) {
-      return { code: 'unknown_device', detail: `device "${deviceId}" is not declared in the fleet; declare it in lucid-fleet or turn on "accept unknown devices"` };
+      return {
+        code: 'unknown_device',
+        detail: `device "${deviceId}" is not declared in the fleet; declare it in lucid-fleet or turn on "accept unknown devices"`,
+      };
     }
 
     let tsMs: number;
     const rawTs = it.tsMs ?? it.ts ?? envelope?.ts;
     if (rawTs === undefined) {
-      if (o.missingTimestamp === 'reject') return { code: 'schema', detail: 'ts is missing; send "ts" as ISO-8601 or epoch s/ms' };
+      if (o.missingTimestamp === 'reject')
+        return { code: 'schema', detail: 'ts is missing; send "ts" as ISO-8601 or epoch s/ms' };
       tsMs = now;
     } else if (it.tsMs !== undefined) {
       tsMs = it.tsMs as number;
@@ -331,8 +405,16 @@ export class TelemetryIngestor {
       if (typeof parsed === 'string') return { code: 'schema', detail: `ts ${parsed}` };
       tsMs = parsed;
     }
-    if (!Number.isFinite(tsMs)) return { code: 'not_finite', detail: `the timestamp is ${tsMs}; send a finite epoch time or an ISO-8601 string` };
-    if (Math.abs(tsMs) > MAX_DATE_MS) return { code: 'schema', detail: `the timestamp ${rawTs} is beyond the year 275760; send epoch s or ms` };
+    if (!Number.isFinite(tsMs))
+      return {
+        code: 'not_finite',
+        detail: `the timestamp is ${tsMs}; send a finite epoch time or an ISO-8601 string`,
+      };
+    if (Math.abs(tsMs) > MAX_DATE_MS)
+      return {
+        code: 'schema',
+        detail: `the timestamp ${rawTs} is beyond the year 275760; send epoch s or ms`,
+      };
     tsMs = Math.round(tsMs);
     if (o.maxFutureMs > 0 && tsMs - now > o.maxFutureMs) {
       return {
@@ -351,11 +433,18 @@ export class TelemetryIngestor {
     const metrics: Record<string, number> = {};
     for (const [name, v] of Object.entries(raw)) {
       const spec = this.fleet.metric(deviceId, name);
-      const value = spec.inputUnit && spec.inputUnit !== spec.unit ? this.converter(spec.inputUnit, spec.unit)(v) : v;
+      const value =
+        spec.inputUnit && spec.inputUnit !== spec.unit ? this.converter(spec.inputUnit, spec.unit)(v) : v;
       if (!Number.isFinite(value)) {
-        return { code: 'not_finite', detail: `metrics.${name} = ${v} ${spec.inputUnit} is not finite in ${spec.unit}; send a value the sensor can report` };
+        return {
+          code: 'not_finite',
+          detail: `metrics.${name} = ${v} ${spec.inputUnit} is not finite in ${spec.unit}; send a value the sensor can report`,
+        };
       }
-      if (o.rejectOutOfRange && ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max))) {
+      if (
+        o.rejectOutOfRange &&
+        ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max))
+      ) {
         return {
           code: 'out_of_range',
           detail: `metrics.${name} = ${value} ${spec.unit} is outside the physical range ${spec.min ?? '-∞'}..${spec.max ?? '∞'} ${spec.unit} declared in the fleet`,
@@ -367,7 +456,10 @@ export class TelemetryIngestor {
     if (this.duplicates) {
       const key = `${deviceId}\u0000${tsMs}\u0000${Object.keys(metrics).sort().join(',')}`;
       if (this.duplicates.has(key)) {
-        return { code: 'duplicate', detail: `device "${deviceId}" already sent ${Object.keys(metrics).join(', ')} at ${isoTime(tsMs)} (tsMs ${tsMs})` };
+        return {
+          code: 'duplicate',
+          detail: `device "${deviceId}" already sent ${Object.keys(metrics).join(', ')} at ${isoTime(tsMs)} (tsMs ${tsMs})`,
+        };
       }
       if (this.limiter && !this.limiter.tryTake(deviceId, now)) return this.rateLimited(deviceId);
       this.duplicates.set(key, true);
@@ -376,9 +468,13 @@ export class TelemetryIngestor {
     }
 
     const reading: Reading = { deviceId, tsMs, metrics };
-    const tenant = fromTopic?.tenant ?? (it.tenant as string | undefined) ?? (envelope?.tenant as string | undefined);
+    const tenant =
+      fromTopic?.tenant ?? (it.tenant as string | undefined) ?? (envelope?.tenant as string | undefined);
     if (tenant) reading.tenant = tenant;
-    const site = (it.site as string | undefined) ?? (envelope?.site as string | undefined) ?? (this.fleet.has(deviceId) ? this.fleet.device(deviceId).site : undefined);
+    const site =
+      (it.site as string | undefined) ??
+      (envelope?.site as string | undefined) ??
+      (this.fleet.has(deviceId) ? this.fleet.device(deviceId).site : undefined);
     if (site) reading.site = site;
     if (it.tags) reading.tags = { ...(it.tags as Record<string, string>) };
     return reading;
@@ -402,10 +498,13 @@ function flatMetrics(item: Json): Record<string, number> {
 
 function findNonFinite(item: Json): string | null {
   const nested = isObject(item.metrics);
-  const entries = nested ? Object.entries(item.metrics as Json) : Object.entries(item).filter(([k]) => !(RESERVED_FIELDS as readonly string[]).includes(k));
+  const entries = nested
+    ? Object.entries(item.metrics as Json)
+    : Object.entries(item).filter(([k]) => !(RESERVED_FIELDS as readonly string[]).includes(k));
   for (const [name, v] of entries) {
     const field = nested ? `metrics.${name}` : name;
-    if (typeof v === 'number' && !Number.isFinite(v)) return `${field} is ${v}; send a finite number or leave the metric out`;
+    if (typeof v === 'number' && !Number.isFinite(v))
+      return `${field} is ${v}; send a finite number or leave the metric out`;
     if (typeof v === 'string' && NON_FINITE_TEXT.test(v)) {
       return `${field} is the string ${JSON.stringify(v)}; send a finite number or leave the metric out`;
     }

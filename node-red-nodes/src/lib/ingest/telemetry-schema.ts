@@ -2,7 +2,18 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { describeValue } from './parse-timestamp';
 
 /** Fields of a telemetry item that are not metrics. */
-export const RESERVED_FIELDS = ['deviceId', 'tenant', 'site', 'ts', 'tsMs', 'metrics', 'tags', 'sig', 'nonce', 'seq'] as const;
+export const RESERVED_FIELDS = [
+  'deviceId',
+  'tenant',
+  'site',
+  'ts',
+  'tsMs',
+  'metrics',
+  'tags',
+  'sig',
+  'nonce',
+  'seq',
+] as const;
 
 const metricName = {
   type: 'string',
@@ -16,7 +27,12 @@ const common = {
   site: { type: 'string', minLength: 1, maxLength: 128 },
   ts: { type: ['string', 'number'] },
   tsMs: { type: 'number' },
-  tags: { type: 'object', maxProperties: 32, propertyNames: metricName, additionalProperties: { type: 'string', maxLength: 256 } },
+  tags: {
+    type: 'object',
+    maxProperties: 32,
+    propertyNames: metricName,
+    additionalProperties: { type: 'string', maxLength: 256 },
+  },
   sig: { type: 'string' },
   nonce: { type: 'string', minLength: 8, maxLength: 128 },
   seq: { type: 'integer', minimum: 0 },
@@ -33,7 +49,13 @@ export const NESTED_TELEMETRY_SCHEMA = {
   additionalProperties: false,
   properties: {
     ...common,
-    metrics: { type: 'object', minProperties: 1, maxProperties: 256, propertyNames: metricName, additionalProperties: { type: 'number' } },
+    metrics: {
+      type: 'object',
+      minProperties: 1,
+      maxProperties: 256,
+      propertyNames: metricName,
+      additionalProperties: { type: 'number' },
+    },
   },
 } as const;
 
@@ -93,7 +115,12 @@ function formatErrors(item: object, errors: ErrorObject[], nested: boolean): str
     if (e.keyword === 'type') {
       const expected = String((e.params as { type: string | string[] }).type);
       const value = valueAt(item, e.instancePath);
-      const want = expected === 'number' ? 'a number' : expected === 'string,number' ? 'a string or a number' : `a ${expected}`;
+      const want =
+        expected === 'number'
+          ? 'a number'
+          : expected === 'string,number'
+            ? 'a string or a number'
+            : `a ${expected}`;
       text = `${field} is ${describeValue(value)}; send ${want}`;
     } else if (e.keyword === 'required') {
       text = `${(e.params as { missingProperty: string }).missingProperty} is missing`;
@@ -143,5 +170,8 @@ const validateEnvelope = ajv.compile(ENVELOPE_SCHEMA);
 /** Validates a batch envelope; null when valid, else a detail a person can act on. */
 export function checkEnvelope(envelope: object): string | null {
   if (validateEnvelope(envelope)) return null;
-  return formatErrors(envelope, validateEnvelope.errors ?? [], true).replace('put metrics inside "metrics"', 'a batch envelope holds readings, deviceId, tenant, site, ts, sig, nonce, seq');
+  return formatErrors(envelope, validateEnvelope.errors ?? [], true).replace(
+    'put metrics inside "metrics"',
+    'a batch envelope holds readings, deviceId, tenant, site, ts, sig, nonce, seq',
+  );
 }

@@ -1,11 +1,21 @@
-import { canonicalJson, signPayload, signedText, verifyPayloadSignature } from '../../../src/lib/ingest/payload-signature';
+import {
+  canonicalJson,
+  signPayload,
+  signedText,
+  verifyPayloadSignature,
+} from '../../../src/lib/ingest/payload-signature';
 
 // Test vector computed independently of this code:
 //   printf '%s' '{"deviceId":"t-101","metrics":{"humidity":40,"temperature":21.5},"nonce":"5f2b9c1e","ts":1714564800}' \
 //     | openssl dgst -sha256 -hmac 'k3y-of-device-t-101'
 const KEY = 'k3y-of-device-t-101';
 const VECTOR_SIG = 'ee60d211254d93310a7d6a6af2da252b199e66d9a2393e3353df9388c5c89771';
-const payload = () => ({ ts: 1714564800, nonce: '5f2b9c1e', deviceId: 't-101', metrics: { temperature: 21.5, humidity: 40 } });
+const payload = () => ({
+  ts: 1714564800,
+  nonce: '5f2b9c1e',
+  deviceId: 't-101',
+  metrics: { temperature: 21.5, humidity: 40 },
+});
 
 describe('canonicalJson (RFC 8785 subset)', () => {
   test.each<[unknown, string]>([
@@ -13,7 +23,7 @@ describe('canonicalJson (RFC 8785 subset)', () => {
     [[3, { z: null, y: [true] }], '[3,{"y":[true],"z":null}]'],
     [{ a: undefined, b: 1 }, '{"b":1}'],
     [JSON.parse('{"t": 21.50, "e": 1e3}'), '{"e":1000,"t":21.5}'],
-    [{ 'é': 1, Z: 2, a: 3 }, '{"Z":2,"a":3,"é":1}'],
+    [{ é: 1, Z: 2, a: 3 }, '{"Z":2,"a":3,"é":1}'],
     ['a"b', '"a\\"b"'],
   ])('%p', (value, expected) => {
     expect(canonicalJson(value)).toBe(expected);
@@ -22,7 +32,9 @@ describe('canonicalJson (RFC 8785 subset)', () => {
 
 describe('HMAC-SHA256 payload signature', () => {
   test('matches the independent test vector', () => {
-    expect(signedText(payload())).toBe('{"deviceId":"t-101","metrics":{"humidity":40,"temperature":21.5},"nonce":"5f2b9c1e","ts":1714564800}');
+    expect(signedText(payload())).toBe(
+      '{"deviceId":"t-101","metrics":{"humidity":40,"temperature":21.5},"nonce":"5f2b9c1e","ts":1714564800}',
+    );
     expect(signPayload(payload(), KEY)).toBe(VECTOR_SIG);
   });
 

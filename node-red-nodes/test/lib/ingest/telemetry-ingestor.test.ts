@@ -1,7 +1,11 @@
 import { ConfigError } from '../../../src/lib/contracts/errors';
 import { CONNECTIVITY_METRIC } from '../../../src/lib/contracts/types';
 import { FleetRegistry, type FleetDefinition } from '../../../src/lib/fleet/fleet-registry';
-import { DEFAULT_INGEST_OPTIONS, resolveIngestOptions, type IngestOptions } from '../../../src/lib/ingest/ingest-options';
+import {
+  DEFAULT_INGEST_OPTIONS,
+  resolveIngestOptions,
+  type IngestOptions,
+} from '../../../src/lib/ingest/ingest-options';
 import { signPayload } from '../../../src/lib/ingest/payload-signature';
 import { REJECT_CODES, type RejectCode } from '../../../src/lib/ingest/reject-codes';
 import { TelemetryIngestor } from '../../../src/lib/ingest/telemetry-ingestor';
@@ -29,17 +33,47 @@ const FLEET: FleetDefinition = {
 
 function make(options: Partial<IngestOptions> = {}, keys: Record<string, string> = {}) {
   const clock = { now: NOW };
-  const ingestor = new TelemetryIngestor(options, new FleetRegistry(FLEET), (id) => keys[id], () => clock.now);
+  const ingestor = new TelemetryIngestor(
+    options,
+    new FleetRegistry(FLEET),
+    (id) => keys[id],
+    () => clock.now,
+  );
   return { ingestor, clock };
 }
 
 describe('TelemetryIngestor: accepted shapes', () => {
   test.each<[string, unknown, string | undefined, object]>([
-    ['nested JSON string on topic', `{"ts": ${NOW_S}, "metrics": {"humidity": 40}}`, TOPIC, { deviceId: 't-101', tenant: 'acme', site: 'plant-a', tsMs: NOW, metrics: { humidity: 40 } }],
-    ['flat Buffer on topic', Buffer.from(`{"ts": "2024-05-01T12:00:00Z", "humidity": 40, "rssi": -71}`), TOPIC, { deviceId: 't-101', tsMs: NOW, metrics: { humidity: 40, rssi: -71 } }],
-    ['parsed object on topic', { ts: NOW, metrics: { humidity: 40 }, tags: { fw: '1.2' } }, TOPIC, { tsMs: NOW, tags: { fw: '1.2' } }],
-    ['built Reading without topic', { deviceId: 'sim-1', tsMs: NOW - 1000, metrics: { vibration: 2.5 }, site: 's1', tenant: 't' }, undefined, { deviceId: 'sim-1', tsMs: NOW - 1000, site: 's1', tenant: 't', metrics: { vibration: 2.5 } }],
-    ['deviceId in payload, unrelated topic', { deviceId: 'd9', ts: NOW_S, x: 1 }, 'some/other/topic', { deviceId: 'd9', metrics: { x: 1 } }],
+    [
+      'nested JSON string on topic',
+      `{"ts": ${NOW_S}, "metrics": {"humidity": 40}}`,
+      TOPIC,
+      { deviceId: 't-101', tenant: 'acme', site: 'plant-a', tsMs: NOW, metrics: { humidity: 40 } },
+    ],
+    [
+      'flat Buffer on topic',
+      Buffer.from(`{"ts": "2024-05-01T12:00:00Z", "humidity": 40, "rssi": -71}`),
+      TOPIC,
+      { deviceId: 't-101', tsMs: NOW, metrics: { humidity: 40, rssi: -71 } },
+    ],
+    [
+      'parsed object on topic',
+      { ts: NOW, metrics: { humidity: 40 }, tags: { fw: '1.2' } },
+      TOPIC,
+      { tsMs: NOW, tags: { fw: '1.2' } },
+    ],
+    [
+      'built Reading without topic',
+      { deviceId: 'sim-1', tsMs: NOW - 1000, metrics: { vibration: 2.5 }, site: 's1', tenant: 't' },
+      undefined,
+      { deviceId: 'sim-1', tsMs: NOW - 1000, site: 's1', tenant: 't', metrics: { vibration: 2.5 } },
+    ],
+    [
+      'deviceId in payload, unrelated topic',
+      { deviceId: 'd9', ts: NOW_S, x: 1 },
+      'some/other/topic',
+      { deviceId: 'd9', metrics: { x: 1 } },
+    ],
     ['same deviceId as topic', { deviceId: 't-101', ts: NOW_S, humidity: 1 }, TOPIC, { deviceId: 't-101' }],
     ['missing ts gets receive time', { humidity: 40 }, TOPIC, { tsMs: NOW }],
   ])('%s', (_name, payload, topic, expected) => {
@@ -86,7 +120,12 @@ describe('TelemetryIngestor: accepted shapes', () => {
 
   test('a {readings:[...]} envelope lends deviceId, tenant and ts to its items', () => {
     const { ingestor } = make();
-    const out = ingestor.ingest({ deviceId: 'gw-child', tenant: 'acme', ts: NOW_S, readings: [{ a: 1 }, { tsMs: NOW - 5000, a: 2 }] });
+    const out = ingestor.ingest({
+      deviceId: 'gw-child',
+      tenant: 'acme',
+      ts: NOW_S,
+      readings: [{ a: 1 }, { tsMs: NOW - 5000, a: 2 }],
+    });
     expect(out.batch).toBe(true);
     expect(out.rejects).toEqual([]);
     expect(out.readings).toEqual([
@@ -106,7 +145,13 @@ describe('TelemetryIngestor: every reject code', () => {
   const cases: [RejectCode, Partial<IngestOptions>, unknown, string | undefined, RegExp][] = [
     ['malformed_json', {}, '{"ts": 1, "humidity": ', TOPIC, /not valid JSON/],
     ['malformed_json', {}, Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]), TOPIC, /not valid JSON/],
-    ['schema', {}, { ts: NOW_S, metrics: { temperature: '21.5' } }, TOPIC, /^metrics\.temperature is the string "21\.5"; send a number$/],
+    [
+      'schema',
+      {},
+      { ts: NOW_S, metrics: { temperature: '21.5' } },
+      TOPIC,
+      /^metrics\.temperature is the string "21\.5"; send a number$/,
+    ],
     ['schema', {}, { ts: NOW_S }, TOPIC, /no metric/],
     ['schema', {}, { ts: NOW_S, metrics: {} }, TOPIC, /metrics is empty/],
     ['schema', {}, { ts: NOW_S, metrics: { a: 1 }, humidity: 2 }, TOPIC, /humidity is not a reading field/],
@@ -114,27 +159,81 @@ describe('TelemetryIngestor: every reject code', () => {
     ['schema', {}, '42', TOPIC, /got the number 42/],
     ['schema', {}, { metrics: { a: 1 } }, undefined, /deviceId is missing/],
     ['schema', {}, { deviceId: 'other', humidity: 1 }, TOPIC, /differs from the topic's device "t-101"/],
-    ['schema', {}, { ts: 'yesterday', humidity: 1 }, TOPIC, /^ts is the string "yesterday", which is not ISO-8601/],
+    [
+      'schema',
+      {},
+      { ts: 'yesterday', humidity: 1 },
+      TOPIC,
+      /^ts is the string "yesterday", which is not ISO-8601/,
+    ],
     ['schema', { missingTimestamp: 'reject' }, { humidity: 1 }, TOPIC, /ts is missing/],
     ['schema', {}, { readings: [], extra: 1 }, TOPIC, /extra is not a reading field/],
     ['not_finite', {}, '{"ts": 1714564800, "humidity": NaN}', TOPIC, /bare NaN/],
     ['not_finite', {}, { ts: NOW_S, humidity: 'NaN' }, TOPIC, /humidity is the string "NaN"/],
-    ['not_finite', {}, { ts: NOW_S, metrics: { humidity: '-Infinity' } }, TOPIC, /metrics\.humidity is the string "-Infinity"/],
-    ['not_finite', {}, { deviceId: 'x', tsMs: NOW, metrics: { humidity: Infinity } }, undefined, /metrics\.humidity is Infinity/],
+    [
+      'not_finite',
+      {},
+      { ts: NOW_S, metrics: { humidity: '-Infinity' } },
+      TOPIC,
+      /metrics\.humidity is the string "-Infinity"/,
+    ],
+    [
+      'not_finite',
+      {},
+      { deviceId: 'x', tsMs: NOW, metrics: { humidity: Infinity } },
+      undefined,
+      /metrics\.humidity is Infinity/,
+    ],
     ['not_finite', {}, { deviceId: 'x', tsMs: NaN, metrics: { humidity: 1 } }, undefined, /timestamp is NaN/],
     ['oversized', {}, big, TOPIC, /is 700\d\d bytes; the limit is 65536/],
     ['oversized', {}, Buffer.from(big), TOPIC, /limit is 65536/],
     ['oversized', {}, JSON.parse(big), TOPIC, /as JSON; the limit is 65536/],
-    ['oversized', { maxBytes: 100 }, `{"ts": ${NOW_S}, "humidity": 1, "pad2": ${'1'.repeat(100)}}`, TOPIC, /limit is 100 bytes/],
-    ['timestamp_future', {}, { ts: NOW_S + 301, humidity: 1 }, TOPIC, /5 min ahead|ahead of the receive time/],
+    [
+      'oversized',
+      { maxBytes: 100 },
+      `{"ts": ${NOW_S}, "humidity": 1, "pad2": ${'1'.repeat(100)}}`,
+      TOPIC,
+      /limit is 100 bytes/,
+    ],
+    [
+      'timestamp_future',
+      {},
+      { ts: NOW_S + 301, humidity: 1 },
+      TOPIC,
+      /5 min ahead|ahead of the receive time/,
+    ],
     ['timestamp_future', { maxFutureMs: 1000 }, { ts: NOW_S + 2, humidity: 1 }, TOPIC, /limit 1 s/],
     ['timestamp_past', {}, { ts: NOW_S - 86_401, humidity: 1 }, TOPIC, /old \(limit 24 h\)/],
     ['timestamp_past', {}, { ts: 0, humidity: 1 }, TOPIC, /set the past limit to 0/],
-    ['unknown_device', { acceptUnknownDevices: false }, { humidity: 1 }, 'tenants/acme/devices/nobody/telemetry', /"nobody" is not declared/],
-    ['out_of_range', { rejectOutOfRange: true }, { ts: NOW_S, temperature: 150 }, TOPIC, /65\.5\d* °C is outside the physical range -40\.\.60 °C/],
+    [
+      'unknown_device',
+      { acceptUnknownDevices: false },
+      { humidity: 1 },
+      'tenants/acme/devices/nobody/telemetry',
+      /"nobody" is not declared/,
+    ],
+    [
+      'out_of_range',
+      { rejectOutOfRange: true },
+      { ts: NOW_S, temperature: 150 },
+      TOPIC,
+      /65\.5\d* °C is outside the physical range -40\.\.60 °C/,
+    ],
     ['signature_missing', { requireSignature: true }, { ts: NOW_S, humidity: 1 }, TOPIC, /sig is missing/],
-    ['signature_invalid', { requireSignature: true }, { ts: NOW_S, humidity: 1, nonce: 'abcdefgh', sig: 'a'.repeat(64) }, TOPIC, /does not match/],
-    ['signature_invalid', { requireSignature: true }, { ts: NOW_S, humidity: 1, nonce: 'abcdefgh', sig: 'a'.repeat(64) }, 'tenants/acme/devices/keyless/telemetry', /no key is configured for device "keyless"/],
+    [
+      'signature_invalid',
+      { requireSignature: true },
+      { ts: NOW_S, humidity: 1, nonce: 'abcdefgh', sig: 'a'.repeat(64) },
+      TOPIC,
+      /does not match/,
+    ],
+    [
+      'signature_invalid',
+      { requireSignature: true },
+      { ts: NOW_S, humidity: 1, nonce: 'abcdefgh', sig: 'a'.repeat(64) },
+      'tenants/acme/devices/keyless/telemetry',
+      /no key is configured for device "keyless"/,
+    ],
   ];
   test.each(cases)('%s (%#)', (code, options, payload, topic, detail) => {
     const { ingestor } = make(options, { 't-101': 'k3y-of-device-t-101' });
@@ -165,7 +264,13 @@ describe('TelemetryIngestor: every reject code', () => {
 
   test('skew limits of 0 disable the checks (replays of old datasets)', () => {
     const { ingestor } = make({ maxPastMs: 0, maxFutureMs: 0 });
-    const out = ingestor.ingest([{ ts: '2013-12-02 21:15:00', humidity: 1 }, { ts: NOW_S + 86_400 * 365, humidity: 2 }], TOPIC);
+    const out = ingestor.ingest(
+      [
+        { ts: '2013-12-02 21:15:00', humidity: 1 },
+        { ts: NOW_S + 86_400 * 365, humidity: 2 },
+      ],
+      TOPIC,
+    );
     expect(out.rejects).toEqual([]);
     expect(out.readings[0].tsMs).toBe(Date.UTC(2013, 11, 2, 21, 15));
   });
@@ -174,9 +279,35 @@ describe('TelemetryIngestor: every reject code', () => {
     const { ingestor } = make();
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
-    const garbage: unknown[] = [undefined, null, 0, -1, true, '', ' ', '{', '[[[[', 'null', '"x"', [], [[]], {}, cyclic,
-      Buffer.alloc(0), new Uint8Array([1, 2, 3]), { metrics: null }, { metrics: [] }, { readings: 'x' }, { readings: [null] },
-      Symbol('s'), () => 1, { ts: { $date: 1 }, a: 1 }, { deviceId: 1, a: 1 }, { tags: { a: 1 }, a: 1 }, { seq: -1, a: 1 }];
+    const garbage: unknown[] = [
+      undefined,
+      null,
+      0,
+      -1,
+      true,
+      '',
+      ' ',
+      '{',
+      '[[[[',
+      'null',
+      '"x"',
+      [],
+      [[]],
+      {},
+      cyclic,
+      Buffer.alloc(0),
+      new Uint8Array([1, 2, 3]),
+      { metrics: null },
+      { metrics: [] },
+      { readings: 'x' },
+      { readings: [null] },
+      Symbol('s'),
+      () => 1,
+      { ts: { $date: 1 }, a: 1 },
+      { deviceId: 1, a: 1 },
+      { tags: { a: 1 }, a: 1 },
+      { seq: -1, a: 1 },
+    ];
     for (const g of garbage) {
       expect(() => ingestor.ingest(g, TOPIC)).not.toThrow();
     }
@@ -217,7 +348,8 @@ describe('TelemetryIngestor: per-device rate limit (token bucket, injected clock
   test('burst, then refill at the configured rate, per device', () => {
     const { ingestor, clock } = make({ rateLimitPerSec: 2, rateLimitBurst: 3 });
     let ts = NOW;
-    const send = (topic = TOPIC) => ingestor.ingest({ tsMs: (ts += 10), humidity: 1 }, topic).rejects.map((r) => r.code)[0] ?? 'ok';
+    const send = (topic = TOPIC) =>
+      ingestor.ingest({ tsMs: (ts += 10), humidity: 1 }, topic).rejects.map((r) => r.code)[0] ?? 'ok';
     expect([send(), send(), send(), send()]).toEqual(['ok', 'ok', 'ok', 'rate_limited']);
     expect(send('tenants/acme/devices/other/telemetry')).toBe('ok'); // separate bucket
     clock.now += 499; // 0.998 tokens
@@ -239,7 +371,10 @@ describe('TelemetryIngestor: per-device rate limit (token bucket, injected clock
 
   test('rateLimitPerSec 0 disables it', () => {
     const { ingestor } = make({ rateLimitPerSec: 0, rateLimitBurst: 1 });
-    const out = ingestor.ingest(Array.from({ length: 50 }, (_, i) => ({ tsMs: NOW - i, humidity: i })), TOPIC);
+    const out = ingestor.ingest(
+      Array.from({ length: 50 }, (_, i) => ({ tsMs: NOW - i, humidity: i })),
+      TOPIC,
+    );
     expect(out.readings).toHaveLength(50);
   });
 });
@@ -251,21 +386,36 @@ describe('TelemetryIngestor: HMAC payload authentication', () => {
 
   test('a valid signature (independent test vector) is accepted, and the reading has no auth fields', () => {
     const { ingestor } = setup();
-    const body = '{"ts":1714564800,"nonce":"5f2b9c1e","deviceId":"t-101","metrics":{"temperature":21.5,"humidity":40},' +
+    const body =
+      '{"ts":1714564800,"nonce":"5f2b9c1e","deviceId":"t-101","metrics":{"temperature":21.5,"humidity":40},' +
       '"sig":"ee60d211254d93310a7d6a6af2da252b199e66d9a2393e3353df9388c5c89771"}';
     const out = ingestor.ingest(body, TOPIC);
     expect(out.rejects).toEqual([]);
-    expect(out.readings[0]).toEqual({ deviceId: 't-101', tenant: 'acme', site: 'plant-a', tsMs: NOW, metrics: { temperature: expect.any(Number), humidity: 40 } });
+    expect(out.readings[0]).toEqual({
+      deviceId: 't-101',
+      tenant: 'acme',
+      site: 'plant-a',
+      tsMs: NOW,
+      metrics: { temperature: expect.any(Number), humidity: 40 },
+    });
   });
 
   test.each<[string, (s: ReturnType<typeof signed>) => unknown, RejectCode, RegExp]>([
     ['tampered metric', (s) => ({ ...s, metrics: { humidity: 99 } }), 'signature_invalid', /does not match/],
     ['tampered ts', (s) => ({ ...s, ts: NOW_S + 1 }), 'signature_invalid', /does not match/],
     ['missing sig', ({ sig: _sig, ...rest }) => rest, 'signature_missing', /sig is missing/],
-    ['signed with another key', ({ sig: _sig, ...rest }) => signed(rest, 'some-other-key-of-16+'), 'signature_invalid', /does not match/],
+    [
+      'signed with another key',
+      ({ sig: _sig, ...rest }) => signed(rest, 'some-other-key-of-16+'),
+      'signature_invalid',
+      /does not match/,
+    ],
   ])('%s', (_name, mutate, code, detail) => {
     const { ingestor } = setup();
-    const out = ingestor.ingest(JSON.stringify(mutate(signed({ ts: NOW_S, nonce: 'n-0000001', metrics: { humidity: 40 } }))), TOPIC);
+    const out = ingestor.ingest(
+      JSON.stringify(mutate(signed({ ts: NOW_S, nonce: 'n-0000001', metrics: { humidity: 40 } }))),
+      TOPIC,
+    );
     expect(out.rejects.map((r) => r.code)).toEqual([code]);
     expect(out.rejects[0].detail).toMatch(detail);
   });
@@ -278,42 +428,77 @@ describe('TelemetryIngestor: HMAC payload authentication', () => {
     const again = ingestor.ingest(msg, TOPIC);
     expect(again.rejects.map((r) => r.code)).toEqual(['replayed']);
     expect(again.rejects[0].detail).toMatch(/nonce "n-0000001" of device "t-101" was already used/);
-    expect(ingestor.ingest(signed({ ts: NOW_S + 1, nonce: 'n-0000002', metrics: { humidity: 41 } }), TOPIC).rejects).toEqual([]);
+    expect(
+      ingestor.ingest(signed({ ts: NOW_S + 1, nonce: 'n-0000002', metrics: { humidity: 41 } }), TOPIC)
+        .rejects,
+    ).toEqual([]);
   });
 
   test('a stale (or future) signed ts outside the window is refused as replayed, even if past limits are off', () => {
-    const { ingestor } = make({ requireSignature: true, signatureWindowMs: 60_000, maxPastMs: 0 }, { 't-101': KEY });
-    const stale = ingestor.ingest(signed({ ts: NOW_S - 61, nonce: 'n-0000003', metrics: { humidity: 40 } }), TOPIC);
+    const { ingestor } = make(
+      { requireSignature: true, signatureWindowMs: 60_000, maxPastMs: 0 },
+      { 't-101': KEY },
+    );
+    const stale = ingestor.ingest(
+      signed({ ts: NOW_S - 61, nonce: 'n-0000003', metrics: { humidity: 40 } }),
+      TOPIC,
+    );
     expect(stale.rejects.map((r) => r.code)).toEqual(['replayed']);
     expect(stale.rejects[0].detail).toMatch(/61 s from the receive time, outside the ±60 s signature window/);
-    const ahead = ingestor.ingest(signed({ ts: NOW_S + 61, nonce: 'n-0000004', metrics: { humidity: 40 } }), TOPIC);
+    const ahead = ingestor.ingest(
+      signed({ ts: NOW_S + 61, nonce: 'n-0000004', metrics: { humidity: 40 } }),
+      TOPIC,
+    );
     expect(ahead.rejects.map((r) => r.code)).toEqual(['replayed']);
   });
 
   test('seq must increase per device', () => {
     const { ingestor } = setup();
-    const codes = [5, 6, 6, 4, 9].map((seq, i) => ingestor.ingest(signed({ ts: NOW_S - i, seq, metrics: { humidity: i } }), TOPIC).rejects.map((r) => r.code)[0] ?? 'ok');
+    const codes = [5, 6, 6, 4, 9].map(
+      (seq, i) =>
+        ingestor
+          .ingest(signed({ ts: NOW_S - i, seq, metrics: { humidity: i } }), TOPIC)
+          .rejects.map((r) => r.code)[0] ?? 'ok',
+    );
     expect(codes).toEqual(['ok', 'ok', 'replayed', 'replayed', 'ok']);
   });
 
   test('signed payloads need ts and a nonce or seq', () => {
     const { ingestor } = setup();
-    expect(ingestor.ingest(signed({ nonce: 'n-0000005', humidity: 1 }), TOPIC).rejects[0]).toMatchObject({ code: 'signature_missing', detail: expect.stringMatching(/needs a valid "ts"/) });
-    expect(ingestor.ingest(signed({ ts: NOW_S, humidity: 1 }), TOPIC).rejects[0]).toMatchObject({ code: 'signature_missing', detail: expect.stringMatching(/"nonce".*"seq"/) });
+    expect(ingestor.ingest(signed({ nonce: 'n-0000005', humidity: 1 }), TOPIC).rejects[0]).toMatchObject({
+      code: 'signature_missing',
+      detail: expect.stringMatching(/needs a valid "ts"/),
+    });
+    expect(ingestor.ingest(signed({ ts: NOW_S, humidity: 1 }), TOPIC).rejects[0]).toMatchObject({
+      code: 'signature_missing',
+      detail: expect.stringMatching(/"nonce".*"seq"/),
+    });
   });
 
   test('a signed envelope covers its whole batch; a bare array is signed per item', () => {
     const { ingestor } = setup();
-    const env = signed({ ts: NOW_S, nonce: 'env-00001', readings: [{ ts: NOW_S - 2, humidity: 1 }, { ts: NOW_S - 1, humidity: 2 }] });
+    const env = signed({
+      ts: NOW_S,
+      nonce: 'env-00001',
+      readings: [
+        { ts: NOW_S - 2, humidity: 1 },
+        { ts: NOW_S - 1, humidity: 2 },
+      ],
+    });
     expect(ingestor.ingest(env, TOPIC).readings).toHaveLength(2);
-    const items = [signed({ ts: NOW_S, nonce: 'itm-00001', humidity: 3 }), { ts: NOW_S, nonce: 'itm-00002', humidity: 4 }];
+    const items = [
+      signed({ ts: NOW_S, nonce: 'itm-00001', humidity: 3 }),
+      { ts: NOW_S, nonce: 'itm-00002', humidity: 4 },
+    ];
     const out = ingestor.ingest(items, TOPIC);
     expect(out.readings.map((r) => r.metrics.humidity)).toEqual([3]);
     expect(out.rejects.map((r) => [r.index, r.code])).toEqual([[1, 'signature_missing']]);
   });
 
   test('requireSignature without a key source is a ConfigError', () => {
-    expect(() => new TelemetryIngestor({ requireSignature: true }, new FleetRegistry({}))).toThrow(ConfigError);
+    expect(() => new TelemetryIngestor({ requireSignature: true }, new FleetRegistry({}))).toThrow(
+      ConfigError,
+    );
   });
 });
 
@@ -338,8 +523,15 @@ describe('TelemetryIngestor: heartbeat watchdog (injected clock)', () => {
     clock.now += 60_000;
     expect(ingestor.checkHeartbeats()).toEqual([]); // reported once
     const back = ingestor.ingest([{ ts: clock.now / 1000, humidity: 2 }], TOPIC);
-    expect(back.readings.map((r) => r.tags?.event ?? r.metrics.humidity)).toEqual(['connectivity_restored', 2]);
-    expect(back.readings[0]).toMatchObject({ deviceId: 't-101', tsMs: clock.now, metrics: { connectivity: 1 } });
+    expect(back.readings.map((r) => r.tags?.event ?? r.metrics.humidity)).toEqual([
+      'connectivity_restored',
+      2,
+    ]);
+    expect(back.readings[0]).toMatchObject({
+      deviceId: 't-101',
+      tsMs: clock.now,
+      metrics: { connectivity: 1 },
+    });
     expect(back.readings[0].tags?.silentForMs).toBe('90001');
     const stats = ingestor.stats();
     expect([stats.connectivityLost, stats.connectivityRestored, stats.accepted]).toEqual([1, 1, 2]);
@@ -384,7 +576,15 @@ describe('TelemetryIngestor: heartbeat watchdog (injected clock)', () => {
 describe('resolveIngestOptions', () => {
   test('defaults, and editor strings are converted', () => {
     expect(resolveIngestOptions({})).toEqual(DEFAULT_INGEST_OPTIONS);
-    expect(resolveIngestOptions({ maxBytes: '1024', rejectOutOfRange: 'true', maxPastMs: '0', missingTimestamp: 'reject', rateLimitPerSec: '' })).toMatchObject({
+    expect(
+      resolveIngestOptions({
+        maxBytes: '1024',
+        rejectOutOfRange: 'true',
+        maxPastMs: '0',
+        missingTimestamp: 'reject',
+        rateLimitPerSec: '',
+      }),
+    ).toMatchObject({
       maxBytes: 1024,
       rejectOutOfRange: true,
       maxPastMs: 0,
@@ -408,7 +608,11 @@ describe('resolveIngestOptions', () => {
   });
 
   test('a fleet conversion that cannot be done is a ConfigError at construction', () => {
-    const fleet = new FleetRegistry({ devices: [{ deviceId: 'r', metrics: { rssi: { unit: 'mW', inputUnit: 'dBm' } } }] });
-    expect(() => new TelemetryIngestor({}, fleet)).toThrow(/device "r" metric "rssi": unit "dBm" cannot be converted/);
+    const fleet = new FleetRegistry({
+      devices: [{ deviceId: 'r', metrics: { rssi: { unit: 'mW', inputUnit: 'dBm' } } }],
+    });
+    expect(() => new TelemetryIngestor({}, fleet)).toThrow(
+      /device "r" metric "rssi": unit "dBm" cannot be converted/,
+    );
   });
 });
