@@ -116,11 +116,9 @@ function formatErrors(item: object, errors: ErrorObject[], nested: boolean): str
       const expected = String((e.params as { type: string | string[] }).type);
       const value = valueAt(item, e.instancePath);
       const want =
-        expected === 'number'
-          ? 'a number'
-          : expected === 'string,number'
-            ? 'a string or a number'
-            : `a ${expected}`;
+        expected === 'string,number'
+          ? 'a string or a number'
+          : `${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`;
       text = `${field} is ${describeValue(value)}; send ${want}`;
     } else if (e.keyword === 'required') {
       text = `${(e.params as { missingProperty: string }).missingProperty} is missing`;

@@ -616,3 +616,16 @@ describe('resolveIngestOptions', () => {
     );
   });
 });
+
+describe('TelemetryIngestor: envelope details', () => {
+  test.each<[unknown, RegExp]>([
+    [{ readings: 'x' }, /^readings is the string "x"; send an array$/],
+    [{ readings: [], seq: 1.5 }, /^seq is the number 1.5; send an integer$/],
+    [{ readings: [], tenant: 7 }, /^tenant is the number 7; send a string$/],
+  ])('%p', (payload, detail) => {
+    const { ingestor } = make();
+    const out = ingestor.ingest(payload, TOPIC);
+    expect(out.rejects.map((r) => r.code)).toEqual(['schema']);
+    expect(out.rejects[0].detail).toMatch(detail);
+  });
+});
