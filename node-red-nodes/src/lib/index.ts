@@ -19,3 +19,25 @@ export { PlaybookLibrary, parsePlaybook, parsePlaybookOverrides, shippedPlaybook
 export { PLAYBOOK_SCHEMA, type Playbook, type CauseRule, type CauseSignatureTerm, type MetricExpectation, type PlaybookAction, type PlaybookInsight } from './explain/playbook';
 export { classifyAnomaly, type Classification } from './explain/classify-anomaly';
 export { RelatedAnomalyMemory, type RecentAnomaly, type RelatedDevice, type Topology } from './explain/related-anomaly-memory';
+export { FleetSimulator } from './simulate/fleet-simulator';
+export { IncidentSchedule, type IncidentScheduleOptions } from './simulate/incident-schedule';
+export { SimulationRunner, plausibleStartTsMs, NODE_TIMERS, type RunnerTimers, type SimulationRunnerOptions } from './simulate/simulation-runner';
+export { SeededRandom, mixSeed, hashString } from './simulate/seeded-random';
+export { simulatedDevices, simulatedFleetDefinition, SIMULATED_METRICS, SIMULATED_DEVICE_TYPE, type SimulatedMetric } from './simulate/simulated-fleet';
+export { telemetryTopic, isTopicLevel } from './simulate/telemetry-topic';
+export {
+  INCIDENT_TYPES,
+  EXPECTED_ANOMALY_TYPE,
+  DEFAULT_INCIDENT_DURATION_MS,
+  type IncidentType,
+  type ScheduledIncident,
+  type SimulatedDevice,
+  type SimulatedReading,
+  type SimulationTick,
+  type FleetSimulatorOptions,
+} from './simulate/simulation-types';
+export { Recording, readRecordedRows, SMD_START_MS, DEFAULT_LABEL_COLUMNS, type RecordedRow, type RecordingOptions, type RecordingColumns } from './replay/recording';
+export { detectFormat, formatFromFirstLine, RECORDING_FORMATS, type RecordingFormat } from './replay/recording-format';
+export { parseRecordedTimestamp } from './replay/recorded-timestamp';
+export { deviceIdFromPath } from './replay/replay-device-id';
+export { ReplayRunner, type ReplayBatch, type ReplayProgress, type ReplayRunnerOptions } from './replay/replay-runner';

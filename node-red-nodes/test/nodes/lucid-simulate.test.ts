@@ -30,7 +30,7 @@ function flow(props: Record<string, unknown>) {
 }
 
 function collect(count: number): Promise<Msg[]> {
-  const h1 = helper.getNode('h1');
+  const h1 = helper.getNode('h1') as any;
   const msgs: Msg[] = [];
   return new Promise((resolve) => {
     h1.on('input', (msg: Msg) => {
@@ -88,7 +88,7 @@ describe('lucid-simulate node', () => {
   it('waits for "start" when not started on deploy; "stop" pauses; "reset" rewinds', async () => {
     await helper.load(simulateNode, flow({ autoStart: false, speed: 1000, duration: 0, devices: 1 }));
     const s1 = helper.getNode('s1');
-    const h1 = helper.getNode('h1');
+    const h1 = helper.getNode('h1') as any;
     const msgs: Msg[] = [];
     h1.on('input', (m: Msg) => msgs.push(m));
     await wait(50);
@@ -133,7 +133,7 @@ describe('lucid-simulate node', () => {
     const s1 = helper.getNode('s1') as any;
     const statuses: any[] = [];
     const errors: unknown[] = [];
-    const h1 = helper.getNode('h1');
+    const h1 = helper.getNode('h1') as any;
     const msgs: Msg[] = [];
     h1.on('input', (m: Msg) => msgs.push(m));
     // the status was set in the constructor: re-read it through a command
@@ -148,7 +148,7 @@ describe('lucid-simulate node', () => {
 
   it('close stops the timers', async () => {
     await helper.load(simulateNode, flow({ speed: 100, duration: 0, devices: 1 }));
-    const h1 = helper.getNode('h1');
+    const h1 = helper.getNode('h1') as any;
     const msgs: Msg[] = [];
     h1.on('input', (m: Msg) => msgs.push(m));
     await wait(30);
