@@ -631,7 +631,7 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       );
       return true;
     });
-    if (created) this.emit('adaptation', a);
+    if (created) this.emit('adaptation', { adaptation: a, actor });
     return a;
   }
 
@@ -654,7 +654,7 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       await tx.run('UPDATE adaptations SET reverted_ms = ?, audit_seq = ?, body = ? WHERE id = ?', [tsMs, entry.seq, body, id]);
       return next;
     });
-    this.emit('adaptation', reverted);
+    this.emit('adaptation', { adaptation: reverted, actor });
     return reverted;
   }
 
@@ -899,9 +899,14 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     return result;
   }
 
-  /** Adaptations, newest first; `active` keeps those neither reverted nor expired (wall clock). */
+  /** The clock adaptations expire on: the newest event time seen (wall clock before any event). */
+  private adaptationClockMs(): number {
+    return this.latestEventMs > 0 ? this.latestEventMs : this.nowMs();
+  }
+
+  /** Adaptations, newest first; `active` keeps those neither reverted nor expired (event time). */
   async listAdaptations(q: { active?: boolean; limit?: number; offset?: number }): Promise<Page<Adaptation>> {
-    const now = this.nowMs();
+    const now = this.adaptationClockMs();
     const where = q.active ? 'WHERE reverted_ms IS NULL AND (until_ms IS NULL OR until_ms > ?)' : '';
     const params: SqlParam[] = q.active ? [now] : [];
     const limit = clampLimit(q.limit, 100, 1000);
@@ -921,11 +926,11 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     };
   }
 
-  /** Every adaptation in force now (to re-apply after a restart), oldest first. */
+  /** Every adaptation in force (not reverted, not expired in event time), oldest first: to re-apply after a restart. */
   async activeAdaptations(): Promise<Adaptation[]> {
     const rows = await this.engine.all<{ body: string }>(
       'SELECT body FROM adaptations WHERE reverted_ms IS NULL AND (until_ms IS NULL OR until_ms > ?) ORDER BY ts_ms, id LIMIT 10000',
-      [this.nowMs()],
+      [this.adaptationClockMs()],
     );
     return rows.map((r) => JSON.parse(r.body) as Adaptation);
   }

@@ -178,7 +178,8 @@ export interface CleanupResult {
 export interface StoreEvents {
   alert: (e: { auditSeq: number; event: AlertEvent }) => void;
   feedback: (e: { feedback: StoredFeedback; alert: Alert }) => void;
-  adaptation: (a: Adaptation) => void;
+  /** An adaptation recorded or reverted, with the actor that did it. */
+  adaptation: (e: { adaptation: Adaptation; actor: string }) => void;
 }
 
 /**

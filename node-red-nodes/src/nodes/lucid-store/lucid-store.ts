@@ -1,0 +1,148 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { toItems } from '../../lib/batch';
+import { InputError } from '../../lib/contracts/errors';
+import type { Adaptation, AlertEvent, Detection, Incident, Notification } from '../../lib/contracts/types';
+import { lucidMetrics } from '../../lib/api/lucid-metrics';
+import type { SqlAlertStore } from '../../lib/store/sql-alert-store';
+import type { StoredFeedback } from '../../lib/store/store-types';
+import { configErrorStatus, reportError } from '../shared/node-status';
+import { resolveStore } from '../lucid-store-config/store-config';
+
+interface StoreNodeDef extends NodeDef {
+  store: string;
+}
+
+type StoreMsg = NodeMessageInFlow & {
+  event?: AlertEvent;
+  incident?: Incident | null;
+  notification?: Notification;
+  error?: { code?: string };
+  lucidIngestMs?: number;
+};
+
+/** Actor of lucid-route's own alert events (its changes are not echoed to the output). */
+const ROUTE_ACTOR = 'lucid-route';
+const MAX_LATENCY_S = 3600;
+
+export = function (RED: NodeAPI) {
+  function LucidStoreNode(this: Node, config: StoreNodeDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const metrics = lucidMetrics();
+    let store: SqlAlertStore | undefined;
+    let openError: Error | undefined;
+    let queue: Promise<void> = Promise.resolve();
+    let alerts = 0;
+    let samples = 0;
+    const detach: (() => void)[] = [];
+
+    const status = (): void => {
+      node.status({ fill: 'green', shape: 'dot', text: RED._('lucid-store.status.summary', { alerts, detections: samples }) });
+    };
+
+    const observeLatency = (fromMs: number | undefined): void => {
+      if (typeof fromMs !== 'number' || !Number.isFinite(fromMs)) return;
+      const s = (Date.now() - fromMs) / 1000;
+      if (s >= 0 && s <= MAX_LATENCY_S) metrics.pipelineLatency.observe(s);
+    };
+
+    try {
+      const configNode = resolveStore((id) => RED.nodes.getNode(id), config.store);
+      node.status({ fill: 'grey', shape: 'ring', text: RED._('lucid-store.status.opening') });
+      const ready = configNode.store.then((s) => {
+        store = s;
+        const onFeedback = (e: { feedback: StoredFeedback; alert: unknown }): void => {
+          node.send({ topic: 'feedback', payload: e.feedback, alert: e.alert } as NodeMessage);
+        };
+        const onAdaptation = (e: { adaptation: Adaptation; actor: string }): void => {
+          if (e.actor !== 'lucid-feedback') node.send({ topic: 'adaptation', payload: e.adaptation, adaptation: e.adaptation } as NodeMessage);
+        };
+        const onAlert = (e: { event: AlertEvent }): void => {
+          if (e.event.by !== ROUTE_ACTOR && (e.event.kind === 'acknowledged' || e.event.kind === 'resolved')) {
+            node.send({ topic: 'alert', payload: e.event.alert, event: e.event } as NodeMessage);
+          }
+        };
+        s.on('feedback', onFeedback);
+        s.on('adaptation', onAdaptation);
+        s.on('alert', onAlert);
+        detach.push(() => s.off('feedback', onFeedback), () => s.off('adaptation', onAdaptation), () => s.off('alert', onAlert));
+        status();
+      });
+      queue = ready.catch((err: Error) => {
+        openError = err;
+        node.status(configErrorStatus(err.message));
+      });
+    } catch (err) {
+      openError = err as Error;
+      node.status(configErrorStatus(openError.message));
+      node.error(openError.message);
+    }
+
+    async function handle(msg: StoreMsg): Promise<void> {
+      if (!store) throw openError ?? new Error('lucid-store: the store is not open');
+      if (msg.event !== undefined) {
+        const t0 = process.hrtime.bigint();
+        const r = await store.applyAlertEvent(msg.event, msg.incident ?? undefined);
+        metrics.storeWrite.observe({ op: 'alert' }, Number(process.hrtime.bigint() - t0) / 1e9);
+        if (!r.duplicate) {
+          alerts++;
+          metrics.alerts.inc({ severity: r.alert.severity, kind: msg.event.kind });
+          observeLatency(msg.lucidIngestMs ?? msg.event.alert.lastSeenMs);
+        }
+        return;
+      }
+      if (msg.notification !== undefined) {
+        store.recordNotification(msg.notification);
+        metrics.notifications.inc({ channel: String(msg.notification?.channel ?? 'unknown') });
+        return;
+      }
+      if (msg.error && typeof msg.error === 'object' && typeof msg.error.code === 'string') {
+        metrics.rejects.inc({ reason: msg.error.code.slice(0, 64) });
+        return;
+      }
+      const items = toItems<unknown>(msg.payload);
+      if (items.length > 0 && items.every((d) => d && typeof d === 'object' && 'reading' in d && 'score' in d)) {
+        const t0 = process.hrtime.bigint();
+        const r = store.recordDetections(items as Detection[]);
+        metrics.storeWrite.observe({ op: 'detections' }, Number(process.hrtime.bigint() - t0) / 1e9);
+        samples += r.accepted;
+        metrics.readings.inc(r.accepted);
+        for (const d of items as Detection[]) {
+          if (!d?.score) continue;
+          metrics.detections.inc({ anomalous: d.score.isAnomaly ? 'true' : 'false' });
+        }
+        observeLatency(msg.lucidIngestMs ?? (items[items.length - 1] as Detection)?.reading?.tsMs);
+        if (r.skipped > 0) throw new InputError('invalid_detection', `${r.skipped} of ${items.length} detections have no valid reading (deviceId, tsMs, metrics)`);
+        return;
+      }
+      if (msg.incident) {
+        await store.upsertIncident(msg.incident);
+        return;
+      }
+      throw new InputError(
+        'unrecognised_message',
+        'lucid-store: expected msg.event (lucid-route out 1/3), msg.notification (out 2), Detection(s) in msg.payload (lucid-detect) or msg.error (lucid-ingest rejects)',
+      );
+    }
+
+    node.on('input', (msg: StoreMsg, _send, done) => {
+      // One queue keeps writes in message order while the store works asynchronously.
+      queue = queue.then(async () => {
+        try {
+          await handle(msg);
+          status();
+          done();
+        } catch (err) {
+          reportError(node, err, done);
+        }
+      });
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      for (const d of detach) d();
+      queue.finally(() => done());
+    });
+  }
+
+  RED.nodes.registerType('lucid-store', LucidStoreNode);
+};
