@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- messages and helper nodes are untyped test doubles */
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import replayNode = require('../../src/nodes/lucid-replay/lucid-replay');
@@ -71,10 +72,17 @@ describe('lucid-replay node', () => {
   });
 
   it('replays SKAB as Reading batches with labels only in msg.recorded', async () => {
-    await helper.load(replayNode, flow({ file: join(FIX, 'valve1', '1.csv'), output: 'readings', batchSize: 3 }));
+    await helper.load(
+      replayNode,
+      flow({ file: join(FIX, 'valve1', '1.csv'), output: 'readings', batchSize: 3 }),
+    );
     const { msgs } = await untilComplete();
     expect(msgs.map((m) => m.payload.length)).toEqual([3, 1]);
-    expect(msgs[0].payload[0]).toMatchObject({ deviceId: 'valve1-1', tenant: 'acme', tsMs: Date.UTC(2020, 2, 9, 10, 34, 33) });
+    expect(msgs[0].payload[0]).toMatchObject({
+      deviceId: 'valve1-1',
+      tenant: 'acme',
+      tsMs: Date.UTC(2020, 2, 9, 10, 34, 33),
+    });
     expect(msgs[0].payload[0].metrics).not.toHaveProperty('anomaly');
     expect(msgs[1].recorded[0].labels).toEqual({ anomaly: 1, changepoint: 0 });
     expect(msgs[0].topic).toBe('tenants/acme/devices/valve1-1/telemetry');

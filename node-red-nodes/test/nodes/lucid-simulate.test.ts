@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- messages and helper nodes are untyped test doubles */
 import helper from 'node-red-node-test-helper';
 import simulateNode = require('../../src/nodes/lucid-simulate/lucid-simulate');
 
@@ -63,7 +64,12 @@ describe('lucid-simulate node', () => {
     expect(s1.status).toBeDefined();
     // same seed, same first reading as the library
     const { FleetSimulator } = await import('../../src/lib/simulate/fleet-simulator');
-    const lib = new FleetSimulator({ deviceCount: 3, seed: 5, startTsMs: Date.UTC(2024, 0, 1), tenant: 'acme' });
+    const lib = new FleetSimulator({
+      deviceCount: 3,
+      seed: 5,
+      startTsMs: Date.UTC(2024, 0, 1),
+      tenant: 'acme',
+    });
     expect(msgs[0].payload.metrics).toEqual(lib.next().readings[0].reading.metrics);
   });
 
@@ -71,7 +77,11 @@ describe('lucid-simulate node', () => {
     await helper.load(simulateNode, flow({ output: 'batch', devices: 4 }));
     const msgs = await collect(6);
     expect(msgs[0].payload).toHaveLength(4);
-    expect(msgs[0].payload[0]).toMatchObject({ deviceId: 'env-01', tsMs: Date.UTC(2024, 0, 1), tenant: 'acme' });
+    expect(msgs[0].payload[0]).toMatchObject({
+      deviceId: 'env-01',
+      tsMs: Date.UTC(2024, 0, 1),
+      tenant: 'acme',
+    });
     expect(msgs[0].truth).toHaveLength(4);
     expect(msgs[1].payload[0].tsMs - msgs[0].payload[0].tsMs).toBe(10_000);
   });
@@ -82,7 +92,11 @@ describe('lucid-simulate node', () => {
     expect(msgs[0].payload.deviceId).toMatch(/^env-0[1-3]$/);
     const labelled = msgs.filter((m) => m.truth.incident !== null);
     expect(labelled.length).toBeGreaterThan(0);
-    expect(labelled[0].truth).toMatchObject({ incident: 'temperature_spike', incidentId: 'inc-1', expectedType: 'spike' });
+    expect(labelled[0].truth).toMatchObject({
+      incident: 'temperature_spike',
+      incidentId: 'inc-1',
+      expectedType: 'spike',
+    });
   });
 
   it('waits for "start" when not started on deploy; "stop" pauses; "reset" rewinds', async () => {

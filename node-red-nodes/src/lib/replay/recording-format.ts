@@ -79,7 +79,8 @@ export async function readFirstLine(path: string): Promise<string> {
  */
 export async function detectFormat(path: string): Promise<RecordingFormat> {
   const first = await readFirstLine(path);
-  if (first.replace(/^\uFEFF/, '').trim() === '') throw new InputError('csv_empty', `${path}: the file is empty (no header or data on line 1)`);
+  if (first.replace(/^\uFEFF/, '').trim() === '')
+    throw new InputError('csv_empty', `${path}: the file is empty (no header or data on line 1)`);
   return formatFromFirstLine(first);
 }
 
@@ -87,7 +88,9 @@ export async function detectFormat(path: string): Promise<RecordingFormat> {
 export function fileError(path: string, err: unknown): InputError {
   const e = err as NodeJS.ErrnoException;
   if (e && e.code === 'ENOENT') return new InputError('file_not_found', `${path}: no such file`);
-  if (e && e.code === 'EISDIR') return new InputError('file_unreadable', `${path}: is a directory, expected a CSV file`);
-  if (e && e.code === 'Z_DATA_ERROR') return new InputError('file_unreadable', `${path}: corrupt gzip data (${e.message})`);
+  if (e && e.code === 'EISDIR')
+    return new InputError('file_unreadable', `${path}: is a directory, expected a CSV file`);
+  if (e && e.code === 'Z_DATA_ERROR')
+    return new InputError('file_unreadable', `${path}: corrupt gzip data (${e.message})`);
   return new InputError('file_unreadable', `${path}: cannot read (${e?.message ?? String(err)})`);
 }

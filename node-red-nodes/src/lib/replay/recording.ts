@@ -5,7 +5,14 @@ import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { ConfigError, InputError } from '../contracts/errors';
 import { looksLikeDateTime, parseRecordedTimestamp } from './recorded-timestamp';
-import { detectFormat, fileError, isGzipFile, RECORDING_FORMATS, readFirstLine, type RecordingFormat } from './recording-format';
+import {
+  detectFormat,
+  fileError,
+  isGzipFile,
+  RECORDING_FORMATS,
+  readFirstLine,
+  type RecordingFormat,
+} from './recording-format';
 
 /** One row of a recorded file. */
 export interface RecordedRow {
@@ -51,7 +58,13 @@ export interface RecordingColumns {
 /** Fixed epoch of SMD row 0 (SMD has no timestamps). */
 export const SMD_START_MS = Date.UTC(2020, 0, 1);
 /** Generic-CSV column names treated as labels (case-insensitive). */
-export const DEFAULT_LABEL_COLUMNS: readonly string[] = ['anomaly', 'changepoint', 'label', 'is_anomaly', 'anomaly_label'];
+export const DEFAULT_LABEL_COLUMNS: readonly string[] = [
+  'anomaly',
+  'changepoint',
+  'label',
+  'is_anomaly',
+  'anomaly_label',
+];
 const SKAB_LABEL_COLUMNS = ['anomaly', 'changepoint'];
 const TIMESTAMP_NAMES = ['timestamp', 'datetime', 'date_time', 'time', 'date', 'ts', 'time_stamp'];
 const NUMBER_CELL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^[+-]?(Infinity)$/;
@@ -93,7 +106,8 @@ export class Recording {
       throw new ConfigError(`format: expected auto, ${RECORDING_FORMATS.join(', ')}, got "${requested}"`);
     }
     const step = options.smdStepMs ?? 60_000;
-    if (!Number.isFinite(step) || step <= 0) throw new ConfigError(`smdStepMs: expected a positive number of ms, got ${step}`);
+    if (!Number.isFinite(step) || step <= 0)
+      throw new ConfigError(`smdStepMs: expected a positive number of ms, got ${step}`);
     let size: number;
     try {
       const info = await stat(path);
@@ -141,8 +155,16 @@ export class Recording {
         cb(null, chunk);
       },
     });
-    const parser = parse({ delimiter: this.delimiter, info: true, bom: true, skip_empty_lines: true, trim: true });
-    const streams: (Readable | Transform)[] = this.gzip ? [raw, counter, createGunzip(), parser] : [raw, counter, parser];
+    const parser = parse({
+      delimiter: this.delimiter,
+      info: true,
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+    });
+    const streams: (Readable | Transform)[] = this.gzip
+      ? [raw, counter, createGunzip(), parser]
+      : [raw, counter, parser];
     (pipeline as (...args: unknown[]) => unknown)(...streams, () => undefined);
     const decoder = new RowDecoder(this.path, this.format, this.options);
     try {
@@ -156,7 +178,8 @@ export class Recording {
     } finally {
       for (const s of streams) s.destroy();
     }
-    if (!decoder.sawHeader) throw new InputError('csv_empty', `${this.path}: the file is empty (no header or data on line 1)`);
+    if (!decoder.sawHeader)
+      throw new InputError('csv_empty', `${this.path}: the file is empty (no header or data on line 1)`);
   }
 }
 
@@ -164,7 +187,10 @@ export class Recording {
  * Streams the rows of a recorded file (see {@link Recording}).
  * @example for await (const row of readRecordedRows('machine_temperature_system_failure.csv')) score(row);
  */
-export async function* readRecordedRows(path: string, options: RecordingOptions = {}): AsyncGenerator<RecordedRow> {
+export async function* readRecordedRows(
+  path: string,
+  options: RecordingOptions = {},
+): AsyncGenerator<RecordedRow> {
   const recording = await Recording.open(path, options);
   yield* recording.rows();
 }
@@ -207,7 +233,10 @@ class RowDecoder {
       timestamp = record[this.timestampIndex];
       const parsed = parseRecordedTimestamp(timestamp);
       if (parsed === undefined) {
-        throw this.malformed(line, `column "${this.header[this.timestampIndex]}" value "${timestamp}" is not a timestamp (expected ISO 8601, YYYY-MM-DD HH:MM:SS or epoch s/ms)`);
+        throw this.malformed(
+          line,
+          `column "${this.header[this.timestampIndex]}" value "${timestamp}" is not a timestamp (expected ISO 8601, YYYY-MM-DD HH:MM:SS or epoch s/ms)`,
+        );
       }
       tsMs = parsed;
     }
@@ -238,15 +267,25 @@ class RowDecoder {
       this.setColumns(0, [1], []);
     } else if (this.format === 'skab') {
       const ts = lower.indexOf('datetime');
-      if (ts < 0) throw this.malformed(line, `expected a SKAB header with a "datetime" column, got "${record.join(';')}"`);
+      if (ts < 0)
+        throw this.malformed(
+          line,
+          `expected a SKAB header with a "datetime" column, got "${record.join(';')}"`,
+        );
       const labels = lower.flatMap((c, i) => (SKAB_LABEL_COLUMNS.includes(c) ? [i] : []));
-      this.setColumns(ts, this.header.map((_, i) => i).filter((i) => i !== ts && !labels.includes(i)), labels);
+      this.setColumns(
+        ts,
+        this.header.map((_, i) => i).filter((i) => i !== ts && !labels.includes(i)),
+        labels,
+      );
     } else {
       const wanted = this.options.timestampColumn;
       if (wanted !== undefined) {
         this.timestampIndex = this.header.indexOf(wanted);
         if (this.timestampIndex < 0) {
-          throw new ConfigError(`timestampColumn: "${wanted}" is not a column of ${this.path} (columns: ${this.header.join(', ')})`);
+          throw new ConfigError(
+            `timestampColumn: "${wanted}" is not a column of ${this.path} (columns: ${this.header.join(', ')})`,
+          );
         }
       } else {
         this.timestampIndex = lower.findIndex((c) => TIMESTAMP_NAMES.includes(c));
@@ -275,7 +314,12 @@ class RowDecoder {
     this.setColumns(this.timestampIndex, metrics, labels, ignored);
   }
 
-  private setColumns(timestampIndex: number, metrics: number[], labels: number[], ignored: number[] = []): void {
+  private setColumns(
+    timestampIndex: number,
+    metrics: number[],
+    labels: number[],
+    ignored: number[] = [],
+  ): void {
     this.timestampIndex = timestampIndex;
     this.metricIndexes = metrics;
     this.labelIndexes = labels;

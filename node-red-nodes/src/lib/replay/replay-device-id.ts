@@ -10,7 +10,9 @@ import { basename, dirname } from 'node:path';
  * @example deviceIdFromPath('SMD/test/machine-1-8.txt.gz') // 'machine-1-8'
  */
 export function deviceIdFromPath(path: string): string {
-  let name = basename(path).replace(/\.gz$/i, '').replace(/\.(csv|txt|tsv)$/i, '');
+  let name = basename(path)
+    .replace(/\.gz$/i, '')
+    .replace(/\.(csv|txt|tsv)$/i, '');
   if (/^\d+$/.test(name)) {
     const folder = basename(dirname(path));
     if (folder && folder !== '.' && folder !== '/') name = `${folder}-${name}`;

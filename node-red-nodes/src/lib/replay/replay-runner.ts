@@ -76,7 +76,8 @@ export class ReplayRunner {
 
   /** @throws ConfigError for a speed < 0, a batch size outside 1..10 000 or an empty path. */
   constructor(private readonly options: ReplayRunnerOptions) {
-    if (!options.path || typeof options.path !== 'string') throw new ConfigError('file: a path to a CSV file is required');
+    if (!options.path || typeof options.path !== 'string')
+      throw new ConfigError('file: a path to a CSV file is required');
     if (!Number.isFinite(options.speed) || options.speed < 0) {
       throw new ConfigError(`speed: expected a number ≥ 0 (0 = as fast as possible), got ${options.speed}`);
     }
@@ -97,7 +98,12 @@ export class ReplayRunner {
   get progress(): ReplayProgress {
     const bytesRead = this.recording?.bytesRead ?? 0;
     const sizeBytes = this.recording?.sizeBytes ?? 0;
-    return { rows: this.rowsDone, bytesRead, sizeBytes, percent: sizeBytes > 0 ? Math.min(100, (100 * bytesRead) / sizeBytes) : 0 };
+    return {
+      rows: this.rowsDone,
+      bytesRead,
+      sizeBytes,
+      percent: sizeBytes > 0 ? Math.min(100, (100 * bytesRead) / sizeBytes) : 0,
+    };
   }
 
   /**
@@ -220,7 +226,11 @@ export class ReplayRunner {
   private emit(rows: RecordedRow[]): void {
     this.rowsDone += rows.length;
     const readings = rows.map((row) => {
-      const reading: Reading = { deviceId: this.options.deviceId, tsMs: row.tsMs + this.offsetMs, metrics: { ...row.metrics } };
+      const reading: Reading = {
+        deviceId: this.options.deviceId,
+        tsMs: row.tsMs + this.offsetMs,
+        metrics: { ...row.metrics },
+      };
       if (this.options.tenant) reading.tenant = this.options.tenant;
       return reading;
     });

@@ -39,7 +39,14 @@ interface DeviceState {
 }
 
 /** Metric → decimals the simulated sensor reports. */
-const DECIMALS = { temperature: 2, humidity: 1, vibration: 3, supplyVoltage: 3, rssi: 0, battery: 3 } as const;
+const DECIMALS = {
+  temperature: 2,
+  humidity: 1,
+  vibration: 3,
+  supplyVoltage: 3,
+  rssi: 0,
+  battery: 3,
+} as const;
 
 /**
  * A labelled synthetic fleet of `env-sensor` devices (temperature °C, humidity %, vibration
@@ -95,12 +102,16 @@ export class FleetSimulator {
     this.intervalMs = integerOption('intervalMs', options.intervalMs ?? 10_000, 100, DAY_MS);
     this.warmupReadings = integerOption('warmupReadings', options.warmupReadings ?? 60, 0, 10_000_000);
     const start = options.startTsMs ?? Math.floor(nowMs() / this.intervalMs) * this.intervalMs;
-    if (!Number.isFinite(start) || start < 0) throw new ConfigError(`startTsMs: expected epoch ms ≥ 0, got ${start}`);
+    if (!Number.isFinite(start) || start < 0)
+      throw new ConfigError(`startTsMs: expected epoch ms ≥ 0, got ${start}`);
     this.startTsMs = start;
     this.incidentsEnabled = options.incidents ?? true;
     const types = options.incidentTypes ?? [...INCIDENT_TYPES];
     for (const t of types) {
-      if (!INCIDENT_TYPES.includes(t)) throw new ConfigError(`incidentTypes: unknown type "${t}" (expected one of ${INCIDENT_TYPES.join(', ')})`);
+      if (!INCIDENT_TYPES.includes(t))
+        throw new ConfigError(
+          `incidentTypes: unknown type "${t}" (expected one of ${INCIDENT_TYPES.join(', ')})`,
+        );
     }
     this.layout = simulatedDevices(this.deviceCount);
     this.schedule = new IncidentSchedule({
@@ -203,19 +214,27 @@ export class FleetSimulator {
     return out;
   }
 
-  private simulateDevice(state: DeviceState, tickTsMs: number, active: ScheduledIncident[]): SimulatedReading | undefined {
+  private simulateDevice(
+    state: DeviceState,
+    tickTsMs: number,
+    active: ScheduledIncident[],
+  ): SimulatedReading | undefined {
     const tsMs = tickTsMs + state.phaseMs;
     const rng = state.rng;
     // Normal behaviour: always the same number of draws, so incidents never shift the streams.
     state.wanderC = 0.98 * state.wanderC + rng.normal(0, 0.05);
-    const daily = state.dailyAmplitudeC * Math.sin((2 * Math.PI * (tsMs - 9 * HOUR_MS + state.dailyPhaseMs)) / DAY_MS);
+    const daily =
+      state.dailyAmplitudeC * Math.sin((2 * Math.PI * (tsMs - 9 * HOUR_MS + state.dailyPhaseMs)) / DAY_MS);
     let airC = state.temperatureBaseC + daily + state.wanderC;
     const temperatureNoise = rng.normal(0, 0.12);
     const humidityNoise = rng.normal(0, 0.4);
     let vibration = state.vibrationBaseMmS + rng.normal(0, 0.08);
     let supplyV = state.supplyBaseV + rng.normal(0, 0.03);
     let rssi = state.rssiBaseDbm + rng.normal(0, 1.5);
-    const battery = state.batteryStartV - state.dischargeVPerDay * ((tsMs - this.startTsMs) / DAY_MS) + rng.normal(0, 0.003);
+    const battery =
+      state.batteryStartV -
+      state.dischargeVPerDay * ((tsMs - this.startTsMs) / DAY_MS) +
+      rng.normal(0, 0.003);
 
     const incident = active.find((i) => i.deviceIds.includes(state.spec.deviceId));
     let stuckTemperature: number | undefined;
@@ -249,7 +268,8 @@ export class FleetSimulator {
         }
         case 'power_fluctuation': {
           const r = this.incidentRng(incident, state);
-          const dip = Math.abs(incident.magnitude) * (0.6 + 0.4 * Math.cos((2 * Math.PI * elapsedMs) / 60_000));
+          const dip =
+            Math.abs(incident.magnitude) * (0.6 + 0.4 * Math.cos((2 * Math.PI * elapsedMs) / 60_000));
           supplyV = supplyV - dip + r.normal(0, 0.25);
           rssi = rssi - 6 + r.normal(0, 2);
           break;
@@ -265,7 +285,10 @@ export class FleetSimulator {
         }
       }
     }
-    const humidity = Math.min(95, Math.max(5, state.humidityBasePct - 1.5 * (airC - state.temperatureBaseC) + humidityNoise));
+    const humidity = Math.min(
+      95,
+      Math.max(5, state.humidityBasePct - 1.5 * (airC - state.temperatureBaseC) + humidityNoise),
+    );
     const reading: Reading = {
       deviceId: state.spec.deviceId,
       tsMs,
@@ -318,4 +341,3 @@ function integerOption(name: string, value: number, min: number, max: number): n
   }
   return value;
 }
-

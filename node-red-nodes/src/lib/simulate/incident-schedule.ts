@@ -48,17 +48,23 @@ export class IncidentSchedule {
 
   /** @throws ConfigError when there are no devices, no usable types, or a duration is not positive. */
   constructor(private readonly options: IncidentScheduleOptions) {
-    if (options.devices.length === 0) throw new ConfigError('devices: the simulation needs at least one device');
+    if (options.devices.length === 0)
+      throw new ConfigError('devices: the simulation needs at least one device');
     const zoneSizes = new Map<string, number>();
     for (const d of options.devices) zoneSizes.set(d.zone, (zoneSizes.get(d.zone) ?? 0) + 1);
     this.zonesWithNeighbours = [...zoneSizes].filter(([, n]) => n >= 2).map(([zone]) => zone);
-    this.types = options.types.filter((t) => t !== 'localized_overheating' || this.zonesWithNeighbours.length > 0);
+    this.types = options.types.filter(
+      (t) => t !== 'localized_overheating' || this.zonesWithNeighbours.length > 0,
+    );
     if (this.types.length === 0) {
-      throw new ConfigError(`incidentTypes: none of [${options.types.join(', ')}] can be injected into this fleet`);
+      throw new ConfigError(
+        `incidentTypes: none of [${options.types.join(', ')}] can be injected into this fleet`,
+      );
     }
     for (const t of this.types) {
       const d = options.durationsMs[t];
-      if (!Number.isFinite(d) || d <= 0) throw new ConfigError(`durationsMs.${t}: expected a positive number of ms, got ${d}`);
+      if (!Number.isFinite(d) || d <= 0)
+        throw new ConfigError(`durationsMs.${t}: expected a positive number of ms, got ${d}`);
     }
     if (!Number.isFinite(options.quietMs) || options.quietMs < 0) {
       throw new ConfigError(`quietMs: expected ≥ 0 ms, got ${options.quietMs}`);
@@ -107,7 +113,10 @@ export class IncidentSchedule {
       const zone = rng.pick(this.zonesWithNeighbours);
       affected = devices.filter((d) => d.zone === zone).slice(0, 4);
     } else {
-      const candidates = devices.length > 1 && previous ? devices.filter((d) => !previous.deviceIds.includes(d.deviceId)) : devices;
+      const candidates =
+        devices.length > 1 && previous
+          ? devices.filter((d) => !previous.deviceIds.includes(d.deviceId))
+          : devices;
       affected = [rng.pick(candidates.length > 0 ? candidates : devices)];
     }
     const durationMs = this.options.durationsMs[type];

@@ -54,14 +54,18 @@ export function simulatedDevices(deviceCount: number): SimulatedDevice[] {
  * @param intervalMs - the simulator's sample interval, ms.
  */
 export function simulatedFleetDefinition(devices: SimulatedDevice[], intervalMs: number): FleetDefinition {
-  const metrics: Record<string, { unit: string; label: string; min: number; max: number; intervalMs: number }> = {};
+  const metrics: Record<
+    string,
+    { unit: string; label: string; min: number; max: number; intervalMs: number }
+  > = {};
   for (const [name, spec] of Object.entries(SIMULATED_METRICS)) metrics[name] = { ...spec, intervalMs };
   return {
     version: 1,
     defaults: { deviceType: SIMULATED_DEVICE_TYPE, intervalMs },
     deviceTypes: {
       [SIMULATED_DEVICE_TYPE]: {
-        description: 'Simulated environmental sensor (lucid-simulate): temperature, humidity, vibration, supply, radio, battery',
+        description:
+          'Simulated environmental sensor (lucid-simulate): temperature, humidity, vibration, supply, radio, battery',
         criticality: 3,
         metrics,
       },

@@ -160,7 +160,8 @@ export class SimulationRunner {
 
   /** Wall ms until the next tick is due (≤ 0: due now). */
   private dueInMs(): number {
-    const dueWallMs = this.runWallStartMs + (this.simulator.simTimeMs - this.runSimStartMs) / this.options.speed;
+    const dueWallMs =
+      this.runWallStartMs + (this.simulator.simTimeMs - this.runSimStartMs) / this.options.speed;
     return dueWallMs - this.timers.nowMs();
   }
 }
@@ -176,7 +177,12 @@ export class SimulationRunner {
  * @param speed - 0 (as fast as possible) or simulated ms per wall ms.
  * @param durationMs - simulated duration of the run, ms; 0 = endless.
  */
-export function plausibleStartTsMs(nowMs: number, intervalMs: number, speed: number, durationMs: number): number {
+export function plausibleStartTsMs(
+  nowMs: number,
+  intervalMs: number,
+  speed: number,
+  durationMs: number,
+): number {
   const aligned = Math.floor(nowMs / intervalMs) * intervalMs;
   if (durationMs <= 0 || (speed > 0 && speed <= 1)) return aligned;
   return Math.floor((nowMs - durationMs) / intervalMs) * intervalMs;

@@ -44,7 +44,11 @@ export = function (RED: NodeAPI) {
     const failed = (err: Error) => {
       // The status shows the file's name, not its full path, so the reason stays readable.
       const text = resolvedPath ? err.message.split(resolvedPath).join(basename(resolvedPath)) : err.message;
-      node.status({ fill: 'red', shape: err instanceof ConfigError ? 'ring' : 'dot', text: text.slice(0, 60) });
+      node.status({
+        fill: 'red',
+        shape: err instanceof ConfigError ? 'ring' : 'dot',
+        text: text.slice(0, 60),
+      });
     };
 
     const showProgress = (force: boolean) => {
@@ -52,12 +56,21 @@ export = function (RED: NodeAPI) {
       if (!force && now - lastStatusMs < 1000) return;
       lastStatusMs = now;
       const text = RED._('lucid-replay.status.progress', { percent: percent.toFixed(0), rows });
-      node.status({ fill: runner?.running ? 'green' : 'grey', shape: runner?.running ? 'dot' : 'ring', text });
+      node.status({
+        fill: runner?.running ? 'green' : 'grey',
+        shape: runner?.running ? 'dot' : 'ring',
+        text,
+      });
     };
 
     const toMessage = (batch: ReplayBatch): NodeMessage => {
       const single = batchSize === 1;
-      const recorded = batch.rows.map((r) => ({ index: r.index, line: r.line, timestamp: r.timestamp, ...(r.labels ? { labels: r.labels } : {}) }));
+      const recorded = batch.rows.map((r) => ({
+        index: r.index,
+        line: r.line,
+        timestamp: r.timestamp,
+        ...(r.labels ? { labels: r.labels } : {}),
+      }));
       const deviceId = batch.readings[0].deviceId;
       let payload: unknown;
       if (output === 'mqtt') {
@@ -66,12 +79,17 @@ export = function (RED: NodeAPI) {
       } else {
         payload = single ? batch.readings[0] : batch.readings;
       }
-      return { topic: telemetryTopic(tenant, deviceId), payload, recorded: single ? recorded[0] : recorded } as NodeMessage;
+      return {
+        topic: telemetryTopic(tenant, deviceId),
+        payload,
+        recorded: single ? recorded[0] : recorded,
+      } as NodeMessage;
     };
 
     try {
       if (!file) throw new ConfigError('file: a path to a CSV file is required');
-      if (!isTopicLevel(tenant)) throw new ConfigError(`tenant: "${tenant}" cannot be an MQTT topic level (no /, + or #)`);
+      if (!isTopicLevel(tenant))
+        throw new ConfigError(`tenant: "${tenant}" cannot be an MQTT topic level (no /, + or #)`);
       const format = config.format || 'auto';
       if (format !== 'auto' && !RECORDING_FORMATS.includes(format)) {
         throw new ConfigError(`format: expected auto, ${RECORDING_FORMATS.join(', ')}, got "${format}"`);
@@ -79,7 +97,8 @@ export = function (RED: NodeAPI) {
       const path = isAbsolute(file) ? file : resolve(RED.settings.userDir ?? process.cwd(), file);
       resolvedPath = path;
       const deviceId = (config.deviceId ?? '').trim() || deviceIdFromPath(path);
-      if (!isTopicLevel(deviceId)) throw new ConfigError(`deviceId: "${deviceId}" cannot be an MQTT topic level (no /, + or #)`);
+      if (!isTopicLevel(deviceId))
+        throw new ConfigError(`deviceId: "${deviceId}" cannot be an MQTT topic level (no /, + or #)`);
       runner = new ReplayRunner({
         path,
         recording: { format },
@@ -96,12 +115,19 @@ export = function (RED: NodeAPI) {
         },
         onEnd: (summary) => {
           percent = 100;
-          node.status({ fill: 'green', shape: 'ring', text: RED._('lucid-replay.status.done', { rows: summary.rows }) });
+          node.status({
+            fill: 'green',
+            shape: 'ring',
+            text: RED._('lucid-replay.status.done', { rows: summary.rows }),
+          });
           node.send([null, { payload: summary, complete: true } as NodeMessage]);
         },
         onError: (err) => {
           failed(err);
-          node.error(err, { payload: { file: path, deviceId }, error: { code: (err as InputError).code, detail: err.message } } as NodeMessage);
+          node.error(err, {
+            payload: { file: path, deviceId },
+            error: { code: (err as InputError).code, detail: err.message },
+          } as NodeMessage);
         },
       });
       node.status({ fill: 'grey', shape: 'ring', text: RED._('lucid-replay.status.ready') });
@@ -138,16 +164,23 @@ export = function (RED: NodeAPI) {
         showProgress(true);
         done();
       } else {
-        fail(new InputError('unknown_command', `msg.payload: expected "start" or "stop", got ${JSON.stringify(msg.payload)}`));
+        fail(
+          new InputError(
+            'unknown_command',
+            `msg.payload: expected "start" or "stop", got ${JSON.stringify(msg.payload)}`,
+          ),
+        );
       }
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       const closing = runner ? runner.dispose() : Promise.resolve();
-      closing.catch(() => undefined).then(() => {
-        node.status({});
-        done();
-      });
+      closing
+        .catch(() => undefined)
+        .then(() => {
+          node.status({});
+          done();
+        });
     });
   }
   RED.nodes.registerType('lucid-replay', LucidReplayNode);

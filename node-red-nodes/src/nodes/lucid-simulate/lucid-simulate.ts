@@ -46,7 +46,9 @@ export = function (RED: NodeAPI) {
     let readingsSent = 0;
     let lastStatusMs = 0;
     let lastTick: SimulationTick | undefined;
-    const output: SimulateOutput = ['mqtt', 'readings', 'batch'].includes(config.output) ? config.output : 'mqtt';
+    const output: SimulateOutput = ['mqtt', 'readings', 'batch'].includes(config.output)
+      ? config.output
+      : 'mqtt';
     const tenant = (config.tenant ?? '').trim() || 'demo';
 
     const showStatus = (force: boolean) => {
@@ -55,11 +57,23 @@ export = function (RED: NodeAPI) {
       lastStatusMs = now;
       const time = lastTick ? new Date(lastTick.tsMs).toISOString().slice(0, 19).replace('T', ' ') : '-';
       if (runner?.finished) {
-        node.status({ fill: 'green', shape: 'ring', text: RED._('lucid-simulate.status.done', { readings: readingsSent, time }) });
+        node.status({
+          fill: 'green',
+          shape: 'ring',
+          text: RED._('lucid-simulate.status.done', { readings: readingsSent, time }),
+        });
       } else if (runner?.running) {
-        node.status({ fill: 'green', shape: 'dot', text: RED._('lucid-simulate.status.running', { readings: readingsSent, time }) });
+        node.status({
+          fill: 'green',
+          shape: 'dot',
+          text: RED._('lucid-simulate.status.running', { readings: readingsSent, time }),
+        });
       } else {
-        node.status({ fill: 'grey', shape: 'ring', text: RED._('lucid-simulate.status.stopped', { readings: readingsSent, time }) });
+        node.status({
+          fill: 'grey',
+          shape: 'ring',
+          text: RED._('lucid-simulate.status.stopped', { readings: readingsSent, time }),
+        });
       }
     };
 
@@ -67,21 +81,29 @@ export = function (RED: NodeAPI) {
       if (output === 'batch') {
         const payload: Reading[] = tick.readings.map((r) => r.reading);
         const truth: GroundTruth[] = tick.readings.map((r) => r.truth);
-        return payload.length > 0 ? [{ payload, truth, topic: `tenants/${tenant}/telemetry` } as NodeMessage] : [];
+        return payload.length > 0
+          ? [{ payload, truth, topic: `tenants/${tenant}/telemetry` } as NodeMessage]
+          : [];
       }
       return tick.readings.map(({ reading, truth }) =>
         output === 'mqtt'
-          ? ({ topic: telemetryTopic(tenant, reading.deviceId), payload: { ts: reading.tsMs, metrics: reading.metrics }, truth } as NodeMessage)
+          ? ({
+              topic: telemetryTopic(tenant, reading.deviceId),
+              payload: { ts: reading.tsMs, metrics: reading.metrics },
+              truth,
+            } as NodeMessage)
           : ({ topic: telemetryTopic(tenant, reading.deviceId), payload: reading, truth } as NodeMessage),
       );
     };
 
     try {
-      if (!isTopicLevel(tenant)) throw new ConfigError(`tenant: "${tenant}" cannot be an MQTT topic level (no /, + or #)`);
+      if (!isTopicLevel(tenant))
+        throw new ConfigError(`tenant: "${tenant}" cannot be an MQTT topic level (no /, + or #)`);
       const intervalMs = num('interval', config.interval, 10_000);
       const speed = num('speed', config.speed, 1);
       const durationMin = num('duration', config.duration, 0);
-      if (durationMin < 0) throw new ConfigError(`duration: expected ≥ 0 simulated minutes (0 = forever), got ${durationMin}`);
+      if (durationMin < 0)
+        throw new ConfigError(`duration: expected ≥ 0 simulated minutes (0 = forever), got ${durationMin}`);
       const durationMs = durationMin * 60_000;
       let startTsMs: number;
       const startText = (config.start ?? '').trim();
@@ -89,7 +111,8 @@ export = function (RED: NodeAPI) {
         startTsMs = plausibleStartTsMs(Date.now(), intervalMs > 0 ? intervalMs : 10_000, speed, durationMs);
       } else {
         const parsed = parseRecordedTimestamp(startText);
-        if (parsed === undefined) throw new ConfigError(`start: expected ISO 8601 or epoch ms, got "${startText}"`);
+        if (parsed === undefined)
+          throw new ConfigError(`start: expected ISO 8601 or epoch ms, got "${startText}"`);
         startTsMs = parsed;
       }
       simulator = new FleetSimulator({
@@ -140,7 +163,10 @@ export = function (RED: NodeAPI) {
           readingsSent = 0;
           lastTick = undefined;
         } else {
-          throw new InputError('unknown_command', `msg.payload: expected "start", "stop" or "reset", got ${JSON.stringify(msg.payload)}`);
+          throw new InputError(
+            'unknown_command',
+            `msg.payload: expected "start", "stop" or "reset", got ${JSON.stringify(msg.payload)}`,
+          );
         }
         showStatus(true);
         done();

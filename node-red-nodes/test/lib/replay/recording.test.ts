@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { ConfigError, InputError } from '../../../src/lib/contracts/errors';
 import { parseRecordedTimestamp } from '../../../src/lib/replay/recorded-timestamp';
-import { Recording, readRecordedRows, SMD_START_MS, type RecordedRow, type RecordingOptions } from '../../../src/lib/replay/recording';
+import {
+  Recording,
+  readRecordedRows,
+  SMD_START_MS,
+  type RecordedRow,
+  type RecordingOptions,
+} from '../../../src/lib/replay/recording';
 import { detectFormat, formatFromFirstLine } from '../../../src/lib/replay/recording-format';
 import { deviceIdFromPath } from '../../../src/lib/replay/replay-device-id';
 
@@ -55,7 +61,13 @@ describe('Recording / readRecordedRows', () => {
   it('reads NAB with naive timestamps as UTC', async () => {
     const rows = await collect(f('nab_machine_temperature.csv'));
     expect(rows).toHaveLength(5);
-    expect(rows[0]).toEqual({ index: 0, line: 2, tsMs: Date.UTC(2013, 11, 2, 21, 15), timestamp: '2013-12-02 21:15:00', metrics: { value: 70.5 } });
+    expect(rows[0]).toEqual({
+      index: 0,
+      line: 2,
+      tsMs: Date.UTC(2013, 11, 2, 21, 15),
+      timestamp: '2013-12-02 21:15:00',
+      metrics: { value: 70.5 },
+    });
     expect(rows[4].tsMs - rows[0].tsMs).toBe(20 * 60_000);
     expect(rows.every((r) => r.labels === undefined)).toBe(true);
   });
@@ -106,8 +118,17 @@ describe('Recording / readRecordedRows', () => {
     const rec = await Recording.open(f('generic.csv'));
     const rows: RecordedRow[] = [];
     for await (const row of rec.rows()) rows.push(row);
-    expect(rec.columns).toEqual({ timestamp: 'time', metrics: ['temp_c', 'pressure_kpa'], labels: ['is_anomaly'], ignored: ['site', 'note'] });
-    expect(rows[0]).toMatchObject({ tsMs: Date.UTC(2024, 0, 1, 10), metrics: { temp_c: 21.5, pressure_kpa: 101.3 }, labels: { is_anomaly: 0 } });
+    expect(rec.columns).toEqual({
+      timestamp: 'time',
+      metrics: ['temp_c', 'pressure_kpa'],
+      labels: ['is_anomaly'],
+      ignored: ['site', 'note'],
+    });
+    expect(rows[0]).toMatchObject({
+      tsMs: Date.UTC(2024, 0, 1, 10),
+      metrics: { temp_c: 21.5, pressure_kpa: 101.3 },
+      labels: { is_anomaly: 0 },
+    });
     expect(rows[1].metrics).toEqual({ temp_c: 21.7 });
     expect(rows[2].labels).toEqual({ is_anomaly: 1 });
   });
@@ -119,16 +140,25 @@ describe('Recording / readRecordedRows', () => {
   });
 
   it('honours a forced format and timestampColumn', async () => {
-    const rows = await collect(f('generic.csv'), { format: 'csv', timestampColumn: 'time', labelColumns: [] });
+    const rows = await collect(f('generic.csv'), {
+      format: 'csv',
+      timestampColumn: 'time',
+      labelColumns: [],
+    });
     expect(rows[2].metrics).toEqual({ temp_c: 35.2, pressure_kpa: 101.1, is_anomaly: 1 });
     await expect(collect(f('generic.csv'), { timestampColumn: 'when' })).rejects.toThrow(ConfigError);
-    await expect(collect(f('generic.csv'), { format: 'nab' })).rejects.toThrow(/generic\.csv:1: expected the NAB header/);
+    await expect(collect(f('generic.csv'), { format: 'nab' })).rejects.toThrow(
+      /generic\.csv:1: expected the NAB header/,
+    );
   });
 
   it.each([
     ['malformed_value.csv', /malformed_value\.csv:4: column "value" value "seventy" is not a finite number/],
     ['malformed_columns.csv', /malformed_columns\.csv:3: .*(Invalid Record Length|record length)/i],
-    ['malformed_timestamp.csv', /malformed_timestamp\.csv:3: column "timestamp" value "yesterday" is not a timestamp/],
+    [
+      'malformed_timestamp.csv',
+      /malformed_timestamp\.csv:3: column "timestamp" value "yesterday" is not a timestamp/,
+    ],
   ])('%s fails with csv_malformed naming file and line', async (name, message) => {
     const err = await errorOf(collect(f(name)));
     expect(err).toBeInstanceOf(InputError);

@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/lib/contracts/errors';
-import { ReplayRunner, type ReplayBatch, type ReplayRunnerOptions } from '../../../src/lib/replay/replay-runner';
+import {
+  ReplayRunner,
+  type ReplayBatch,
+  type ReplayRunnerOptions,
+} from '../../../src/lib/replay/replay-runner';
 import { NODE_TIMERS } from '../../../src/lib/simulate/simulation-runner';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'replay');
@@ -34,7 +38,12 @@ describe('ReplayRunner', () => {
     await r.start();
     expect(await ended).toEqual({ rows: 5, path: NAB, deviceId: 'machine-1' });
     expect(batches.map((b) => b.readings.length)).toEqual([2, 2, 1]);
-    expect(batches[0].readings[0]).toEqual({ deviceId: 'machine-1', tsMs: T0, metrics: { value: 70.5 }, tenant: 'acme' });
+    expect(batches[0].readings[0]).toEqual({
+      deviceId: 'machine-1',
+      tsMs: T0,
+      metrics: { value: 70.5 },
+      tenant: 'acme',
+    });
     expect(batches[2].rows[0].timestamp).toBe('2013-12-02 21:35:00');
     expect(batches[2].progress).toMatchObject({ rows: 5, percent: 100 });
     expect(r.running).toBe(false);
@@ -54,7 +63,9 @@ describe('ReplayRunner', () => {
     });
     await first.r.start();
     await again;
-    expect(first.batches.slice(5).map((b) => b.readings[0])).toEqual(first.batches.slice(0, 5).map((b) => b.readings[0]));
+    expect(first.batches.slice(5).map((b) => b.readings[0])).toEqual(
+      first.batches.slice(0, 5).map((b) => b.readings[0]),
+    );
   });
 
   it('timestamps "now" as fast as possible stamp the last row with now', async () => {
@@ -95,7 +106,9 @@ describe('ReplayRunner', () => {
   });
 
   it('rejects start() for a missing file and reports a malformed row through onError', async () => {
-    await expect(runner({ path: join(FIX, 'missing.csv') }).r.start()).rejects.toMatchObject({ code: 'file_not_found' });
+    await expect(runner({ path: join(FIX, 'missing.csv') }).r.start()).rejects.toMatchObject({
+      code: 'file_not_found',
+    });
     const bad = runner({ path: join(FIX, 'malformed_value.csv') });
     await bad.r.start();
     await expect(bad.ended).rejects.toMatchObject({ code: 'csv_malformed' });

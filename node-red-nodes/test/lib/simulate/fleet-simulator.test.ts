@@ -1,12 +1,20 @@
 import { ConfigError } from '../../../src/lib/contracts/errors';
 import { FleetRegistry } from '../../../src/lib/fleet/fleet-registry';
 import { FleetSimulator } from '../../../src/lib/simulate/fleet-simulator';
-import { INCIDENT_TYPES, type ScheduledIncident, type SimulatedReading } from '../../../src/lib/simulate/simulation-types';
+import {
+  INCIDENT_TYPES,
+  type ScheduledIncident,
+  type SimulatedReading,
+} from '../../../src/lib/simulate/simulation-types';
 
 const START = Date.UTC(2024, 0, 1, 8);
 
 /** Runs the simulator until every incident of the first cycle is over (+10 min), all readings flat. */
-function runCycle(seed = 7): { sim: FleetSimulator; incidents: ScheduledIncident[]; all: SimulatedReading[] } {
+function runCycle(seed = 7): {
+  sim: FleetSimulator;
+  incidents: ScheduledIncident[];
+  all: SimulatedReading[];
+} {
   const sim = new FleetSimulator({ seed, startTsMs: START });
   const incidents = sim.incidents();
   const endTs = incidents[incidents.length - 1].endTsMs + 10 * 60_000;
@@ -18,7 +26,9 @@ function runCycle(seed = 7): { sim: FleetSimulator; incidents: ScheduledIncident
 const cycle = runCycle();
 const byType = (type: string) => cycle.incidents.find((i) => i.type === type)!;
 const series = (deviceId: string, from: number, to: number) =>
-  cycle.all.filter((r) => r.reading.deviceId === deviceId && r.reading.tsMs >= from && r.reading.tsMs < to).map((r) => r.reading);
+  cycle.all
+    .filter((r) => r.reading.deviceId === deviceId && r.reading.tsMs >= from && r.reading.tsMs < to)
+    .map((r) => r.reading);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -53,7 +63,14 @@ describe('FleetSimulator', () => {
     expect(tick.readings).toHaveLength(12);
     for (const { reading, truth } of tick.readings) {
       expect(truth).toEqual({ incident: null });
-      expect(Object.keys(reading.metrics).sort()).toEqual(['battery', 'humidity', 'rssi', 'supplyVoltage', 'temperature', 'vibration']);
+      expect(Object.keys(reading.metrics).sort()).toEqual([
+        'battery',
+        'humidity',
+        'rssi',
+        'supplyVoltage',
+        'temperature',
+        'vibration',
+      ]);
       expect(reading.metrics.temperature).toBeGreaterThan(10);
       expect(reading.metrics.temperature).toBeLessThan(35);
       expect(reading.metrics.humidity).toBeGreaterThan(20);
@@ -92,12 +109,21 @@ describe('FleetSimulator', () => {
     for (let i = 1; i < incidents.length; i++) {
       expect(incidents[i].startTsMs - incidents[i - 1].endTsMs).toBe(15 * 60_000);
     }
-    expect(incidents.map((i) => i.expectedType)).toEqual(['spike', 'drift', 'correlated_event', 'connectivity_loss', 'drop', 'stuck_sensor']);
+    expect(incidents.map((i) => i.expectedType)).toEqual([
+      'spike',
+      'drift',
+      'correlated_event',
+      'connectivity_loss',
+      'drop',
+      'stuck_sensor',
+    ]);
     expect(incidents.map((i) => i.id)).toEqual(['inc-1', 'inc-2', 'inc-3', 'inc-4', 'inc-5', 'inc-6']);
     const zone = byType('localized_overheating');
     expect(zone.deviceIds.length).toBeGreaterThanOrEqual(2);
     const devices = cycle.sim.devices();
-    expect(new Set(zone.deviceIds.map((id) => devices.find((d) => d.deviceId === id)!.zone))).toEqual(new Set([zone.zone]));
+    expect(new Set(zone.deviceIds.map((id) => devices.find((d) => d.deviceId === id)!.zone))).toEqual(
+      new Set([zone.zone]),
+    );
   });
 
   it('incidents(untilTsMs) extends the schedule lazily and stays consistent', () => {
@@ -110,9 +136,18 @@ describe('FleetSimulator', () => {
 
   it('labels exactly the affected readings inside incident windows; the warm-up and quiet periods carry no truth', () => {
     for (const { reading, truth } of cycle.all) {
-      const inc = cycle.incidents.find((i) => reading.tsMs >= i.startTsMs && reading.tsMs < i.endTsMs && i.deviceIds.includes(reading.deviceId));
+      const inc = cycle.incidents.find(
+        (i) =>
+          reading.tsMs >= i.startTsMs && reading.tsMs < i.endTsMs && i.deviceIds.includes(reading.deviceId),
+      );
       if (inc) {
-        expect(truth).toEqual({ incident: inc.type, incidentId: inc.id, expectedType: inc.expectedType, startTsMs: inc.startTsMs, endTsMs: inc.endTsMs });
+        expect(truth).toEqual({
+          incident: inc.type,
+          incidentId: inc.id,
+          expectedType: inc.expectedType,
+          startTsMs: inc.startTsMs,
+          endTsMs: inc.endTsMs,
+        });
       } else {
         expect(truth).toEqual({ incident: null });
       }
@@ -128,7 +163,9 @@ describe('FleetSimulator', () => {
     const during = series(id, inc.startTsMs, inc.endTsMs).map((r) => r.metrics.temperature);
     expect(Math.max(...during) - before(inc, id)).toBeGreaterThan(12);
     expect(during[1] - before(inc, id)).toBeGreaterThan(8); // steep: within 20 s
-    const after = series(id, inc.endTsMs + 60_000, inc.endTsMs + 5 * 60_000).map((r) => r.metrics.temperature);
+    const after = series(id, inc.endTsMs + 60_000, inc.endTsMs + 5 * 60_000).map(
+      (r) => r.metrics.temperature,
+    );
     expect(Math.abs(median(after) - before(inc, id))).toBeLessThan(1.5);
   });
 
@@ -150,7 +187,9 @@ describe('FleetSimulator', () => {
     const inc = byType('localized_overheating');
     const mid = inc.startTsMs + (inc.endTsMs - inc.startTsMs) / 2;
     for (const d of cycle.sim.devices()) {
-      const rise = median(series(d.deviceId, mid - 60_000, mid + 60_000).map((r) => r.metrics.temperature)) - before(inc, d.deviceId);
+      const rise =
+        median(series(d.deviceId, mid - 60_000, mid + 60_000).map((r) => r.metrics.temperature)) -
+        before(inc, d.deviceId);
       if (inc.deviceIds.includes(d.deviceId)) expect(rise).toBeGreaterThan(5);
       else expect(Math.abs(rise)).toBeLessThan(1.5);
     }
@@ -185,8 +224,12 @@ describe('FleetSimulator', () => {
     const id = inc.deviceIds[0];
     const during = new Set(series(id, inc.startTsMs, inc.endTsMs).map((r) => r.metrics.temperature));
     expect(during.size).toBe(1);
-    expect(new Set(series(id, inc.startTsMs - 30 * 60_000, inc.startTsMs).map((r) => r.metrics.temperature)).size).toBeGreaterThan(10);
-    expect(new Set(series(id, inc.startTsMs, inc.endTsMs).map((r) => r.metrics.humidity)).size).toBeGreaterThan(5);
+    expect(
+      new Set(series(id, inc.startTsMs - 30 * 60_000, inc.startTsMs).map((r) => r.metrics.temperature)).size,
+    ).toBeGreaterThan(10);
+    expect(
+      new Set(series(id, inc.startTsMs, inc.endTsMs).map((r) => r.metrics.humidity)).size,
+    ).toBeGreaterThan(5);
   });
 
   it('normalReadings() equals the incident run outside incident windows', () => {
@@ -210,7 +253,12 @@ describe('FleetSimulator', () => {
     const registry = new FleetRegistry(sim.fleetDefinition());
     expect(registry.size).toBe(12);
     const spec = registry.device('env-05');
-    expect(spec).toMatchObject({ deviceType: 'env-sensor', known: true, site: 'plant-south', zone: 'zone-b' });
+    expect(spec).toMatchObject({
+      deviceType: 'env-sensor',
+      known: true,
+      site: 'plant-south',
+      zone: 'zone-b',
+    });
     expect(spec.metrics.temperature).toMatchObject({ unit: '°C', min: -40, max: 125, intervalMs: 10_000 });
     expect(spec.metrics.rssi.unit).toBe('dBm');
     expect(registry.zoneNeighbours('env-05').map((d) => d.deviceId)).toEqual(['env-04', 'env-06']);

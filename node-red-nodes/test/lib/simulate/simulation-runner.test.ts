@@ -36,7 +36,13 @@ describe('SimulationRunner', () => {
     const sim = new FleetSimulator({ startTsMs: WALL0, deviceCount: 2 });
     const ticks: SimulationTick[] = [];
     const onEnd = jest.fn();
-    const runner = new SimulationRunner(sim, { speed: 0, maxTicks: 50, chunkTicks: 20, onTick: (t) => ticks.push(t), onEnd });
+    const runner = new SimulationRunner(sim, {
+      speed: 0,
+      maxTicks: 50,
+      chunkTicks: 20,
+      onTick: (t) => ticks.push(t),
+      onEnd,
+    });
     runner.start();
     expect(ticks).toHaveLength(0); // nothing synchronous
     jest.advanceTimersToNextTimer();
