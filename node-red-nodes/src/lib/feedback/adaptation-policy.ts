@@ -96,7 +96,7 @@ export function adaptationsForFeedback(
   const type = alert.explanation?.type;
   const make = (fields: Omit<Adaptation, 'id' | 'createdBy' | 'reason' | 'alertId' | 'tsMs'>, why: string): Adaptation => ({
     id: newId(),
-    ...fields,
+    ...(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as typeof fields),
     createdBy: feedback.user,
     reason: `${feedback.verdict} on alert ${alert.id}: ${why}${feedback.comment ? ` (${feedback.comment})` : ''}`,
     alertId: alert.id,
