@@ -1,0 +1,68 @@
+/**
+ * `npm run bench:quality [DATASETS_DIR]`: detection, explanation and alert-fatigue quality on the
+ * public labelled datasets (default ../shared/datasets), written to bench/results.json and
+ * bench/REPORT.md. One configuration for every file of a benchmark (the defaults); nothing is
+ * tuned per file or on labels.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { datasetRoots } from './datasets';
+import { runNab, NAB_REFERENCE, type NabResult } from './nab';
+import { BENCH_DIR, REPO_ROOT, environment, updateResults } from './results-file';
+import { runSkab, type SkabRun } from './skab';
+import { runSmd, type SmdResult } from './smd';
+import { modelScorerFactory } from './model-scorer';
+
+export interface QualityResults {
+  generatedAt: string;
+  environment: Record<string, string | number>;
+  datasets: string;
+  configuration: string;
+  nab?: NabResult;
+  skab?: { detector: SkabRun; model?: SkabRun & { model: string }; modelNote?: string };
+  smd?: SmdResult;
+  seconds: number;
+}
+
+/** Train rows replayed before each SMD test half (the detector learns online). */
+const SMD_WARMUP_ROWS = 5_000;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const root = resolve(process.argv[2] ?? join(REPO_ROOT, '..', 'shared', 'datasets'));
+  const roots = datasetRoots(root);
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const results: QualityResults = {
+    generatedAt: new Date().toISOString(),
+    environment: environment(),
+    datasets: root,
+    configuration: 'lucid-detect defaults (resolveDetectConfig({})), lucid-explain and lucid-route defaults, for every file',
+    seconds: 0,
+  };
+  if (existsSync(roots.nab)) {
+    log('NAB…');
+    results.nab = await runNab(roots.nab, NAB_REFERENCE(BENCH_DIR), log);
+  } else log(`NAB: ${roots.nab} not found, skipped`);
+  if (existsSync(roots.skab)) {
+    log('SKAB…');
+    const detector = await runSkab(roots.skab, log, true);
+    results.skab = { detector };
+    const factory = await modelScorerFactory('pump-ae');
+    if (factory.available) {
+      log('SKAB with the pump-ae model…');
+      results.skab.model = { ...(await runSkab(roots.skab, log, false, factory.create)), model: 'pump-ae' };
+    } else results.skab.modelNote = factory.reason;
+  } else log(`SKAB: ${roots.skab} not found, skipped`);
+  if (existsSync(roots.smd)) {
+    log('SMD…');
+    results.smd = await runSmd(roots.smd, SMD_WARMUP_ROWS, log);
+  } else log(`SMD: ${roots.smd} not found, skipped`);
+  results.seconds = (Date.now() - started) / 1000;
+  updateResults('quality', results);
+  log(`bench:quality done in ${results.seconds.toFixed(1)} s: bench/REPORT.md, bench/results.json`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:quality: ${err && err.stack ? err.stack : err}\n`);
+  process.exitCode = 1;
+});
