@@ -15,9 +15,11 @@ const LOG10_LEARNED = Math.log10(LEARNED_DETECTORS);
 const LOG10_E = Math.LOG10E;
 /** Intervals a series must have seen before its learned interval replaces the fleet's. */
 const MIN_INTERVALS = 3;
+/** A series must have changed value about this many times (decayed) before it can be "stuck". */
+const MIN_CHANGES_FOR_STUCK = 5;
 /** Mean of −log10 p when p is uniform (a correct null model): log10(e). */
 export const NULL_SURPRISE_MEAN = Math.LOG10E;
-/** Surprise calibration learns over about one window (EWMA rate CALIBRATION_RATE / windowSize). */
+/** Surprise calibration learns over about one window (EWMA rate CALIBRATION_RATE / windowSize), half a window late. */
 const CALIBRATION_RATE = 1;
 
 /** Serializable state of one series (see {@link MetricSeries.toSnapshot}). */
@@ -47,6 +49,8 @@ export interface SeriesSnapshot {
   levelSurpriseMean: number;
   rateSurpriseMean: number;
   calibrationCount: number;
+  /** Raw [level, rate] surprise pairs not yet folded into the calibration (oldest first; NaN as null). */
+  pendingSurprises: (number | null)[];
   anomalousSinceTsMs: number | null;
 }
 
@@ -73,8 +77,9 @@ export interface SeriesResult {
  * Scoring ({@link score}) reads the state only; {@link update} then folds the reading in. Both
  * are O(log w) apart from the window's memmove (see {@link RobustWindow}).
  *
- * Memory: 24 × windowSize bytes of typed arrays plus ~200 bytes of scalars and object overhead,
- * i.e. ≈ 1.7 KB at the default window of 64.
+ * Memory: 28 × windowSize bytes of typed arrays (window values, times, sorted copy; float32
+ * calibration delay line) plus ~250 bytes of scalars and object overhead, i.e. ≈ 2.0 KB at the
+ * default window of 64.
  */
 export class MetricSeries {
   readonly window: RobustWindow;
@@ -92,6 +97,10 @@ export class MetricSeries {
   levelSurpriseMean = NULL_SURPRISE_MEAN;
   rateSurpriseMean = NULL_SURPRISE_MEAN;
   calibrationCount = 0;
+  /** Ring of raw [level, rate] surprises awaiting calibration (delayed by half a window). */
+  private pending: Float32Array;
+  private pendingHead = 0;
+  private pendingSize = 0;
   anomalousSinceTsMs: number | null = null;
 
   constructor(
@@ -100,6 +109,7 @@ export class MetricSeries {
     windowSize: number,
   ) {
     this.window = new RobustWindow(windowSize);
+    this.pending = new Float32Array(2 * Math.max(1, windowSize >> 1));
   }
 
   /** Event time of the newest incorporated reading, or −∞ when none. */
@@ -159,7 +169,8 @@ export class MetricSeries {
     let stuck: MetricEvidence['stuck'];
     let stuckSurprise = 0;
     const stuckDurationMs = tsMs - runStartTsMs;
-    if (runCount >= config.stuckMinReadings && (config.stuckMinDurationMs === undefined || stuckDurationMs >= config.stuckMinDurationMs)) {
+    const hasVaried = this.totalWeight >= MIN_CHANGES_FOR_STUCK;
+    if (hasVaried && runCount >= config.stuckMinReadings && (config.stuckMinDurationMs === undefined || stuckDurationMs >= config.stuckMinDurationMs)) {
       const first = (this.sameWeight + 0.5) / (this.totalWeight + 1);
       // Without continuation data the prior is independence (continuation = first repeat).
       const continuation = (this.repeatAfterRepeatWeight + 2 * first) / (this.afterRepeatWeight + 2);
@@ -230,19 +241,28 @@ export class MetricSeries {
       this.rateCount++;
     }
     if (Number.isFinite(rawLevelSurprise)) {
-      const beta = CALIBRATION_RATE / config.windowSize;
-      this.levelSurpriseMean += beta * (rawLevelSurprise - this.levelSurpriseMean);
-      if (Number.isFinite(rawRateSurprise)) this.rateSurpriseMean += beta * (rawRateSurprise - this.rateSurpriseMean);
-      this.calibrationCount++;
+      // Delayed by half a window: an excursion is scored against the calibration from before it
+      // began, and only an excursion that lasts (a new normal) is learned.
+      const delayed = this.delaySurprises(rawLevelSurprise, rawRateSurprise);
+      if (delayed) {
+        const beta = CALIBRATION_RATE / config.windowSize;
+        this.levelSurpriseMean += beta * (delayed[0] - this.levelSurpriseMean);
+        if (Number.isFinite(delayed[1])) this.rateSurpriseMean += beta * (delayed[1] - this.rateSurpriseMean);
+        this.calibrationCount++;
+      }
     }
     if (this.window.count > 0) {
       const decay = 1 - 1 / (4 * config.windowSize);
-      if (this.runCount >= 2) {
-        this.repeatAfterRepeatWeight = decay * this.repeatAfterRepeatWeight + (same ? 1 : 0);
-        this.afterRepeatWeight = decay * this.afterRepeatWeight + 1;
-      } else {
+      if (this.runCount === 1) {
         this.sameWeight = decay * this.sameWeight + (same ? 1 : 0);
         this.totalWeight = decay * this.totalWeight + 1;
+      } else if (!same) {
+        // A run of r ≥ 2 ended: learn its r − 2 continuations and 1 stop only now, so a run still
+        // in progress (possibly a stuck sensor) never teaches that long runs are normal.
+        const r = this.runCount;
+        const runDecay = Math.pow(decay, r - 1);
+        this.repeatAfterRepeatWeight = runDecay * this.repeatAfterRepeatWeight + (r - 2);
+        this.afterRepeatWeight = runDecay * this.afterRepeatWeight + (r - 1);
       }
     }
     if (same) this.runCount++;
@@ -281,6 +301,7 @@ export class MetricSeries {
       levelSurpriseMean: this.levelSurpriseMean,
       rateSurpriseMean: this.rateSurpriseMean,
       calibrationCount: this.calibrationCount,
+      pendingSurprises: this.pendingArray(),
       anomalousSinceTsMs: this.anomalousSinceTsMs,
     };
   }
@@ -302,6 +323,9 @@ export class MetricSeries {
     series.levelSurpriseMean = s.levelSurpriseMean;
     series.rateSurpriseMean = s.rateSurpriseMean;
     series.calibrationCount = s.calibrationCount;
+    const pairs = s.pendingSurprises.length >> 1;
+    const start = Math.max(0, pairs - (series.pending.length >> 1));
+    for (let i = start; i < pairs; i++) series.delaySurprises(s.pendingSurprises[2 * i] ?? NaN, s.pendingSurprises[2 * i + 1] ?? NaN);
     series.anomalousSinceTsMs = s.anomalousSinceTsMs;
     return series;
   }
@@ -320,6 +344,34 @@ export class MetricSeries {
       if (idr > 0) return idr;
     }
     return 1e-9 * Math.max(1, Math.abs(median));
+  }
+
+  /** Queues a [level, rate] pair; returns the pair leaving the delay line, if any. */
+  private delaySurprises(level: number, rate: number): [number, number] | undefined {
+    const capacity = this.pending.length >> 1;
+    let out: [number, number] | undefined;
+    if (this.pendingSize === capacity) {
+      out = [this.pending[2 * this.pendingHead], this.pending[2 * this.pendingHead + 1]];
+      this.pending[2 * this.pendingHead] = level;
+      this.pending[2 * this.pendingHead + 1] = rate;
+      this.pendingHead = (this.pendingHead + 1) % capacity;
+    } else {
+      const slot = (this.pendingHead + this.pendingSize) % capacity;
+      this.pending[2 * slot] = level;
+      this.pending[2 * slot + 1] = rate;
+      this.pendingSize++;
+    }
+    return out;
+  }
+
+  private pendingArray(): (number | null)[] {
+    const capacity = this.pending.length >> 1;
+    const out: (number | null)[] = [];
+    for (let i = 0; i < this.pendingSize; i++) {
+      const slot = (this.pendingHead + i) % capacity;
+      for (const v of [this.pending[2 * slot], this.pending[2 * slot + 1]]) out.push(Number.isFinite(v) ? v : null);
+    }
+    return out;
   }
 
   /**

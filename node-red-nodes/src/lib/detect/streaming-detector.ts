@@ -102,6 +102,7 @@ function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnaps
   if (!Array.isArray(r.values) || !r.values.every(isFiniteNumber)) throw bad('values', r.values);
   if (!Array.isArray(r.times) || !r.times.every(isFiniteNumber) || r.times.length !== r.values.length) throw bad('times', r.times);
   for (let j = 1; j < r.times.length; j++) if (r.times[j] <= r.times[j - 1]) throw bad('times', 'not strictly increasing');
+  if (!Array.isArray(r.pendingSurprises) || !r.pendingSurprises.every((v) => v === null || isFiniteNumber(v)) || r.pendingSurprises.length % 2 !== 0) throw bad('pendingSurprises', r.pendingSurprises);
   if (r.anomalousSinceTsMs !== null && !isFiniteNumber(r.anomalousSinceTsMs)) throw bad('anomalousSinceTsMs', r.anomalousSinceTsMs);
 }
 
@@ -127,7 +128,7 @@ function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnaps
  * - **Connectivity**: a reading of metric `connectivity` = 0 (or `tags.event` =
  *   `connectivity_lost`) from the ingest watchdog scores 1 on that metric with `evidence.gap`.
  *
- * Cost per metric update: O(log w) plus the window's contiguous memmove; memory ≈ 1.7 KB per
+ * Cost per metric update: O(log w) plus the window's contiguous memmove; memory ≈ 2 KB per
  * series at the default window (see {@link MetricSeries}).
  *
  * @example
@@ -357,7 +358,8 @@ export class StreamingDetector {
       metricEvidence[metric] = { ...evidence, score, kind, detectorScores, ...(anomalousSinceTsMs !== undefined ? { anomalousSinceTsMs } : {}) };
       expected[metric] = evidence.expected;
       surprises.push(surprise);
-      adjusted.push(Math.max(0, surprise - SURPRISE_FULL_SCALE * metricRaise));
+      // Clipped at full scale first, so a raise r demands score ≥ cutoff + r exactly as for one metric.
+      adjusted.push(Math.max(0, Math.min(surprise, SURPRISE_FULL_SCALE) - SURPRISE_FULL_SCALE * metricRaise));
       cutoffs.push(cutoff);
     }
 
