@@ -274,8 +274,9 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
   private async appendAudit(
     tx: SqlExecutor,
     fields: { tsMs: number; actor: string; action: string; subject: string; payload: string },
+    head?: { seq: number; hash: string },
   ): Promise<AuditEntry> {
-    const entry = makeAuditEntry(this.keys, await this.auditHead(tx), fields);
+    const entry = makeAuditEntry(this.keys, head ?? (await this.auditHead(tx)), fields);
     await tx.run(
       `INSERT INTO audit_log (seq, ts_ms, actor, action, subject, payload, payload_hash, prev_hash, hash, signature)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -301,73 +302,90 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
    * @throws InputError(`invalid_alert_event`) when the event lacks required fields.
    */
   async applyAlertEvent(event: AlertEvent, incident?: Incident): Promise<ApplyResult> {
-    checkAlertEvent(event);
+    return (await this.applyAlertEvents([{ event, incident }]))[0];
+  }
+
+  /**
+   * Stores several alert events in one transaction (group commit: much faster than one
+   * transaction each, the same guarantees). All or nothing: an invalid event refuses the batch
+   * before anything is written.
+   * @throws InputError(`invalid_alert_event`) or (`invalid_incident`).
+   */
+  async applyAlertEvents(items: readonly { event: AlertEvent; incident?: Incident }[]): Promise<ApplyResult[]> {
+    for (const { event } of items) checkAlertEvent(event);
+    if (items.length === 0) return [];
     await this.flush();
-    const { signature: _s, prevHash: _p, ...incoming } = event.alert;
-    const eventKey = sha256Hex(canonicalJson({ kind: event.kind, tsMs: event.tsMs, by: event.by, alert: incoming }));
-    const result = await this.engine.transaction(async (tx) => {
-      const dup = await tx.get<{ alert_id: string }>('SELECT alert_id FROM alert_events WHERE event_key = ?', [eventKey]);
-      if (dup) {
-        const row = await tx.get<AlertRow>('SELECT body, signature FROM alerts WHERE id = ?', [incoming.id]);
-        const alert = row ? { ...(JSON.parse(row.body) as Alert), signature: row.signature } : event.alert;
-        return { duplicate: true, alert, event: { ...event, alert }, auditSeq: 0, isNew: false };
-      }
+    const results = await this.engine.transaction(async (tx) => {
       await this.lockAudit(tx);
-      const row = await tx.get<AlertRow>('SELECT status, event_seq FROM alerts WHERE id = ?', [incoming.id]);
-      let status = incoming.status;
-      if (row?.status === 'acknowledged' && status === 'open' && event.kind === 'updated') status = 'acknowledged';
-      const head = await this.auditHead(tx);
-      const body: Alert = { ...incoming, status, prevHash: head.hash };
-      if (status === 'resolved' && body.resolvedMs === undefined) body.resolvedMs = event.tsMs;
-      const bodyText = canonicalJson(body);
-      const signature = this.keys.sign(bodyText);
-      const entry = await this.appendAudit(tx, {
-        tsMs: event.tsMs,
-        actor: event.by,
-        action: `alert.${event.kind}`,
-        subject: body.id,
-        payload: bodyText,
-      });
-      const eventSeq = (row ? Number(row.event_seq) : 0) + 1;
-      const metrics = involvedMetrics(body);
-      await tx.run(
-        `INSERT INTO alerts (id, fingerprint, incident_id, device_id, site, zone, tenant, metric, severity, severity_rank,
-           priority, status, first_seen_ms, last_seen_ms, resolved_ms, metrics, hit_count, event_seq, audit_seq, body, signature, updated_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, incident_id = excluded.incident_id,
-           device_id = excluded.device_id, site = excluded.site, zone = excluded.zone, tenant = excluded.tenant,
-           metric = excluded.metric, severity = excluded.severity, severity_rank = excluded.severity_rank,
-           priority = excluded.priority, status = excluded.status, first_seen_ms = excluded.first_seen_ms,
-           last_seen_ms = excluded.last_seen_ms, resolved_ms = excluded.resolved_ms, metrics = excluded.metrics,
-           hit_count = excluded.hit_count, event_seq = excluded.event_seq, audit_seq = excluded.audit_seq,
-           body = excluded.body, signature = excluded.signature, updated_ms = excluded.updated_ms`,
-        [
-          body.id, body.fingerprint, body.incidentId ?? null, body.deviceId, body.site, body.zone, body.tenant, body.metric,
-          body.severity, SEVERITIES.indexOf(body.severity), body.priority, status, body.firstSeenMs, body.lastSeenMs,
-          body.resolvedMs, metrics.join(','), body.count, eventSeq, entry.seq, bodyText, signature, this.nowMs(),
-        ],
-      );
-      await tx.run(
-        'INSERT INTO alert_events (alert_id, seq, event_key, kind, ts_ms, actor, status, audit_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [body.id, eventSeq, eventKey, event.kind, event.tsMs, event.by, status, entry.seq],
-      );
-      let incidentIsNew = false;
-      if (incident) incidentIsNew = await this.writeIncident(tx, incident);
-      await this.captureEvidence(tx, body, metrics);
-      const alert = { ...body, signature };
-      return { duplicate: false, alert, event: { ...event, alert }, auditSeq: entry.seq, isNew: !row, incidentIsNew };
+      const out: (ApplyResult & { isNew: boolean; incidentIsNew: boolean })[] = [];
+      for (const { event, incident } of items) out.push(await this.writeAlertEvent(tx, event, incident));
+      return out;
     });
-    if (!result.duplicate) {
-      this.seeEventTime(event.tsMs);
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (r.duplicate) continue;
+      const { event, incident } = items[i];
       const t = event.tsMs;
-      if (result.isNew && event.kind !== 'suppressed') this.count('alerts_opened', t);
+      this.seeEventTime(t);
+      if (r.isNew && event.kind !== 'suppressed') this.count('alerts_opened', t);
       if (event.kind === 'updated') this.count('alert_updates', t);
       if (event.kind === 'suppressed') this.count('alerts_suppressed', t);
       if (event.kind === 'resolved') this.count('alerts_resolved', t);
-      if ('incidentIsNew' in result && result.incidentIsNew) this.count('incidents_opened', incident?.openedMs ?? t);
-      this.emit('alert', { auditSeq: result.auditSeq, event: result.event });
+      if (r.incidentIsNew) this.count('incidents_opened', incident?.openedMs ?? t);
+      this.emit('alert', { auditSeq: r.auditSeq, event: r.event });
     }
-    return { duplicate: result.duplicate, alert: result.alert, event: result.event, auditSeq: result.auditSeq };
+    return results.map(({ duplicate, alert, event, auditSeq }) => ({ duplicate, alert, event, auditSeq }));
+  }
+
+  private async writeAlertEvent(
+    tx: SqlExecutor,
+    event: AlertEvent,
+    incident: Incident | undefined,
+  ): Promise<ApplyResult & { isNew: boolean; incidentIsNew: boolean }> {
+    const { signature: _s, prevHash: _p, ...incoming } = event.alert;
+    const eventKey = sha256Hex(canonicalJson({ kind: event.kind, tsMs: event.tsMs, by: event.by, alert: incoming }));
+    const dup = await tx.get<{ alert_id: string }>('SELECT alert_id FROM alert_events WHERE event_key = ?', [eventKey]);
+    if (dup) {
+      const row = await tx.get<AlertRow>('SELECT body, signature FROM alerts WHERE id = ?', [incoming.id]);
+      const alert = row ? { ...(JSON.parse(row.body) as Alert), signature: row.signature } : event.alert;
+      return { duplicate: true, alert, event: { ...event, alert }, auditSeq: 0, isNew: false, incidentIsNew: false };
+    }
+    const row = await tx.get<AlertRow>('SELECT status, event_seq FROM alerts WHERE id = ?', [incoming.id]);
+    let status = incoming.status;
+    if (row?.status === 'acknowledged' && status === 'open' && event.kind === 'updated') status = 'acknowledged';
+    const head = await this.auditHead(tx);
+    const body: Alert = { ...incoming, status, prevHash: head.hash };
+    if (status === 'resolved' && body.resolvedMs === undefined) body.resolvedMs = event.tsMs;
+    const bodyText = canonicalJson(body);
+    const signature = this.keys.sign(bodyText);
+    const entry = await this.appendAudit(tx, { tsMs: event.tsMs, actor: event.by, action: `alert.${event.kind}`, subject: body.id, payload: bodyText }, head);
+    const eventSeq = (row ? Number(row.event_seq) : 0) + 1;
+    const metrics = involvedMetrics(body);
+    await tx.run(
+      `INSERT INTO alerts (id, fingerprint, incident_id, device_id, site, zone, tenant, metric, severity, severity_rank,
+         priority, status, first_seen_ms, last_seen_ms, resolved_ms, metrics, hit_count, event_seq, audit_seq, body, signature, updated_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, incident_id = excluded.incident_id,
+         device_id = excluded.device_id, site = excluded.site, zone = excluded.zone, tenant = excluded.tenant,
+         metric = excluded.metric, severity = excluded.severity, severity_rank = excluded.severity_rank,
+         priority = excluded.priority, status = excluded.status, first_seen_ms = excluded.first_seen_ms,
+         last_seen_ms = excluded.last_seen_ms, resolved_ms = excluded.resolved_ms, metrics = excluded.metrics,
+         hit_count = excluded.hit_count, event_seq = excluded.event_seq, audit_seq = excluded.audit_seq,
+         body = excluded.body, signature = excluded.signature, updated_ms = excluded.updated_ms`,
+      [
+        body.id, body.fingerprint, body.incidentId ?? null, body.deviceId, body.site, body.zone, body.tenant, body.metric,
+        body.severity, SEVERITIES.indexOf(body.severity), body.priority, status, body.firstSeenMs, body.lastSeenMs,
+        body.resolvedMs, metrics.join(','), body.count, eventSeq, entry.seq, bodyText, signature, this.nowMs(),
+      ],
+    );
+    await tx.run(
+      'INSERT INTO alert_events (alert_id, seq, event_key, kind, ts_ms, actor, status, audit_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [body.id, eventSeq, eventKey, event.kind, event.tsMs, event.by, status, entry.seq],
+    );
+    const incidentIsNew = incident ? await this.writeIncident(tx, incident) : false;
+    await this.captureEvidence(tx, body, metrics);
+    const alert = { ...body, signature };
+    return { duplicate: false, alert, event: { ...event, alert }, auditSeq: entry.seq, isNew: !row, incidentIsNew };
   }
 
   private async writeIncident(tx: SqlExecutor, incident: Incident): Promise<boolean> {

@@ -192,6 +192,8 @@ export interface AlertStore {
   readonly engineName: 'sqlite' | 'postgres';
   readonly publicKey: PublicKeyInfo;
   applyAlertEvent(event: AlertEvent, incident?: Incident): Promise<ApplyResult>;
+  /** Several events in one transaction (all or nothing). */
+  applyAlertEvents(items: readonly { event: AlertEvent; incident?: Incident }[]): Promise<ApplyResult[]>;
   upsertIncident(incident: Incident): Promise<void>;
   /** Buffers samples and counters of detections (flushed in batches; see `flush`). */
   recordDetections(detections: Detection[]): { accepted: number; skipped: number };

@@ -78,17 +78,26 @@ export = function (RED: NodeAPI) {
       node.error(openError.message);
     }
 
+    const countAlert = (r: { duplicate: boolean; alert: { severity: string } }, msg: StoreMsg): void => {
+      if (r.duplicate) return;
+      alerts++;
+      metrics.alerts.inc({ severity: r.alert.severity, kind: msg.event!.kind });
+      observeLatency(msg.lucidIngestMs ?? msg.event!.alert?.lastSeenMs);
+    };
+
+    /** Writes a run of alert-event messages in one transaction (group commit). */
+    async function handleEvents(msgs: StoreMsg[]): Promise<void> {
+      if (!store) throw openError ?? new Error('lucid-store: the store is not open');
+      const t0 = process.hrtime.bigint();
+      const results = await store.applyAlertEvents(msgs.map((m) => ({ event: m.event!, incident: m.incident ?? undefined })));
+      metrics.storeWrite.observe({ op: 'alerts' }, Number(process.hrtime.bigint() - t0) / 1e9);
+      results.forEach((r, i) => countAlert(r, msgs[i]));
+    }
+
     async function handle(msg: StoreMsg): Promise<void> {
       if (!store) throw openError ?? new Error('lucid-store: the store is not open');
       if (msg.event !== undefined) {
-        const t0 = process.hrtime.bigint();
-        const r = await store.applyAlertEvent(msg.event, msg.incident ?? undefined);
-        metrics.storeWrite.observe({ op: 'alert' }, Number(process.hrtime.bigint() - t0) / 1e9);
-        if (!r.duplicate) {
-          alerts++;
-          metrics.alerts.inc({ severity: r.alert.severity, kind: msg.event.kind });
-          observeLatency(msg.lucidIngestMs ?? msg.event.alert.lastSeenMs);
-        }
+        await handleEvents([msg]);
         return;
       }
       if (msg.notification !== undefined) {
@@ -125,17 +134,52 @@ export = function (RED: NodeAPI) {
       );
     }
 
-    node.on('input', (msg: StoreMsg, _send, done) => {
-      // One queue keeps writes in message order while the store works asynchronously.
-      queue = queue.then(async () => {
-        try {
-          await handle(msg);
-          status();
-          done();
-        } catch (err) {
-          reportError(node, err, done);
+    // Messages are written in arrival order. While a write is in flight, arriving messages wait;
+    // a run of waiting alert events is then written in one transaction (group commit).
+    const pending: { msg: StoreMsg; done: (err?: Error) => void }[] = [];
+    let draining = false;
+
+    async function drain(): Promise<void> {
+      draining = true;
+      await queue;
+      while (pending.length) {
+        const batch = pending.splice(0, 500);
+        for (let i = 0; i < batch.length; ) {
+          let j = i;
+          while (j < batch.length && batch[j].msg.event !== undefined) j++;
+          if (j - i > 1) {
+            const run = batch.slice(i, j);
+            try {
+              await handleEvents(run.map((p) => p.msg));
+              status();
+              for (const p of run) p.done();
+            } catch {
+              // One bad event refuses the whole transaction: write them one by one to find it.
+              for (const p of run) await one(p);
+            }
+            i = j;
+          } else {
+            await one(batch[i]);
+            i++;
+          }
         }
-      });
+      }
+      draining = false;
+    }
+
+    async function one(p: { msg: StoreMsg; done: (err?: Error) => void }): Promise<void> {
+      try {
+        await handle(p.msg);
+        status();
+        p.done();
+      } catch (err) {
+        reportError(node, err, p.done);
+      }
+    }
+
+    node.on('input', (msg: StoreMsg, _send, done) => {
+      pending.push({ msg, done });
+      if (!draining) queue = drain();
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
