@@ -41,3 +41,18 @@ export { detectFormat, formatFromFirstLine, RECORDING_FORMATS, type RecordingFor
 export { parseRecordedTimestamp } from './replay/recorded-timestamp';
 export { deviceIdFromPath } from './replay/replay-device-id';
 export { ReplayRunner, type ReplayBatch, type ReplayProgress, type ReplayRunnerOptions } from './replay/replay-runner';
+export { SqlAlertStore, type AlertStoreOptions } from './store/sql-alert-store';
+export { openAlertStore, type OpenStoreOptions } from './store/open-alert-store';
+export { SqliteEngine } from './store/sqlite-engine';
+export { PgEngine } from './store/pg-engine';
+export type { SqlEngine, SqlExecutor } from './store/sql-engine';
+export { MIGRATIONS, migrate, type Migration } from './store/migrations';
+export { lttb } from './store/downsample';
+export type { AlertStore, AlertQuery, IncidentQuery, SeriesQuery, SeriesResult, SeriesPoint, StatsResult, AlertDetail, AuditVerifyResult, ApplyResult, StoredFeedback, Page } from './store/store-types';
+export { createApiRouter, type ApiRouter, type ApiRouterOptions, type ApiError } from './api/api-router';
+export { ApiAuth, parseTokenLines, API_ROLES, type ApiRole, type ApiToken, type ApiPrincipal } from './api/api-auth';
+export { getOrCreateApiToken, API_TOKEN_ENV, API_TOKEN_FILE } from './api/api-token';
+export { lucidMetrics, LucidMetrics } from './api/lucid-metrics';
+export { OPENAPI_DOCUMENT } from './api/openapi';
+export { canonicalJson, sha256Hex, SigningKeys, verifySignature, signWebhook, verifyWebhook, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, GENESIS_HASH, auditEntryHash, type PublicKeyInfo, type AuditEntry } from './signing';
+export { adaptationsForFeedback, resolveFeedbackPolicy, DEFAULT_FEEDBACK_POLICY, type FeedbackPolicy } from './feedback/adaptation-policy';
