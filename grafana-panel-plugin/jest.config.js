@@ -1,0 +1,24 @@
+// force timezone to UTC to allow tests to work regardless of local timezone
+// generally used by snapshots, but can affect specific tests
+process.env.TZ = 'UTC';
+
+const path = require('path');
+const base = require('./.config/jest.config');
+
+// The workspace package that defines Lucid's shapes; its runtime helpers (canonical JSON, the
+// severity order) are read from its TypeScript sources, so tests do not need its dist/ built.
+const lucidRoot = path.dirname(require.resolve('node-red-contrib-lucid/package.json'));
+
+module.exports = {
+  // Jest configuration provided by Grafana scaffolding
+  ...base,
+  moduleNameMapper: {
+    ...base.moduleNameMapper,
+    '^node-red-contrib-lucid/dist/(.*)$': `${lucidRoot}/src/$1`,
+  },
+  transform: {
+    ...base.transform,
+    // d3-color and friends ship .mjs files that @grafana/data imports (TOOLCHAIN.md, fix 3).
+    '^.+\\.mjs$': base.transform['^.+\\.(t|j)sx?$'],
+  },
+};

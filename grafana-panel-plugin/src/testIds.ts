@@ -1,0 +1,38 @@
+/**
+ * `data-testid`s of the panel's elements, shared by the unit tests (Testing Library) and the
+ * browser tests (Playwright, /e2e). Functions take the alert id so a test can address one card.
+ */
+export const TEST_IDS = {
+  panel: 'lucid-alerts-panel',
+  loading: 'lucid-alerts-loading',
+  empty: 'lucid-alerts-empty',
+  schemaMismatch: 'lucid-alerts-schema-mismatch',
+  readOnlyNotice: 'lucid-alerts-read-only',
+  group: (incidentId: string) => `lucid-alerts-group-${incidentId}`,
+  card: (alertId: string) => `lucid-alert-card-${alertId}`,
+  cardSelector: '[data-testid^="lucid-alert-card-"]',
+  severity: 'lucid-alert-severity',
+  priority: 'lucid-alert-priority',
+  status: 'lucid-alert-status',
+  title: 'lucid-alert-title',
+  summary: 'lucid-alert-summary',
+  time: 'lucid-alert-time',
+  repeats: 'lucid-alert-repeats',
+  expand: 'lucid-alert-expand',
+  cause: 'lucid-alert-cause',
+  causeToggle: 'lucid-alert-cause-toggle',
+  causeEvidence: 'lucid-alert-cause-evidence',
+  confidenceBar: 'lucid-alert-confidence',
+  actions: 'lucid-alert-actions',
+  related: 'lucid-alert-related',
+  trend: 'lucid-alert-trend',
+  trendBand: 'lucid-alert-trend-band',
+  trendCaption: 'lucid-alert-trend-caption',
+  trendUnavailable: 'lucid-alert-trend-unavailable',
+  signature: 'lucid-alert-signature',
+  feedback: (verdict: string) => `lucid-alert-feedback-${verdict}`,
+  feedbackCounts: 'lucid-alert-feedback-counts',
+  comment: 'lucid-alert-comment',
+  actionError: 'lucid-alert-action-error',
+  adaptation: 'lucid-alert-adaptation',
+} as const;
