@@ -1,0 +1,198 @@
+import helper from 'node-red-node-test-helper';
+import detectNode = require('../../src/nodes/lucid-detect/lucid-detect');
+import fleetNode = require('../../src/nodes/lucid-fleet/lucid-fleet');
+import type { DetectionEvidence, Detection, Reading } from '../../src/lib/contracts/types';
+import { STATE_KEY } from '../../src/nodes/lucid-detect/detect-node-config';
+import { MINUTE, T0, noisy } from '../lib/detect/fixtures';
+
+helper.init(require.resolve('node-red'));
+
+function flow(config: Record<string, unknown> = {}, extra: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  return [
+    { id: 'tab1', type: 'tab', label: 'test' },
+    { id: 'd1', z: 'tab1', type: 'lucid-detect', sensitivity: 0.5, warmupReadings: 30, windowSize: 64, rateWindowMs: 300000, stuckMinDurationMs: '', outputMode: 'all', contextStore: '', saveIntervalS: 60, wires: [['o1']], ...config },
+    { id: 'o1', z: 'tab1', type: 'helper' },
+    ...extra,
+  ];
+}
+
+interface Out {
+  payload: Detection | Detection[];
+}
+
+function nextOutput(): Promise<Out> {
+  return new Promise((resolve) => helper.getNode('o1').once('input', (m: Out) => resolve(m)));
+}
+
+/** The error given to done(err) for the next message, or undefined after a short wait. */
+function doneError(): Promise<Error | undefined> {
+  const node = helper.getNode('d1');
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 300);
+    node.on('call:error', (call: { args: unknown[] }) => {
+      if (!(call.args[0] instanceof Error) || call.args[1] === undefined) return;
+      clearTimeout(timer);
+      resolve(call.args[0]);
+    });
+  });
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 20));
+
+describe('lucid-detect node', () => {
+  beforeEach(() => helper.startServer());
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  it('scores a batch into a batch of detections, one per reading in order, and flags a spike', async () => {
+    await helper.load(detectNode, flow());
+    const readings = noisy(60);
+    readings.push({ deviceId: 'dev-1', tsMs: T0 + 60 * MINUTE, metrics: { temperature: 45 } });
+    const out = nextOutput();
+    helper.getNode('d1').receive({ payload: readings });
+    const { payload } = await out;
+    expect(Array.isArray(payload)).toBe(true);
+    const detections = payload as Detection[];
+    expect(detections).toHaveLength(61);
+    detections.forEach((d, i) => expect(d.reading).toEqual(readings[i]));
+    expect((detections[0].score.evidence as DetectionEvidence).warmingUp).toBe(true);
+    expect(detections[60].score.isAnomaly).toBe(true);
+    expect(detections.slice(0, 60).some((d) => d.score.isAnomaly)).toBe(false);
+  });
+
+  it('sends a single detection for a single reading, and only anomalies in "anomalies" mode', async () => {
+    await helper.load(detectNode, flow({ outputMode: 'anomalies' }));
+    const got: Out[] = [];
+    helper.getNode('o1').on('input', (m: Out) => got.push(m));
+    const d1 = helper.getNode('d1');
+    d1.receive({ payload: noisy(40) });
+    d1.receive({ payload: { deviceId: 'dev-1', tsMs: T0 + 40 * MINUTE, metrics: { temperature: 20.1 } } });
+    d1.receive({ payload: { deviceId: 'dev-1', tsMs: T0 + 41 * MINUTE, metrics: { temperature: 60 } } });
+    await flush();
+    expect(got).toHaveLength(1);
+    expect(Array.isArray(got[0].payload)).toBe(false);
+    expect((got[0].payload as Detection).score.isAnomaly).toBe(true);
+  });
+
+  it('applies msg.adaptation without forwarding it', async () => {
+    await helper.load(detectNode, flow());
+    const got: Out[] = [];
+    helper.getNode('o1').on('input', (m: Out) => got.push(m));
+    const d1 = helper.getNode('d1');
+    d1.receive({ payload: noisy(60) });
+    d1.receive({ adaptation: { id: 'a1', kind: 'threshold', deviceId: 'dev-1', value: 0.6, createdBy: 'op', reason: 'fp', tsMs: 0 } });
+    d1.receive({ payload: { deviceId: 'dev-1', tsMs: T0 + 60 * MINUTE, metrics: { temperature: 45 } } });
+    await flush();
+    expect(got).toHaveLength(2);
+    expect((got[1].payload as Detection).score.isAnomaly).toBe(false);
+  });
+
+  it.each([
+    { name: 'sensitivity out of range', config: { sensitivity: 5 }, text: /sensitivity/ },
+    { name: 'window too small', config: { windowSize: 2 }, text: /windowSize/ },
+    { name: 'missing fleet node', config: { fleet: 'nope' }, text: /fleet/ },
+    { name: 'bad output mode', config: { outputMode: 'some' }, text: /outputMode/ },
+  ])('bad config ($name): red status, input answered with an error, no crash', async ({ config, text }) => {
+    await helper.load(detectNode, flow(config));
+    const d1 = helper.getNode('d1');
+    const calls = (d1.status as unknown as { getCalls(): { thisValue: unknown; args: { fill?: string; text?: string }[] }[] }).getCalls();
+    const red = calls.filter((c) => c.thisValue === d1 && c.args[0]?.fill === 'red');
+    expect(red.length).toBeGreaterThan(0);
+    expect(red[0].args[0].text).toMatch(text);
+    const errPromise = doneError();
+    d1.receive({ payload: noisy(1)[0] });
+    const err = await errPromise;
+    expect(err?.message).toMatch(text);
+  });
+
+  it.each([
+    { name: 'a string', payload: 'hello', code: 'invalid_reading' },
+    { name: 'null', payload: null, code: 'invalid_reading' },
+    { name: 'NaN value', payload: { deviceId: 'dev-1', tsMs: T0, metrics: { temperature: NaN } }, code: 'non_finite_value' },
+    { name: 'number as string', payload: { deviceId: 'dev-1', tsMs: T0, metrics: { temperature: '21' } }, code: 'non_finite_value' },
+    { name: 'batch with one bad reading', payload: [...noisy(2), { deviceId: '', tsMs: T0, metrics: { t: 1 } }], code: 'invalid_device_id' },
+  ])('garbage input ($name) goes to done(err) with an InputError and the node keeps running', async ({ payload, code }) => {
+    await helper.load(detectNode, flow());
+    const d1 = helper.getNode('d1');
+    const errPromise = doneError();
+    d1.receive({ payload });
+    const err = (await errPromise) as Error & { code?: string };
+    expect(err?.name).toBe('InputError');
+    expect(err?.code).toBe(code);
+    const out = nextOutput();
+    d1.receive({ payload: noisy(1)[0] });
+    expect(((await out).payload as Detection).reading.deviceId).toBe('dev-1');
+  });
+
+  describe('with a configured context store (Node-RED drops node context on close when none is configured)', () => {
+    // The helper never runs the context module's load(), so configured stores are loaded here, after helper.load.
+    const contextModule = require(require.resolve('@node-red/runtime/lib/nodes/context', { paths: [require.resolve('node-red')] })) as { load(): Promise<void> };
+    const loadWithStore = async (f: Record<string, unknown>[]) => {
+      helper.settings({ contextStorage: { default: { module: 'memory' } } });
+      await helper.load(detectNode, f);
+      await contextModule.load();
+    };
+    afterEach(() => helper.settings({ contextStorage: undefined }));
+
+  it('restores the learned state from context across a redeploy (no second warm-up)', async () => {
+    const f = flow({ saveIntervalS: 0 });
+    await loadWithStore(f);
+    const first = nextOutput();
+    helper.getNode('d1').receive({ payload: noisy(40) });
+    await first;
+    await helper.setFlows(f.map((n) => (n.id === 'd1' ? { ...n, name: 'changed' } : n)), 'full');
+    const d1 = helper.getNode('d1');
+    const saved = d1.context().get(STATE_KEY) as { series: unknown[] };
+    expect(saved.series).toHaveLength(1);
+    const out = nextOutput();
+    d1.receive({ payload: { deviceId: 'dev-1', tsMs: T0 + 40 * MINUTE, metrics: { temperature: 20.2 } } as Reading });
+    const det = (await out).payload as Detection;
+    expect((det.score.evidence as DetectionEvidence).warmingUp).toBe(false);
+    expect((det.score.evidence as DetectionEvidence).metrics.temperature.baseline.count).toBe(40);
+  });
+
+  it('saves periodically while running', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      await helper.load(detectNode, flow({ saveIntervalS: 5 }));
+      const d1 = helper.getNode('d1');
+      const out = nextOutput();
+      d1.receive({ payload: noisy(3) });
+      jest.advanceTimersByTime(10);
+      await out;
+      expect(d1.context().get(STATE_KEY)).toBeUndefined();
+      jest.advanceTimersByTime(5000);
+      expect((d1.context().get(STATE_KEY) as { series: unknown[] }).series).toHaveLength(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('close clears the save timer and saves the state', async () => {
+    await loadWithStore(flow({ saveIntervalS: 3600 }));
+    const d1 = helper.getNode('d1');
+    const out = nextOutput();
+    d1.receive({ payload: noisy(5) });
+    await out;
+    const clear = jest.spyOn(global, 'clearInterval');
+    await d1.close(false);
+    expect(clear).toHaveBeenCalled();
+    clear.mockRestore();
+    expect((d1.context().get(STATE_KEY) as { series: { n: number }[] }).series[0].n).toBe(5);
+  });
+  });
+
+  it('uses a lucid-fleet config node for units and physical ranges', async () => {
+    const fleetJson = JSON.stringify({ devices: [{ deviceId: 'dev-1', metrics: { temperature: { unit: '°C', min: -40, max: 85 } } }] });
+    await helper.load([detectNode, fleetNode], flow({ fleet: 'f1' }, [{ id: 'f1', type: 'lucid-fleet', source: 'inline', fleetJson }]));
+    const out = nextOutput();
+    helper.getNode('d1').receive({ payload: { deviceId: 'dev-1', tsMs: T0, metrics: { temperature: 120 } } });
+    const det = (await out).payload as Detection;
+    const m = (det.score.evidence as DetectionEvidence).metrics.temperature;
+    expect(m.unit).toBe('°C');
+    expect(m.kind).toBe('range');
+    expect(det.score.isAnomaly).toBe(true);
+  });
+});
