@@ -4,6 +4,8 @@ import { CONNECTIVITY_METRIC, type AnomalyType, type DetectionEvidence, type Met
 export const SHORT_EXCURSION_MS = 15 * 60_000;
 /** A change at least this many times the usual rate of change is "fast" (spike/drop). */
 export const FAST_RATE_RATIO = 3;
+/** Without the rate detector firing, a fast change must also be at least this many band half-widths away from the expected value to be a spike/drop (a small departure at a few times the usual rate is a trend starting). */
+export const SPIKE_MIN_HALF_BANDS = 3;
 /** A change at least this many times the usual rate is still "moving" (drift rather than level shift). */
 export const MOVING_RATE_RATIO = 1;
 
@@ -63,7 +65,8 @@ export function isConnectivityLoss(input: Pick<ClassifyInput, 'reading' | 'evide
  * 4. `correlated_event`: at least one related device (same zone or line, same metric, inside the
  *    correlation window) moved too: the event is not the device's own.
  * 5. With change evidence, r = |rate| / usual rate and the excursion's age:
- *    fast (top detector `rate` or r ≥ {@link FAST_RATE_RATIO}) and young (≤ {@link SHORT_EXCURSION_MS})
+ *    fast (top detector `rate`, or r ≥ {@link FAST_RATE_RATIO} with the value ≥ {@link SPIKE_MIN_HALF_BANDS}
+ *    band half-widths from the expected value) and young (≤ {@link SHORT_EXCURSION_MS})
  *    → `spike` (up) / `drop` (down); fast but old → `level_shift` (it jumped and stayed);
  *    still moving the way it deviates (r ≥ {@link MOVING_RATE_RATIO}) → `drift` (slow monotonic trend);
  *    settled (r < 1) → `level_shift` when old, else `spike`/`drop`.
@@ -88,7 +91,9 @@ export function classifyAnomaly(input: ClassifyInput): Classification {
   else if (isConnectivityLoss(input)) ownType = 'connectivity_loss';
   else if (ratio !== undefined && primary.change) {
     const old = excursionMs > SHORT_EXCURSION_MS;
-    const fast = primary.kind === 'rate' || ratio >= FAST_RATE_RATIO;
+    const half = (primary.expected.upper - primary.expected.lower) / 2;
+    const halfBands = half > 0 ? Math.abs(primary.value - primary.expected.value) / half : Infinity;
+    const fast = primary.kind === 'rate' || (ratio >= FAST_RATE_RATIO && halfBands >= SPIKE_MIN_HALF_BANDS);
     const changeDirection = primary.change.ratePerMin > 0 ? 'up' : primary.change.ratePerMin < 0 ? 'down' : 'none';
     if (fast) ownType = old ? 'level_shift' : pointed;
     else if (ratio >= MOVING_RATE_RATIO && changeDirection === direction) ownType = 'drift';

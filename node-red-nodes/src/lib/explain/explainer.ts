@@ -93,14 +93,14 @@ export class Explainer {
       const withFleet: MetricEvidence = { ...ev, unit, ...(range ? { range } : {}) };
       metrics[name] = { ev: withFleet, label: fleetSpec.label ?? defaultLabel(name), unit, movement: metricMovement(withFleet) };
     }
-    const primaryName = pickPrimary(detection.score.contributions, metrics);
+    const playbook = this.library.forDeviceType(spec.deviceType);
+    const primaryName = pickPrimary(detection.score.contributions, metrics, playbook.primaryOrder ?? []);
     if (primaryName === undefined) {
       throw new InputError('no_metrics', `payload.reading.metrics: device "${reading.deviceId}" at ${reading.tsMs} has no finite metric value to explain`);
     }
     const primary = metrics[primaryName];
     const anomalous = [...new Set([primaryName, ...evidence.combined.anomalousMetrics])];
     const current = { deviceId: reading.deviceId, metric: primaryName, direction: primary.movement.direction, strength: primary.movement.strength, tsMs: reading.tsMs, topology };
-    const playbook = this.library.forDeviceType(spec.deviceType);
 
     const ownOnly = classifyAnomaly({ reading, evidence, primary: primary.ev, relatedCount: 0 });
     const deviceSpecific = ownOnly.ownType === 'stuck_sensor' || ownOnly.ownType === 'out_of_range' || ownOnly.ownType === 'connectivity_loss';
@@ -142,19 +142,38 @@ export class Explainer {
   }
 }
 
-/** The metric with the highest contribution (ties: higher metric score, then name). */
-function pickPrimary(contributions: unknown, metrics: Record<string, MetricView>): string | undefined {
+/** Contributions within this fraction of the top one count as a tie (the detector does not tell them apart). */
+export const PRIMARY_TIE_RATIO = 0.8;
+
+/**
+ * The metric with the highest contribution. Metrics whose contribution is within
+ * {@link PRIMARY_TIE_RATIO} of the top one tie; a tie goes to the metric listed first in the
+ * playbook's `primaryOrder` (the cause rather than its physical echo, e.g. temperature over the
+ * relative humidity it pushes down), then the larger deviation in band half-widths, then the
+ * higher metric score, then the name.
+ */
+function pickPrimary(contributions: unknown, metrics: Record<string, MetricView>, order: string[]): string | undefined {
   const share = (name: string): number => {
     const c = typeof contributions === 'object' && contributions !== null ? (contributions as Record<string, unknown>)[name] : undefined;
     return typeof c === 'number' && Number.isFinite(c) ? c : 0;
   };
-  let best: string | undefined;
-  for (const name of Object.keys(metrics).sort()) {
-    if (best === undefined) {
-      best = name;
-      continue;
-    }
-    const d = share(name) - share(best) || metrics[name].ev.score - metrics[best].ev.score;
+  const names = Object.keys(metrics).sort();
+  if (names.length === 0) return undefined;
+  const top = Math.max(...names.map(share));
+  const tied = top > 0 ? names.filter((n) => share(n) >= PRIMARY_TIE_RATIO * top) : names;
+  const deviation = (n: string) => {
+    const ev = metrics[n].ev;
+    const half = (ev.expected.upper - ev.expected.lower) / 2;
+    return half > 0 ? Math.abs(ev.value - ev.expected.value) / half : 0;
+  };
+  const lowerOrder = order.map((m) => m.toLowerCase());
+  const rank = (n: string) => {
+    const i = lowerOrder.indexOf(n.toLowerCase());
+    return i < 0 ? lowerOrder.length : i;
+  };
+  let best = tied[0];
+  for (const name of tied.slice(1)) {
+    const d = rank(best) - rank(name) || deviation(name) - deviation(best) || metrics[name].ev.score - metrics[best].ev.score;
     if (d > 0) best = name;
   }
   return best;

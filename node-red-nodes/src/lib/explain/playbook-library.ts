@@ -92,6 +92,7 @@ function extend(base: Playbook, own: Playbook): Playbook {
       byType: { ...(base.actions.byType ?? {}), ...(own.actions.byType ?? {}) },
     },
     causes: own.causes ?? [],
+    primaryOrder: own.primaryOrder ?? base.primaryOrder,
     insights: [...(own.insights ?? []), ...(base.insights ?? [])],
   };
 }

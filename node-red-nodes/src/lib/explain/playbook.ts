@@ -73,6 +73,11 @@ export interface Playbook {
   };
   causes?: CauseRule[];
   insights?: PlaybookInsight[];
+  /**
+   * Metrics to explain first when several tie on contribution (earlier first; unlisted after),
+   * e.g. temperature before the relative humidity it pushes down.
+   */
+  primaryOrder?: string[];
 }
 
 const ANOMALY_TYPES: AnomalyType[] = [
@@ -157,6 +162,7 @@ export const PLAYBOOK_SCHEMA = {
         },
       },
     },
+    primaryOrder: { type: 'array', items: { type: 'string', minLength: 1 } },
     insights: {
       type: 'array',
       items: {

@@ -52,7 +52,8 @@ const isPower = (v: MetricView) => POWER_UNITS.has(v.unit) || v.ev.metric === CO
  * Ranks probable causes from the evidence. Generic, evidence-based rules per family (each piece
  * of evidence has a weight; a family's raw score is their noisy-OR):
  * - `sensor_fault`: stuck value (0.85); value beyond the physical range (0.7); a change ≥ 20× the
- *   usual rate in a spike/drop (0.45, physically implausible); only this metric moved while the
+ *   usual rate in a spike/drop of a non-power metric (0.45, physically implausible for a process
+ *   with inertia; 0.15 when another non-power metric moved with it); only this metric moved while the
  *   device's other metrics stayed normal and no neighbour moved (0.3; 0.15 when the device has
  *   no other metric to confirm).
  * - `environment`: neighbours in the same zone/line moved the same way on the same metric
@@ -87,11 +88,12 @@ export function rankCauses(ctx: ExplainContext): RankedCause[] {
     sensor.add(0.6, `${primary.label} is outside the range the sensor can report.`);
   }
   const ratio = classification.rateRatio;
-  if ((ownType === 'spike' || ownType === 'drop') && ratio !== undefined && ratio >= IMPOSSIBLE_RATE_RATIO) {
-    const speed = Number.isFinite(ratio) ? `${formatRatio(ratio)} its usual rate` : 'while it usually holds steady';
-    sensor.add(0.45, `It changed ${speed}: faster than the process itself can move.`);
-  }
   const movedOthers = others.filter((v) => v.movement.strength >= CO_MOVEMENT_MIN && v.movement.direction !== 'none');
+  const confirmed = movedOthers.some((v) => !isPower(v));
+  if ((ownType === 'spike' || ownType === 'drop') && !isPower(primary) && ratio !== undefined && ratio >= IMPOSSIBLE_RATE_RATIO) {
+    const speed = Number.isFinite(ratio) ? `${formatRatio(ratio)} its usual rate` : 'while it usually holds steady';
+    sensor.add(confirmed ? 0.15 : 0.45, `It changed ${speed}: faster than the process itself can move.`);
+  }
   if (related.length === 0 && ownType !== 'connectivity_loss' && !isPower(primary)) {
     if (others.length >= 1 && movedOthers.length === 0) {
       sensor.add(0.3, `Only ${primary.label} moved; the device's other ${others.length === 1 ? 'metric' : `${others.length} metrics`} stayed normal.`);

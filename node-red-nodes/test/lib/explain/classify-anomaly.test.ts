@@ -27,6 +27,7 @@ const cases: Case[] = [
   { name: 'level detector but rate ≥ 3× usual, young → spike', ev: moved('t', 23, 30, { change: change(23, 30, 5, 0.4), anomalousSinceTsMs: T0 }), expected: 'spike' },
   { name: 'fast change that stayed for 40 min → level_shift', ev: moved('t', 23, 41, { kind: 'rate', change: change(23, 41, 5, 0.6), anomalousSinceTsMs: T0 - 40 * MIN }), expected: 'level_shift' },
   { name: 'settled at a new level for 30 min (rate below usual) → level_shift', ev: moved('t', 23, 30, { change: change(29.9, 30, 5, 0.1), anomalousSinceTsMs: T0 - 30 * MIN }), expected: 'level_shift' },
+  { name: 'small departure at 5× the usual rate, level detector → drift (a trend starting)', ev: moved('t', 23, 24.2, { change: change(23, 24.2, 5, 0.05), anomalousSinceTsMs: T0 }), expected: 'drift' },
   { name: 'slow steady rise at 1.5–3× usual rate → drift', ev: moved('t', 23, 27, { change: change(26, 27, 5, 0.1), anomalousSinceTsMs: T0 - 20 * MIN }), expected: 'drift' },
   { name: 'slow rise just crossing the band → drift', ev: moved('t', 23, 25, { change: change(24.5, 25, 5, 0.05), anomalousSinceTsMs: T0 }), expected: 'drift' },
   { name: 'moving back towards normal (rate opposite to deviation), young → spike', ev: moved('t', 23, 30, { change: change(30.5, 30, 5, 0.08), anomalousSinceTsMs: T0 - MIN }), expected: 'spike' },

@@ -107,6 +107,14 @@ describe('Explainer: summaries (exact words for fixture evidence)', () => {
     expect(noFleet.summary).toContain('41.3 K');
   });
 
+  it('breaks a near-tie in contributions with the playbook primaryOrder (temperature before the humidity it pushes down)', () => {
+    const d = detection('dev-007', T0, envMetrics([moved('humidity', 50, 21, { score: 1, halfBand: 2 }), moved('temperature', 18, 38, { score: 1, halfBand: 2 })]));
+    d.score.contributions = { humidity: 0.54, temperature: 0.46 };
+    expect(new Explainer({ registry: fleet() }).explain(d).metric).toBe('temperature');
+    d.score.contributions = { humidity: 0.7, temperature: 0.3 };
+    expect(new Explainer({ registry: fleet() }).explain(d).metric).toBe('humidity');
+  });
+
   it('names the top-contribution metric', () => {
     const d = detection('dev-007', T0, envMetrics([moved('humidity', 45, 60, { score: 0.7 }), moved('temperature', 23, 30, { score: 0.95 })]));
     expect(new Explainer({ registry: fleet() }).explain(d).metric).toBe('temperature');
