@@ -128,6 +128,7 @@ describe('lucid-detect node', () => {
 
   describe('with a configured context store (Node-RED drops node context on close when none is configured)', () => {
     // The helper never runs the context module's load(), so configured stores are loaded here, after helper.load.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime's own module instance, resolved from node-red
     const contextModule = require(require.resolve('@node-red/runtime/lib/nodes/context', { paths: [require.resolve('node-red')] })) as { load(): Promise<void> };
     const loadWithStore = async (f: Record<string, unknown>[]) => {
       helper.settings({ contextStorage: { default: { module: 'memory' } } });

@@ -4,6 +4,8 @@ import { StreamingDetector, combineSurprises } from '../../../src/lib/detect/str
 import { FleetRegistry } from '../../../src/lib/fleet/fleet-registry';
 import { MINUTE, T0, gaussian, noisy } from './fixtures';
 
+/** A snapshot after a JSON round trip, loosely typed so tests can corrupt it. */
+type SnapJson = { series: (Record<string, unknown> & { values: unknown[]; times: unknown[] })[]; adaptations: unknown[] };
 const config = (p: Partial<DetectConfig> = {}) => resolveDetectConfig(p);
 const ev = (s: { evidence: unknown }) => s.evidence as DetectionEvidence;
 const at = (i: number, metrics: Record<string, number>, deviceId = 'dev-1'): Reading => ({ deviceId, tsMs: T0 + i * MINUTE, metrics });
@@ -247,18 +249,18 @@ describe('StreamingDetector: state', () => {
     { name: 'null', snapshot: null },
     { name: 'wrong version', snapshot: { version: 2, series: [], devices: [], adaptations: [] } },
     { name: 'series not an array', snapshot: { version: 1, series: {}, devices: [], adaptations: [] } },
-    { name: 'non-finite window value', mutate: (s: any) => (s.series[0].values[3] = 'x') },
-    { name: 'times out of order', mutate: (s: any) => (s.series[0].times[3] = 0) },
-    { name: 'negative count', mutate: (s: any) => (s.series[0].n = -1) },
-    { name: 'bad adaptation', mutate: (s: any) => s.adaptations.push({ id: 'x', kind: 'threshold', value: 7 }) },
+    { name: 'non-finite window value', mutate: (s: SnapJson) => (s.series[0].values[3] = 'x') },
+    { name: 'times out of order', mutate: (s: SnapJson) => (s.series[0].times[3] = 0) },
+    { name: 'negative count', mutate: (s: SnapJson) => (s.series[0].n = -1) },
+    { name: 'bad adaptation', mutate: (s: SnapJson) => s.adaptations.push({ id: 'x', kind: 'threshold', value: 7 }) },
   ])('restore rejects a corrupt snapshot ($name) with InputError', ({ snapshot, mutate }) => {
-    let snap: any = snapshot;
+    let snap = snapshot as unknown as SnapJson;
     if (mutate) {
       const { d } = trained(20);
-      snap = JSON.parse(JSON.stringify(d.snapshot()));
+      snap = JSON.parse(JSON.stringify(d.snapshot())) as SnapJson;
       mutate(snap);
     }
-    expect(() => StreamingDetector.restore(snap, config())).toThrow(InputError);
+    expect(() => StreamingDetector.restore(snap as never, config())).toThrow(InputError);
   });
 
   it('out-of-order and duplicate readings are scored but do not change the state', () => {
