@@ -8,7 +8,14 @@ helper.init(require.resolve('node-red'));
 
 const FLEET_JSON = JSON.stringify({
   defaults: { site: 'plant-1' },
-  deviceTypes: { 'env-sensor': { metrics: { temperature: { unit: '°C', label: 'Temperature' }, humidity: { unit: '%', label: 'Humidity' } } } },
+  deviceTypes: {
+    'env-sensor': {
+      metrics: {
+        temperature: { unit: '°C', label: 'Temperature' },
+        humidity: { unit: '%', label: 'Humidity' },
+      },
+    },
+  },
   devices: [
     { deviceId: 'dev-007', zone: 'B', deviceType: 'env-sensor' },
     { deviceId: 'dev-008', zone: 'B', deviceType: 'env-sensor' },
@@ -19,7 +26,16 @@ function flow(config: Record<string, unknown> = {}) {
   return [
     { id: 'tab1', type: 'tab', label: 'test' },
     { id: 'f1', type: 'lucid-fleet', source: 'inline', fleetJson: FLEET_JSON },
-    { id: 'e1', z: 'tab1', type: 'lucid-explain', fleet: 'f1', correlationWindowMs: 600000, playbooks: '', wires: [['o1']], ...config },
+    {
+      id: 'e1',
+      z: 'tab1',
+      type: 'lucid-explain',
+      fleet: 'f1',
+      correlationWindowMs: 600000,
+      playbooks: '',
+      wires: [['o1']],
+      ...config,
+    },
     { id: 'o1', z: 'tab1', type: 'helper' },
   ];
 }
@@ -29,7 +45,14 @@ function spike(deviceId: string, tsMs: number): Detection {
     kind: 'rate',
     halfBand: 0.5,
     anomalousSinceTsMs: tsMs - MIN,
-    change: { fromValue: 23.1, toValue: 41.3, fromTsMs: tsMs - 5 * MIN, durationMs: 5 * MIN, ratePerMin: 3.64, usualRatePerMin: 0.6 },
+    change: {
+      fromValue: 23.1,
+      toValue: 41.3,
+      fromTsMs: tsMs - 5 * MIN,
+      durationMs: 5 * MIN,
+      ratePerMin: 3.64,
+      usualRatePerMin: 0.6,
+    },
   });
   return detection(deviceId, tsMs, envMetrics([ev]));
 }
@@ -99,13 +122,23 @@ describe('lucid-explain node', () => {
     expect(out[0].explanation).toBeUndefined();
     expect(out[1].explanation?.type).toBe('spike');
     expect(out[2].explanation?.type).toBe('correlated_event');
-    expect(out[2].explanation?.related).toEqual([expect.objectContaining({ deviceId: 'dev-008', relation: 'same zone' })]);
+    expect(out[2].explanation?.related).toEqual([
+      expect.objectContaining({ deviceId: 'dev-008', relation: 'same zone' }),
+    ]);
   });
 
   it('passes msg.adaptation through unchanged', async () => {
     await helper.load([fleetNode, explainNode], flow());
     const got = collect();
-    const adaptation = { id: 'a1', kind: 'threshold', deviceId: 'dev-007', value: 0.1, createdBy: 'op', reason: 'fp', tsMs: T0 };
+    const adaptation = {
+      id: 'a1',
+      kind: 'threshold',
+      deviceId: 'dev-007',
+      value: 0.1,
+      createdBy: 'op',
+      reason: 'fp',
+      tsMs: T0,
+    };
     helper.getNode('e1').receive({ adaptation, payload: 'anything' });
     await settle();
     expect(got).toHaveLength(1);
@@ -114,7 +147,14 @@ describe('lucid-explain node', () => {
   });
 
   it('applies a playbook override for a device type', async () => {
-    const override = JSON.stringify({ 'env-sensor': { id: 'site-env', version: '2.0.0', extends: 'default', actions: { byType: { spike: [{ action: 'Call the site team', why: 'House rule.' }] } } } });
+    const override = JSON.stringify({
+      'env-sensor': {
+        id: 'site-env',
+        version: '2.0.0',
+        extends: 'default',
+        actions: { byType: { spike: [{ action: 'Call the site team', why: 'House rule.' }] } },
+      },
+    });
     await helper.load([fleetNode, explainNode], flow({ playbooks: override }));
     const got = collect();
     helper.getNode('e1').receive({ payload: spike('dev-007', T0) });
@@ -125,9 +165,17 @@ describe('lucid-explain node', () => {
   });
 
   it.each([
-    ['an invalid playbook override', { playbooks: '{"pump": {"id": "x"}}' }, /playbook override "pump": does not match the playbook schema/],
+    [
+      'an invalid playbook override',
+      { playbooks: '{"pump": {"id": "x"}}' },
+      /playbook override "pump": does not match the playbook schema/,
+    ],
     ['override JSON syntax', { playbooks: '{oops' }, /playbook overrides: invalid JSON/],
-    ['a negative correlation window', { correlationWindowMs: -5 }, /correlation window: expected a positive number of ms/],
+    [
+      'a negative correlation window',
+      { correlationWindowMs: -5 },
+      /correlation window: expected a positive number of ms/,
+    ],
     ['a missing fleet node', { fleet: 'nope' }, /fleet: the lucid-fleet config node "nope" is missing/],
   ])('shows a red status for %s and fails every message without crashing', async (_name, config, message) => {
     await helper.load([fleetNode, explainNode], flow(config));
@@ -161,7 +209,14 @@ describe('lucid-explain node', () => {
   });
 
   it('works without a fleet node (units from the evidence, no zone in the title)', async () => {
-    await helper.load([explainNode], [{ id: 'tab1', type: 'tab', label: 'test' }, { id: 'e1', z: 'tab1', type: 'lucid-explain', wires: [['o1']] }, { id: 'o1', z: 'tab1', type: 'helper' }]);
+    await helper.load(
+      [explainNode],
+      [
+        { id: 'tab1', type: 'tab', label: 'test' },
+        { id: 'e1', z: 'tab1', type: 'lucid-explain', wires: [['o1']] },
+        { id: 'o1', z: 'tab1', type: 'helper' },
+      ],
+    );
     const got = collect();
     const d = spike('dev-007', T0);
     (d.score.evidence as { metrics: Record<string, { unit: string }> }).metrics.temperature.unit = '°C';

@@ -1,4 +1,10 @@
-import { CONNECTIVITY_METRIC, type AnomalyType, type DetectionEvidence, type MetricEvidence, type Reading } from '../contracts/types';
+import {
+  CONNECTIVITY_METRIC,
+  type AnomalyType,
+  type DetectionEvidence,
+  type MetricEvidence,
+  type Reading,
+} from '../contracts/types';
 
 /** An excursion younger than this is still a spike/drop; older ones are level shifts. */
 export const SHORT_EXCURSION_MS = 15 * 60_000;
@@ -77,10 +83,12 @@ export function isConnectivityLoss(input: Pick<ClassifyInput, 'reading' | 'evide
 export function classifyAnomaly(input: ClassifyInput): Classification {
   const { reading, primary, relatedCount } = input;
   const ratio = rateRatioOf(primary);
-  const excursionMs = primary.anomalousSinceTsMs !== undefined ? Math.max(0, reading.tsMs - primary.anomalousSinceTsMs) : 0;
+  const excursionMs =
+    primary.anomalousSinceTsMs !== undefined ? Math.max(0, reading.tsMs - primary.anomalousSinceTsMs) : 0;
   let direction: 'up' | 'down';
   if (primary.direction !== 'none') direction = primary.direction;
-  else if (primary.change && primary.change.toValue !== primary.change.fromValue) direction = primary.change.toValue > primary.change.fromValue ? 'up' : 'down';
+  else if (primary.change && primary.change.toValue !== primary.change.fromValue)
+    direction = primary.change.toValue > primary.change.fromValue ? 'up' : 'down';
   else direction = primary.value < primary.expected.value ? 'down' : 'up';
   const base = { direction, rateRatio: ratio, excursionMs };
   const pointed: AnomalyType = direction === 'down' ? 'drop' : 'spike';
@@ -94,14 +102,16 @@ export function classifyAnomaly(input: ClassifyInput): Classification {
     const half = (primary.expected.upper - primary.expected.lower) / 2;
     const halfBands = half > 0 ? Math.abs(primary.value - primary.expected.value) / half : Infinity;
     const fast = primary.kind === 'rate' || (ratio >= FAST_RATE_RATIO && halfBands >= SPIKE_MIN_HALF_BANDS);
-    const changeDirection = primary.change.ratePerMin > 0 ? 'up' : primary.change.ratePerMin < 0 ? 'down' : 'none';
+    const changeDirection =
+      primary.change.ratePerMin > 0 ? 'up' : primary.change.ratePerMin < 0 ? 'down' : 'none';
     if (fast) ownType = old ? 'level_shift' : pointed;
     else if (ratio >= MOVING_RATE_RATIO && changeDirection === direction) ownType = 'drift';
     else ownType = old ? 'level_shift' : pointed;
   } else {
     ownType = excursionMs > SHORT_EXCURSION_MS ? 'level_shift' : pointed;
   }
-  const deviceSpecific = ownType === 'stuck_sensor' || ownType === 'out_of_range' || ownType === 'connectivity_loss';
+  const deviceSpecific =
+    ownType === 'stuck_sensor' || ownType === 'out_of_range' || ownType === 'connectivity_loss';
   const type: AnomalyType = !deviceSpecific && relatedCount > 0 ? 'correlated_event' : ownType;
   return { ...base, type, ownType };
 }

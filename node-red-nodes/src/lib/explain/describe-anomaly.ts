@@ -7,7 +7,12 @@ import type { PlaybookInsight } from './playbook';
 /** Below this rate ratio the summary does not compare with the usual rate (nothing unusual to say). */
 export const RATE_CLAUSE_MIN_RATIO = 1.5;
 
-const TITLE_WORD: Record<string, string> = { spike: 'spike', drop: 'drop', level_shift: 'level shift', drift: 'drift' };
+const TITLE_WORD: Record<string, string> = {
+  spike: 'spike',
+  drop: 'drop',
+  level_shift: 'level shift',
+  drift: 'drift',
+};
 
 /** " (zone B)" when the device's zone is declared, else "". */
 function where(ctx: ExplainContext): string {
@@ -27,7 +32,8 @@ export function describeTitle(ctx: ExplainContext, type: AnomalyType): string {
       return `Connectivity lost on ${dev}`;
     case 'correlated_event': {
       const first = ctx.related[0];
-      const place = first.relation === 'same line' ? placeName('line', first.place) : placeName('zone', first.place);
+      const place =
+        first.relation === 'same line' ? placeName('line', first.place) : placeName('zone', first.place);
       const word = ctx.classification.direction === 'down' ? 'drop' : 'rise';
       return `${primary.label} ${word} across ${place} (${ctx.related.length + 1} devices)`;
     }
@@ -46,15 +52,26 @@ function changeSentence(ctx: ExplainContext): string | undefined {
   let sentence = `${label} ${delta > 0 ? 'rose' : 'fell'} ${withUnit(size, unit)} in ${formatDuration(c.durationMs)} (from ${from} to ${withUnit(to, unit)})`;
   const ratio = ctx.classification.rateRatio;
   if (ratio !== undefined && !Number.isFinite(ratio)) sentence += ', while it usually holds steady';
-  else if (ratio !== undefined && ratio >= RATE_CLAUSE_MIN_RATIO) sentence += `, ${formatRatio(ratio)} its usual rate of change`;
+  else if (ratio !== undefined && ratio >= RATE_CLAUSE_MIN_RATIO)
+    sentence += `, ${formatRatio(ratio)} its usual rate of change`;
   return `${sentence}.`;
 }
 
 /** The primary metric's value, |deviation|, expected value and band, formatted with shared decimals. */
-function primaryNumbers(ctx: ExplainContext): { value: string; dev: string; exp: string; lo: string; hi: string; side: 'above' | 'below' } {
+function primaryNumbers(ctx: ExplainContext): {
+  value: string;
+  dev: string;
+  exp: string;
+  lo: string;
+  hi: string;
+  side: 'above' | 'below';
+} {
   const { ev } = ctx.primary;
   const delta = ev.value - ev.expected.value;
-  const [value, dev, exp, lo, hi] = formatTogether([ev.value, Math.abs(delta), ev.expected.value, ev.expected.lower, ev.expected.upper], delta);
+  const [value, dev, exp, lo, hi] = formatTogether(
+    [ev.value, Math.abs(delta), ev.expected.value, ev.expected.lower, ev.expected.upper],
+    delta,
+  );
   return { value, dev, exp, lo, hi, side: delta < 0 ? 'below' : 'above' };
 }
 
@@ -87,7 +104,10 @@ export function describeSummary(ctx: ExplainContext, type: AnomalyType): string 
     case 'stuck_sensor': {
       const stuckValue = ev.stuck?.value ?? ev.value;
       const duration = ev.stuck ? ` for ${formatDuration(ev.stuck.durationMs)}` : '';
-      const usual = ev.baseline.mad > 0 ? `, while it usually varies by about ±${formatQuantity(1.4826 * ev.baseline.mad, unit, 2)}` : '';
+      const usual =
+        ev.baseline.mad > 0
+          ? `, while it usually varies by about ±${formatQuantity(1.4826 * ev.baseline.mad, unit, 2)}`
+          : '';
       text = `${label} has been stuck at ${formatQuantity(stuckValue, unit)}${duration}${usual}.`;
       break;
     }
@@ -104,7 +124,10 @@ export function describeSummary(ctx: ExplainContext, type: AnomalyType): string 
     }
     case 'connectivity_loss': {
       if (evidence.gap) {
-        const every = evidence.gap.expectedIntervalMs > 0 ? ` (expected a reading every ${formatDuration(evidence.gap.expectedIntervalMs)})` : '';
+        const every =
+          evidence.gap.expectedIntervalMs > 0
+            ? ` (expected a reading every ${formatDuration(evidence.gap.expectedIntervalMs)})`
+            : '';
         text = `${reading.deviceId} sent no data for ${formatDuration(evidence.gap.silentForMs)}${every}; last reading at ${new Date(evidence.gap.lastSeenTsMs).toISOString()}.`;
       } else {
         text = `${reading.deviceId} stopped reporting at ${new Date(reading.tsMs).toISOString()}.`;
@@ -117,8 +140,12 @@ export function describeSummary(ctx: ExplainContext, type: AnomalyType): string 
       const lasting = classification.excursionMs > 0 ? formatDuration(classification.excursionMs) : undefined;
       if (change) {
         text = change;
-        if (ownType === 'level_shift') text += lasting ? ` It has stayed ${dev.side} the expected ${withUnit(primaryNumbers(ctx).exp, unit)} for ${lasting}.` : ` It is now ${dev.text}.`;
-        else if (ownType === 'drift') text += ` It has been drifting ${classification.direction}${lasting ? ` for ${lasting}` : ''} and is ${dev.text}.`;
+        if (ownType === 'level_shift')
+          text += lasting
+            ? ` It has stayed ${dev.side} the expected ${withUnit(primaryNumbers(ctx).exp, unit)} for ${lasting}.`
+            : ` It is now ${dev.text}.`;
+        else if (ownType === 'drift')
+          text += ` It has been drifting ${classification.direction}${lasting ? ` for ${lasting}` : ''} and is ${dev.text}.`;
       } else {
         text = `${label} is ${withUnit(primaryNumbers(ctx).value, unit)}, ${dev.text}${bandText(ctx)}`;
         text += lasting && (ownType === 'level_shift' || ownType === 'drift') ? `, for ${lasting}.` : '.';
@@ -140,7 +167,8 @@ export function describeSummary(ctx: ExplainContext, type: AnomalyType): string 
 export function describeInsight(ctx: ExplainContext): string | undefined {
   if (ctx.related.length === 0) return undefined;
   const first = ctx.related[0];
-  const place = first.relation === 'same line' ? placeName('line', first.place) : placeName('zone', first.place);
+  const place =
+    first.relation === 'same line' ? placeName('line', first.place) : placeName('zone', first.place);
   const metric = ctx.primary.ev.metric.toLowerCase();
   const matches = (i: PlaybookInsight) =>
     (i.unit === undefined || i.unit === ctx.primary.unit) &&

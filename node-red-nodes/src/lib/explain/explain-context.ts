@@ -50,6 +50,7 @@ export function placeName(kind: 'zone' | 'line', name: string): string {
 export function movementSentence(view: MetricView): string {
   const { ev, label, unit, movement } = view;
   const [value, expected] = formatTogether([ev.value, ev.expected.value], ev.value - ev.expected.value);
-  const verb = movement.direction === 'up' ? 'rose to' : movement.direction === 'down' ? 'fell to' : 'stayed at';
+  const verb =
+    movement.direction === 'up' ? 'rose to' : movement.direction === 'down' ? 'fell to' : 'stayed at';
   return `${label} ${verb} ${withUnit(value, unit)} (expected ${withUnit(expected, unit)})`;
 }

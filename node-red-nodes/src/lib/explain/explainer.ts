@@ -1,5 +1,11 @@
 import { ConfigError, InputError } from '../contracts/errors';
-import { CONNECTIVITY_METRIC, type Detection, type DetectionEvidence, type Explanation, type MetricEvidence } from '../contracts/types';
+import {
+  CONNECTIVITY_METRIC,
+  type Detection,
+  type DetectionEvidence,
+  type Explanation,
+  type MetricEvidence,
+} from '../contracts/types';
 import { FleetRegistry } from '../fleet/fleet-registry';
 import { classifyAnomaly } from './classify-anomaly';
 import { describeInsight, describeSummary, describeTitle } from './describe-anomaly';
@@ -50,12 +56,21 @@ export class Explainer {
   constructor(options: ExplainerOptions = {}) {
     const windowMs = options.correlationWindowMs ?? DEFAULT_CORRELATION_WINDOW_MS;
     if (!(typeof windowMs === 'number' && Number.isFinite(windowMs) && windowMs > 0)) {
-      throw new ConfigError(`correlationWindowMs: expected a positive number of ms, got ${JSON.stringify(windowMs)}`);
+      throw new ConfigError(
+        `correlationWindowMs: expected a positive number of ms, got ${JSON.stringify(windowMs)}`,
+      );
     }
     this.correlationWindowMs = windowMs;
     this.registry = options.registry ?? new FleetRegistry({});
-    this.library = options.playbooks instanceof PlaybookLibrary ? options.playbooks : new PlaybookLibrary(options.playbooks);
-    this.memory = new RelatedAnomalyMemory({ windowMs, maxPerDevice: options.maxPerDevice, maxDevices: options.maxDevices });
+    this.library =
+      options.playbooks instanceof PlaybookLibrary
+        ? options.playbooks
+        : new PlaybookLibrary(options.playbooks);
+    this.memory = new RelatedAnomalyMemory({
+      windowMs,
+      maxPerDevice: options.maxPerDevice,
+      maxDevices: options.maxDevices,
+    });
   }
 
   /**
@@ -66,7 +81,9 @@ export class Explainer {
    */
   process(items: unknown[]): Detection[] {
     items.forEach((item, i) => assertDetection(item, `payload[${i}]`));
-    return (items as Detection[]).map((d) => (d.score.isAnomaly ? { ...d, explanation: this.explain(d) } : d));
+    return (items as Detection[]).map((d) =>
+      d.score.isAnomaly ? { ...d, explanation: this.explain(d) } : d,
+    );
   }
 
   /**
@@ -89,23 +106,48 @@ export class Explainer {
     for (const [name, ev] of Object.entries(evidence.metrics)) {
       const fleetSpec = this.registry.metric(reading.deviceId, name);
       const unit = fleetSpec.unit || ev.unit;
-      const range = ev.range ?? (fleetSpec.min !== undefined || fleetSpec.max !== undefined ? { min: fleetSpec.min, max: fleetSpec.max } : undefined);
+      const range =
+        ev.range ??
+        (fleetSpec.min !== undefined || fleetSpec.max !== undefined
+          ? { min: fleetSpec.min, max: fleetSpec.max }
+          : undefined);
       const withFleet: MetricEvidence = { ...ev, unit, ...(range ? { range } : {}) };
-      metrics[name] = { ev: withFleet, label: fleetSpec.label ?? defaultLabel(name), unit, movement: metricMovement(withFleet) };
+      metrics[name] = {
+        ev: withFleet,
+        label: fleetSpec.label ?? defaultLabel(name),
+        unit,
+        movement: metricMovement(withFleet),
+      };
     }
     const playbook = this.library.forDeviceType(spec.deviceType);
     const primaryName = pickPrimary(detection.score.contributions, metrics, playbook.primaryOrder ?? []);
     if (primaryName === undefined) {
-      throw new InputError('no_metrics', `payload.reading.metrics: device "${reading.deviceId}" at ${reading.tsMs} has no finite metric value to explain`);
+      throw new InputError(
+        'no_metrics',
+        `payload.reading.metrics: device "${reading.deviceId}" at ${reading.tsMs} has no finite metric value to explain`,
+      );
     }
     const primary = metrics[primaryName];
     const anomalous = [...new Set([primaryName, ...evidence.combined.anomalousMetrics])];
-    const current = { deviceId: reading.deviceId, metric: primaryName, direction: primary.movement.direction, strength: primary.movement.strength, tsMs: reading.tsMs, topology };
+    const current = {
+      deviceId: reading.deviceId,
+      metric: primaryName,
+      direction: primary.movement.direction,
+      strength: primary.movement.strength,
+      tsMs: reading.tsMs,
+      topology,
+    };
 
     const ownOnly = classifyAnomaly({ reading, evidence, primary: primary.ev, relatedCount: 0 });
-    const deviceSpecific = ownOnly.ownType === 'stuck_sensor' || ownOnly.ownType === 'out_of_range' || ownOnly.ownType === 'connectivity_loss';
+    const deviceSpecific =
+      ownOnly.ownType === 'stuck_sensor' ||
+      ownOnly.ownType === 'out_of_range' ||
+      ownOnly.ownType === 'connectivity_loss';
     const related = deviceSpecific || primaryName === CONNECTIVITY_METRIC ? [] : this.memory.related(current);
-    const classification = related.length > 0 ? classifyAnomaly({ reading, evidence, primary: primary.ev, relatedCount: related.length }) : ownOnly;
+    const classification =
+      related.length > 0
+        ? classifyAnomaly({ reading, evidence, primary: primary.ev, relatedCount: related.length })
+        : ownOnly;
     const ctx: ExplainContext = {
       reading,
       evidence,
@@ -152,9 +194,16 @@ export const PRIMARY_TIE_RATIO = 0.8;
  * relative humidity it pushes down), then the larger deviation in band half-widths, then the
  * higher metric score, then the name.
  */
-function pickPrimary(contributions: unknown, metrics: Record<string, MetricView>, order: string[]): string | undefined {
+function pickPrimary(
+  contributions: unknown,
+  metrics: Record<string, MetricView>,
+  order: string[],
+): string | undefined {
   const share = (name: string): number => {
-    const c = typeof contributions === 'object' && contributions !== null ? (contributions as Record<string, unknown>)[name] : undefined;
+    const c =
+      typeof contributions === 'object' && contributions !== null
+        ? (contributions as Record<string, unknown>)[name]
+        : undefined;
     return typeof c === 'number' && Number.isFinite(c) ? c : 0;
   };
   const names = Object.keys(metrics).sort();
@@ -173,7 +222,10 @@ function pickPrimary(contributions: unknown, metrics: Record<string, MetricView>
   };
   let best = tied[0];
   for (const name of tied.slice(1)) {
-    const d = rank(best) - rank(name) || deviation(name) - deviation(best) || metrics[name].ev.score - metrics[best].ev.score;
+    const d =
+      rank(best) - rank(name) ||
+      deviation(name) - deviation(best) ||
+      metrics[name].ev.score - metrics[best].ev.score;
     if (d > 0) best = name;
   }
   return best;

@@ -44,10 +44,12 @@ export function formatTogether(values: number[], delta?: number): string[] {
   const finite = values.filter(Number.isFinite);
   const largest = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   let decimals = decimalsFor(largest, 3);
-  if (delta !== undefined && Number.isFinite(delta) && delta !== 0) decimals = Math.max(decimals, decimalsFor(delta, 2));
+  if (delta !== undefined && Number.isFinite(delta) && delta !== 0)
+    decimals = Math.max(decimals, decimalsFor(delta, 2));
   decimals = Math.min(decimals, MAX_DECIMALS);
   // Drop decimals that are zero in every value ("24.0 and 25.0" → "24 and 25"), keeping them aligned.
-  while (decimals > 0 && finite.every((v) => Number(v.toFixed(decimals)) === Number(v.toFixed(decimals - 1)))) decimals--;
+  while (decimals > 0 && finite.every((v) => Number(v.toFixed(decimals)) === Number(v.toFixed(decimals - 1))))
+    decimals--;
   return values.map((v) => (Number.isFinite(v) ? fixed(v, decimals) : 'n/a'));
 }
 

@@ -33,7 +33,10 @@ export function parsePlaybook(input: unknown, where = 'playbook'): Playbook {
   if (!validatePlaybook(value)) {
     const detail = (validatePlaybook.errors ?? [])
       .slice(0, 5)
-      .map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`)
+      .map(
+        (e) =>
+          `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+      )
       .join('; ');
     throw new ConfigError(`${where}: does not match the playbook schema: ${detail}`);
   }
@@ -55,12 +58,18 @@ let shippedCache: Record<string, Playbook> | undefined;
 export function shippedPlaybooks(): Record<string, Playbook> {
   if (shippedCache) return shippedCache;
   const loaded: Record<string, Playbook> = {};
-  for (const file of fs.readdirSync(SHIPPED_PLAYBOOKS_DIR).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of fs
+    .readdirSync(SHIPPED_PLAYBOOKS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const text = fs.readFileSync(path.join(SHIPPED_PLAYBOOKS_DIR, file), 'utf8');
     const playbook = parsePlaybook(text, `shipped playbook ${file}`);
     loaded[playbook.id] = playbook;
   }
-  if (!loaded[DEFAULT_PLAYBOOK_ID]) throw new ConfigError(`shipped playbooks: ${SHIPPED_PLAYBOOKS_DIR} has no "${DEFAULT_PLAYBOOK_ID}" playbook`);
+  if (!loaded[DEFAULT_PLAYBOOK_ID])
+    throw new ConfigError(
+      `shipped playbooks: ${SHIPPED_PLAYBOOKS_DIR} has no "${DEFAULT_PLAYBOOK_ID}" playbook`,
+    );
   const resolved: Record<string, Playbook> = {};
   for (const [id, playbook] of Object.entries(loaded)) {
     if (playbook.extends === undefined) {
@@ -68,7 +77,10 @@ export function shippedPlaybooks(): Record<string, Playbook> {
       continue;
     }
     const base = loaded[playbook.extends];
-    if (!base || base.extends !== undefined) throw new ConfigError(`shipped playbook "${id}": extends "${playbook.extends}", which is not a shipped playbook without "extends"`);
+    if (!base || base.extends !== undefined)
+      throw new ConfigError(
+        `shipped playbook "${id}": extends "${playbook.extends}", which is not a shipped playbook without "extends"`,
+      );
     resolved[id] = extend(base, playbook);
   }
   shippedCache = resolved;
@@ -107,7 +119,10 @@ function extend(base: Playbook, own: Playbook): Playbook {
  * @throws ConfigError naming the device type and the invalid fields.
  * @example parsePlaybookOverrides('{"pump": "pump", "chiller": {"id": "chiller", "version": "1.0.0", "extends": "default", "actions": {}}}')
  */
-export function parsePlaybookOverrides(input: unknown, shipped: Record<string, Playbook> = shippedPlaybooks()): Record<string, Playbook> {
+export function parsePlaybookOverrides(
+  input: unknown,
+  shipped: Record<string, Playbook> = shippedPlaybooks(),
+): Record<string, Playbook> {
   let value = input;
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return {};
   if (typeof value === 'string') {
@@ -118,24 +133,34 @@ export function parsePlaybookOverrides(input: unknown, shipped: Record<string, P
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError('playbook overrides: expected a JSON object keyed by device type, e.g. {"pump": "pump"}');
+    throw new ConfigError(
+      'playbook overrides: expected a JSON object keyed by device type, e.g. {"pump": "pump"}',
+    );
   }
   const resolved: Record<string, Playbook> = {};
   for (const [deviceType, entry] of Object.entries(value as Record<string, unknown>)) {
     const where = `playbook override "${deviceType}"`;
     if (typeof entry === 'string') {
       const found = shipped[entry];
-      if (!found) throw new ConfigError(`${where}: no shipped playbook "${entry}" (shipped: ${Object.keys(shipped).join(', ')})`);
+      if (!found)
+        throw new ConfigError(
+          `${where}: no shipped playbook "${entry}" (shipped: ${Object.keys(shipped).join(', ')})`,
+        );
       resolved[deviceType] = found;
       continue;
     }
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      throw new ConfigError(`${where}: expected a shipped playbook id or a playbook object, got ${Array.isArray(entry) ? 'an array' : typeof entry}`);
+      throw new ConfigError(
+        `${where}: expected a shipped playbook id or a playbook object, got ${Array.isArray(entry) ? 'an array' : typeof entry}`,
+      );
     }
     const own = parsePlaybook(entry, where);
     if (own.extends !== undefined) {
       const base = shipped[own.extends];
-      if (!base) throw new ConfigError(`${where}: extends "${own.extends}", which is not a shipped playbook (${Object.keys(shipped).join(', ')})`);
+      if (!base)
+        throw new ConfigError(
+          `${where}: extends "${own.extends}", which is not a shipped playbook (${Object.keys(shipped).join(', ')})`,
+        );
       resolved[deviceType] = extend(base, own);
     } else {
       resolved[deviceType] = own;
@@ -161,14 +186,18 @@ export class PlaybookLibrary {
     this.shipped = shipped;
     this.overrides = parsePlaybookOverrides(overrides, shipped);
     for (const id of Object.keys(shipped).sort()) {
-      for (const type of shipped[id].deviceTypes ?? []) if (!this.byShippedType.has(type)) this.byShippedType.set(type, shipped[id]);
+      for (const type of shipped[id].deviceTypes ?? [])
+        if (!this.byShippedType.has(type)) this.byShippedType.set(type, shipped[id]);
     }
   }
 
   /** The playbook for `deviceType`. */
   forDeviceType(deviceType: string): Playbook {
     return (
-      this.overrides[deviceType] ?? this.overrides['*'] ?? this.byShippedType.get(deviceType) ?? this.shipped[DEFAULT_PLAYBOOK_ID]
+      this.overrides[deviceType] ??
+      this.overrides['*'] ??
+      this.byShippedType.get(deviceType) ??
+      this.shipped[DEFAULT_PLAYBOOK_ID]
     );
   }
 }

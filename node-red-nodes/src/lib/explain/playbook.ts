@@ -90,7 +90,12 @@ const ANOMALY_TYPES: AnomalyType[] = [
   'connectivity_loss',
   'correlated_event',
 ];
-const CAUSE_FAMILIES: CauseFamily[] = ['sensor_fault', 'process_anomaly', 'environment', 'connectivity_power'];
+const CAUSE_FAMILIES: CauseFamily[] = [
+  'sensor_fault',
+  'process_anomaly',
+  'environment',
+  'connectivity_power',
+];
 
 const actionList = {
   type: 'array',
@@ -110,7 +115,10 @@ export const PLAYBOOK_SCHEMA = {
   properties: {
     $comment: { type: 'string' },
     id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
-    version: { type: 'string', pattern: '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$' },
+    version: {
+      type: 'string',
+      pattern: '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$',
+    },
     description: { type: 'string' },
     deviceTypes: { type: 'array', items: { type: 'string', minLength: 1 } },
     extends: { type: 'string', minLength: 1 },

@@ -42,7 +42,9 @@ class Builder {
     this.evidence.push(sentence);
   }
   build(): Candidate | undefined {
-    return this.raw > 0 ? { id: this.id, family: this.family, cause: this.cause, raw: this.raw, evidence: this.evidence } : undefined;
+    return this.raw > 0
+      ? { id: this.id, family: this.family, cause: this.cause, raw: this.raw, evidence: this.evidence }
+      : undefined;
   }
 }
 
@@ -77,26 +79,43 @@ export function rankCauses(ctx: ExplainContext): RankedCause[] {
 
   const sensor = new Builder('sensor_fault', 'sensor_fault', `Faulty ${primary.label} sensor`);
   if (primary.ev.stuck || ownType === 'stuck_sensor') {
-    const duration = primary.ev.stuck ? formatDuration(primary.ev.stuck.durationMs) : 'an unusually long time';
+    const duration = primary.ev.stuck
+      ? formatDuration(primary.ev.stuck.durationMs)
+      : 'an unusually long time';
     sensor.add(0.85, `${primary.label} has not changed for ${duration}, which a live sensor rarely does.`);
   }
   const outside = outsideRange(primary.ev);
   if (outside) {
     const limit = outside === 'above' ? primary.ev.range?.max : primary.ev.range?.min;
-    sensor.add(0.7, `${formatQuantity(primary.ev.value, primary.unit)} is ${outside} the physical ${outside === 'above' ? 'maximum' : 'minimum'} of ${formatQuantity(limit as number, primary.unit)} the sensor can report.`);
+    sensor.add(
+      0.7,
+      `${formatQuantity(primary.ev.value, primary.unit)} is ${outside} the physical ${outside === 'above' ? 'maximum' : 'minimum'} of ${formatQuantity(limit as number, primary.unit)} the sensor can report.`,
+    );
   } else if (primary.ev.kind === 'range') {
     sensor.add(0.6, `${primary.label} is outside the range the sensor can report.`);
   }
   const ratio = classification.rateRatio;
-  const movedOthers = others.filter((v) => v.movement.strength >= CO_MOVEMENT_MIN && v.movement.direction !== 'none');
+  const movedOthers = others.filter(
+    (v) => v.movement.strength >= CO_MOVEMENT_MIN && v.movement.direction !== 'none',
+  );
   const confirmed = movedOthers.some((v) => !isPower(v));
-  if ((ownType === 'spike' || ownType === 'drop') && !isPower(primary) && ratio !== undefined && ratio >= IMPOSSIBLE_RATE_RATIO) {
-    const speed = Number.isFinite(ratio) ? `${formatRatio(ratio)} its usual rate` : 'while it usually holds steady';
+  if (
+    (ownType === 'spike' || ownType === 'drop') &&
+    !isPower(primary) &&
+    ratio !== undefined &&
+    ratio >= IMPOSSIBLE_RATE_RATIO
+  ) {
+    const speed = Number.isFinite(ratio)
+      ? `${formatRatio(ratio)} its usual rate`
+      : 'while it usually holds steady';
     sensor.add(confirmed ? 0.15 : 0.45, `It changed ${speed}: faster than the process itself can move.`);
   }
   if (related.length === 0 && ownType !== 'connectivity_loss' && !isPower(primary)) {
     if (others.length >= 1 && movedOthers.length === 0) {
-      sensor.add(0.3, `Only ${primary.label} moved; the device's other ${others.length === 1 ? 'metric' : `${others.length} metrics`} stayed normal.`);
+      sensor.add(
+        0.3,
+        `Only ${primary.label} moved; the device's other ${others.length === 1 ? 'metric' : `${others.length} metrics`} stayed normal.`,
+      );
     } else if (others.length === 0) {
       sensor.add(0.15, 'No other sensor on the device or nearby confirms the change.');
     }
@@ -105,15 +124,28 @@ export function rankCauses(ctx: ExplainContext): RankedCause[] {
   const environment = new Builder('environment', 'environment', 'Local environmental change');
   if (related.length > 0) {
     const meanSimilarity = related.reduce((s, r) => s + r.similarity, 0) / related.length;
-    const place = related[0].relation === 'same line' ? placeName('line', related[0].place) : placeName('zone', related[0].place);
+    const place =
+      related[0].relation === 'same line'
+        ? placeName('line', related[0].place)
+        : placeName('zone', related[0].place);
     const ids = related.map((r) => r.deviceId).join(', ');
     const word = classification.direction === 'down' ? 'fall' : 'rise';
-    environment.add(Math.min(0.9, 0.45 + 0.15 * (related.length - 1)) * meanSimilarity, `${related.length} nearby device${related.length === 1 ? '' : 's'} in ${place} ${related.length === 1 ? 'shows' : 'show'} the same ${primary.label} ${word} (${ids}).`);
+    environment.add(
+      Math.min(0.9, 0.45 + 0.15 * (related.length - 1)) * meanSimilarity,
+      `${related.length} nearby device${related.length === 1 ? '' : 's'} in ${place} ${related.length === 1 ? 'shows' : 'show'} the same ${primary.label} ${word} (${ids}).`,
+    );
   }
 
-  const power = new Builder('connectivity_power', 'connectivity_power', 'Connectivity or power supply problem');
+  const power = new Builder(
+    'connectivity_power',
+    'connectivity_power',
+    'Connectivity or power supply problem',
+  );
   if (evidence.gap) {
-    const every = evidence.gap.expectedIntervalMs > 0 ? ` (expected a reading every ${formatDuration(evidence.gap.expectedIntervalMs)})` : '';
+    const every =
+      evidence.gap.expectedIntervalMs > 0
+        ? ` (expected a reading every ${formatDuration(evidence.gap.expectedIntervalMs)})`
+        : '';
     power.add(0.85, `No data for ${formatDuration(evidence.gap.silentForMs)}${every}.`);
   } else if (ownType === 'connectivity_loss') {
     power.add(0.85, `${ctx.reading.deviceId} stopped reporting.`);
@@ -123,18 +155,34 @@ export function rankCauses(ctx: ExplainContext): RankedCause[] {
   }
   for (const v of movedOthers.filter(isPower)) power.add(0.5, `${movementSentence(v)} at the same time.`);
 
-  const process = new Builder('process_anomaly', 'process_anomaly', `Real change in the monitored process (${primary.label})`);
-  if (!isPower(primary) && ownType !== 'stuck_sensor' && ownType !== 'out_of_range' && ownType !== 'connectivity_loss') {
+  const process = new Builder(
+    'process_anomaly',
+    'process_anomaly',
+    `Real change in the monitored process (${primary.label})`,
+  );
+  if (
+    !isPower(primary) &&
+    ownType !== 'stuck_sensor' &&
+    ownType !== 'out_of_range' &&
+    ownType !== 'connectivity_loss'
+  ) {
     if (ownType === 'level_shift' || ownType === 'drift') {
-      const lasting = classification.excursionMs > 0 ? ` for ${formatDuration(classification.excursionMs)}` : '';
-      process.add(0.4, `The change is sustained (${ownType === 'drift' ? 'a steady trend' : 'a new level'}${lasting}), as a process change would be.`);
+      const lasting =
+        classification.excursionMs > 0 ? ` for ${formatDuration(classification.excursionMs)}` : '';
+      process.add(
+        0.4,
+        `The change is sustained (${ownType === 'drift' ? 'a steady trend' : 'a new level'}${lasting}), as a process change would be.`,
+      );
     } else {
       process.add(0.15, `A short ${primary.label} excursion can be a real process transient.`);
     }
-    for (const v of movedOthers.filter((x) => !isPower(x))) process.add(0.35, `${movementSentence(v)} at the same time.`);
+    for (const v of movedOthers.filter((x) => !isPower(x)))
+      process.add(0.35, `${movementSentence(v)} at the same time.`);
   }
 
-  const generic = [sensor, environment, power, process].map((b) => b.build()).filter((c): c is Candidate => c !== undefined);
+  const generic = [sensor, environment, power, process]
+    .map((b) => b.build())
+    .filter((c): c is Candidate => c !== undefined);
   const anomalous = new Set(ctx.anomalous);
   const specific: Candidate[] = [];
   if (ownType !== 'connectivity_loss' && ownType !== 'stuck_sensor') {
@@ -142,19 +190,35 @@ export function rankCauses(ctx: ExplainContext): RankedCause[] {
       if (rule.types && !rule.types.includes(ownType)) continue;
       const { match, evidence: sentences } = scoreCauseRule(rule, ctx.metrics, anomalous);
       const raw = match * (rule.weight ?? 1);
-      if (raw >= RULE_MIN_MATCH) specific.push({ id: rule.id, family: rule.family, cause: rule.label, raw, evidence: sentences });
+      if (raw >= RULE_MIN_MATCH)
+        specific.push({ id: rule.id, family: rule.family, cause: rule.label, raw, evidence: sentences });
     }
   }
   const specificFamilies = new Set(specific.map((c) => c.family));
   const candidates = [...generic.filter((c) => !specificFamilies.has(c.family)), ...specific];
   if (candidates.length === 0) {
-    candidates.push({ id: 'process_anomaly', family: 'process_anomaly', cause: `Unexplained change in ${primary.label}`, raw: 0.2, evidence: [`${movementSentence(primary)}.`] });
+    candidates.push({
+      id: 'process_anomaly',
+      family: 'process_anomaly',
+      cause: `Unexplained change in ${primary.label}`,
+      raw: 0.2,
+      evidence: [`${movementSentence(primary)}.`],
+    });
   }
   const total = candidates.reduce((s, c) => s + c.raw, 0) + UNEXPLAINED_MASS;
   return candidates
     .map((c) => ({ c, confidence: Math.floor((c.raw / total) * 100) / 100 }))
-    .sort((a, b) => b.confidence - a.confidence || b.c.raw - a.c.raw || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0))
+    .sort(
+      (a, b) =>
+        b.confidence - a.confidence || b.c.raw - a.c.raw || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0),
+    )
     .filter((x, i) => i === 0 || x.confidence >= MIN_CONFIDENCE)
     .slice(0, MAX_CAUSES)
-    .map(({ c, confidence }) => ({ id: c.id, family: c.family, cause: c.cause, confidence, evidence: c.evidence }));
+    .map(({ c, confidence }) => ({
+      id: c.id,
+      family: c.family,
+      cause: c.cause,
+      confidence,
+      evidence: c.evidence,
+    }));
 }

@@ -1,10 +1,18 @@
 import { InputError } from '../contracts/errors';
-import type { DetectionEvidence, Detection, DetectorKind, ExpectedBand, MetricEvidence } from '../contracts/types';
+import type {
+  DetectionEvidence,
+  Detection,
+  DetectorKind,
+  ExpectedBand,
+  MetricEvidence,
+} from '../contracts/types';
 
 const KINDS: readonly DetectorKind[] = ['level', 'rate', 'stuck', 'range', 'gap', 'model'];
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const finite = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+const finite = (x: unknown): number | undefined =>
+  typeof x === 'number' && Number.isFinite(x) ? x : undefined;
 
 function band(x: unknown, fallback: number): ExpectedBand {
   if (isObject(x)) {
@@ -22,14 +30,39 @@ function band(x: unknown, fallback: number): ExpectedBand {
  * `reading.metrics` or `score.isAnomaly` is missing or of the wrong type.
  */
 export function assertDetection(x: unknown, where = 'payload'): asserts x is Detection {
-  if (!isObject(x)) throw new InputError('bad_detection', `${where}: expected a Detection object {reading, score}, got ${Array.isArray(x) ? 'an array' : x === null ? 'null' : typeof x}`);
+  if (!isObject(x))
+    throw new InputError(
+      'bad_detection',
+      `${where}: expected a Detection object {reading, score}, got ${Array.isArray(x) ? 'an array' : x === null ? 'null' : typeof x}`,
+    );
   const { reading, score } = x;
-  if (!isObject(reading)) throw new InputError('bad_detection', `${where}.reading: expected an object, got ${reading === null ? 'null' : typeof reading}`);
-  if (typeof reading.deviceId !== 'string' || reading.deviceId === '') throw new InputError('bad_detection', `${where}.reading.deviceId: expected a non-empty string, got ${JSON.stringify(reading.deviceId)}`);
-  if (finite(reading.tsMs) === undefined) throw new InputError('bad_detection', `${where}.reading.tsMs: expected a finite epoch-ms number, got ${JSON.stringify(reading.tsMs)}`);
-  if (!isObject(reading.metrics)) throw new InputError('bad_detection', `${where}.reading.metrics: expected an object of metric values`);
-  if (!isObject(score)) throw new InputError('bad_detection', `${where}.score: expected an AnomalyScore object, got ${score === null ? 'null' : typeof score}`);
-  if (typeof score.isAnomaly !== 'boolean') throw new InputError('bad_detection', `${where}.score.isAnomaly: expected a boolean, got ${JSON.stringify(score.isAnomaly)}`);
+  if (!isObject(reading))
+    throw new InputError(
+      'bad_detection',
+      `${where}.reading: expected an object, got ${reading === null ? 'null' : typeof reading}`,
+    );
+  if (typeof reading.deviceId !== 'string' || reading.deviceId === '')
+    throw new InputError(
+      'bad_detection',
+      `${where}.reading.deviceId: expected a non-empty string, got ${JSON.stringify(reading.deviceId)}`,
+    );
+  if (finite(reading.tsMs) === undefined)
+    throw new InputError(
+      'bad_detection',
+      `${where}.reading.tsMs: expected a finite epoch-ms number, got ${JSON.stringify(reading.tsMs)}`,
+    );
+  if (!isObject(reading.metrics))
+    throw new InputError('bad_detection', `${where}.reading.metrics: expected an object of metric values`);
+  if (!isObject(score))
+    throw new InputError(
+      'bad_detection',
+      `${where}.score: expected an AnomalyScore object, got ${score === null ? 'null' : typeof score}`,
+    );
+  if (typeof score.isAnomaly !== 'boolean')
+    throw new InputError(
+      'bad_detection',
+      `${where}.score.isAnomaly: expected a boolean, got ${JSON.stringify(score.isAnomaly)}`,
+    );
 }
 
 /**
@@ -67,7 +100,9 @@ export function readEvidence(detection: Detection): DetectionEvidence {
       value,
       score: Math.min(1, Math.max(0, finite(m.score) ?? (detection.score.isAnomaly ? contribution : 0))),
       kind: KINDS.includes(m.kind as DetectorKind) ? (m.kind as DetectorKind) : null,
-      detectorScores: isObject(m.detectorScores) ? (m.detectorScores as MetricEvidence['detectorScores']) : {},
+      detectorScores: isObject(m.detectorScores)
+        ? (m.detectorScores as MetricEvidence['detectorScores'])
+        : {},
       direction,
       baseline: {
         median: finite(baseline.median) ?? exp.value,
@@ -120,7 +155,8 @@ export function readEvidence(detection: Detection): DetectionEvidence {
     evidence.gap = {
       silentForMs: finite(raw.gap.silentForMs) as number,
       expectedIntervalMs: finite(raw.gap.expectedIntervalMs) ?? 0,
-      lastSeenTsMs: finite(raw.gap.lastSeenTsMs) ?? detection.reading.tsMs - (finite(raw.gap.silentForMs) as number),
+      lastSeenTsMs:
+        finite(raw.gap.lastSeenTsMs) ?? detection.reading.tsMs - (finite(raw.gap.silentForMs) as number),
     };
   }
   if (isObject(raw.model) && typeof raw.model.name === 'string') {
@@ -128,7 +164,9 @@ export function readEvidence(detection: Detection): DetectionEvidence {
       name: raw.model.name,
       score: finite(raw.model.score) ?? 0,
       reconstructionError: finite(raw.model.reconstructionError) ?? 0,
-      imputed: Array.isArray(raw.model.imputed) ? raw.model.imputed.filter((x): x is string => typeof x === 'string') : [],
+      imputed: Array.isArray(raw.model.imputed)
+        ? raw.model.imputed.filter((x): x is string => typeof x === 'string')
+        : [],
     };
   }
   return evidence;

@@ -66,9 +66,12 @@ export class RelatedAnomalyMemory {
   /** @throws ConfigError when `windowMs`, `maxPerDevice` or `maxDevices` is not a positive number. */
   constructor(options: RelatedAnomalyMemoryOptions) {
     const { windowMs, maxPerDevice = 16, maxDevices = 10_000 } = options;
-    if (!(Number.isFinite(windowMs) && windowMs > 0)) throw new ConfigError(`correlation windowMs: expected a positive number of ms, got ${windowMs}`);
-    if (!(Number.isInteger(maxPerDevice) && maxPerDevice > 0)) throw new ConfigError(`maxPerDevice: expected a positive integer, got ${maxPerDevice}`);
-    if (!(Number.isInteger(maxDevices) && maxDevices > 0)) throw new ConfigError(`maxDevices: expected a positive integer, got ${maxDevices}`);
+    if (!(Number.isFinite(windowMs) && windowMs > 0))
+      throw new ConfigError(`correlation windowMs: expected a positive number of ms, got ${windowMs}`);
+    if (!(Number.isInteger(maxPerDevice) && maxPerDevice > 0))
+      throw new ConfigError(`maxPerDevice: expected a positive integer, got ${maxPerDevice}`);
+    if (!(Number.isInteger(maxDevices) && maxDevices > 0))
+      throw new ConfigError(`maxDevices: expected a positive integer, got ${maxDevices}`);
     this.windowMs = windowMs;
     this.maxPerDevice = maxPerDevice;
     this.maxDevices = maxDevices;
@@ -111,7 +114,12 @@ export class RelatedAnomalyMemory {
         if (dt > this.windowMs) continue;
         const shared = sharedPlace(current.topology, other.topology);
         if (!shared) continue;
-        if (current.direction !== 'none' && other.direction !== 'none' && current.direction !== other.direction) continue;
+        if (
+          current.direction !== 'none' &&
+          other.direction !== 'none' &&
+          current.direction !== other.direction
+        )
+          continue;
         const agreement = current.direction === other.direction ? 1 : 0.5;
         const time = 1 - dt / this.windowMs;
         const hi = Math.max(current.strength, other.strength);
@@ -119,11 +127,15 @@ export class RelatedAnomalyMemory {
         const similarity = Math.round((0.5 * agreement + 0.3 * time + 0.2 * magnitude) * 100) / 100;
         if (similarity < MIN_SIMILARITY) continue;
         const previous = best.get(deviceId);
-        if (!previous || similarity > previous.similarity) best.set(deviceId, { deviceId, relation: shared.relation, similarity, place: shared.place });
+        if (!previous || similarity > previous.similarity)
+          best.set(deviceId, { deviceId, relation: shared.relation, similarity, place: shared.place });
       }
     }
     return [...best.values()]
-      .sort((a, b) => b.similarity - a.similarity || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0))
+      .sort(
+        (a, b) =>
+          b.similarity - a.similarity || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0),
+      )
       .slice(0, MAX_RELATED);
   }
 

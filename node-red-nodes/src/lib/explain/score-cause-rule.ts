@@ -16,9 +16,13 @@ export interface CauseRuleScore {
 }
 
 /** The metrics a term names, found exactly first, then case-insensitively; in the term's order. */
-export function resolveTermMetrics(term: CauseSignatureTerm, metrics: Record<string, MetricView>): MetricView[] {
+export function resolveTermMetrics(
+  term: CauseSignatureTerm,
+  metrics: Record<string, MetricView>,
+): MetricView[] {
   const lower = new Map<string, MetricView>();
-  for (const [name, view] of Object.entries(metrics)) if (!lower.has(name.toLowerCase())) lower.set(name.toLowerCase(), view);
+  for (const [name, view] of Object.entries(metrics))
+    if (!lower.has(name.toLowerCase())) lower.set(name.toLowerCase(), view);
   const found: MetricView[] = [];
   for (const name of term.metrics) {
     const view = metrics[name] ?? lower.get(name.toLowerCase());
@@ -60,7 +64,11 @@ export function expectationMatch(expect: MetricExpectation, signed: number): num
  * fault-signature tables used in pump diagnostics (e.g. Hydraulic Institute troubleshooting
  * charts), evaluated on the detector's per-metric direction and strength.
  */
-export function scoreCauseRule(rule: CauseRule, metrics: Record<string, MetricView>, anomalous: ReadonlySet<string>): CauseRuleScore {
+export function scoreCauseRule(
+  rule: CauseRule,
+  metrics: Record<string, MetricView>,
+  anomalous: ReadonlySet<string>,
+): CauseRuleScore {
   let weighted = 0;
   let presentWeight = 0;
   let totalWeight = 0;
@@ -88,7 +96,8 @@ export function scoreCauseRule(rule: CauseRule, metrics: Record<string, MetricVi
       if (term.expect !== 'steady' && best.some((x) => anomalous.has(x.v.ev.metric))) explainsAnomaly = true;
     }
   }
-  if (!explainsAnomaly || presentWeight === 0 || movingMatchedWeight < MOVING_COVERAGE_MIN * movingWeight) return { match: 0, evidence: [] };
+  if (!explainsAnomaly || presentWeight === 0 || movingMatchedWeight < MOVING_COVERAGE_MIN * movingWeight)
+    return { match: 0, evidence: [] };
   const match = Math.max(0, weighted / presentWeight) * (presentWeight / totalWeight);
   const evidence = matched
     .sort((a, b) => b.m - a.m)

@@ -11,7 +11,11 @@ export const MAX_ACTIONS = 5;
  * cause's own and family actions. Duplicates (same action text) are dropped; at most
  * {@link MAX_ACTIONS}.
  */
-export function selectActions(playbook: Playbook, type: AnomalyType, causes: RankedCause[]): Explanation['actions'] {
+export function selectActions(
+  playbook: Playbook,
+  type: AnomalyType,
+  causes: RankedCause[],
+): Explanation['actions'] {
   const lists: (PlaybookAction[] | undefined)[] = [];
   const [top, second] = causes;
   if (top) lists.push(playbook.actions.byCause?.[top.id], playbook.actions.byFamily?.[top.family]);

@@ -13,8 +13,12 @@ export interface ExplainNodeDef extends NodeDef {
 
 /** Parses the editor's correlation window. @throws ConfigError when it is not a positive number. */
 export function correlationWindowFromConfig(value: unknown): number {
-  if (value === undefined || value === null || String(value).trim() === '') return DEFAULT_CORRELATION_WINDOW_MS;
+  if (value === undefined || value === null || String(value).trim() === '')
+    return DEFAULT_CORRELATION_WINDOW_MS;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`correlation window: expected a positive number of ms, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(
+      `correlation window: expected a positive number of ms, got ${JSON.stringify(value)}`,
+    );
   return n;
 }

@@ -19,7 +19,11 @@ export = function (RED: NodeAPI) {
 
     try {
       const { registry } = resolveFleet((id) => RED.nodes.getNode(id), config.fleet);
-      explainer = new Explainer({ registry, playbooks: config.playbooks, correlationWindowMs: correlationWindowFromConfig(config.correlationWindowMs) });
+      explainer = new Explainer({
+        registry,
+        playbooks: config.playbooks,
+        correlationWindowMs: correlationWindowFromConfig(config.correlationWindowMs),
+      });
       node.status({ fill: 'green', shape: 'ring', text: RED._('lucid-explain.status.ready') });
     } catch (err) {
       configError = err instanceof Error ? err : new Error(String(err));
@@ -37,13 +41,24 @@ export = function (RED: NodeAPI) {
         if (!explainer) throw configError ?? new ConfigError('lucid-explain is not configured');
         const payload = msg.payload;
         if (payload === null || typeof payload !== 'object') {
-          throw new InputError('bad_detection', `payload: expected a Detection or an array of Detections, got ${payload === null ? 'null' : typeof payload}`);
+          throw new InputError(
+            'bad_detection',
+            `payload: expected a Detection or an array of Detections, got ${payload === null ? 'null' : typeof payload}`,
+          );
         }
         const out = explainer.process(toItems<unknown>(payload));
         const last = [...out].reverse().find((d: Detection) => d.explanation);
         if (last?.explanation) {
           explained += out.filter((d) => d.explanation).length;
-          node.status({ fill: 'yellow', shape: 'dot', text: RED._('lucid-explain.status.explained', { count: explained, last: last.explanation.type, device: last.reading.deviceId }) });
+          node.status({
+            fill: 'yellow',
+            shape: 'dot',
+            text: RED._('lucid-explain.status.explained', {
+              count: explained,
+              last: last.explanation.type,
+              device: last.reading.deviceId,
+            }),
+          });
         }
         msg.payload = likeInput(payload, out);
         send(msg);

@@ -15,12 +15,24 @@ const rate = (from: number, to: number, durationMin: number, usualRatePerMin: nu
 
 /** The spike of the issue: 23.1 → 41.3 °C in 5 min, usual rate 0.6 °C/min. */
 function temperatureSpike(deviceId: string, tsMs: number): Detection {
-  const ev = moved('temperature', 23.1, 41.3, { kind: 'rate', halfBand: 0.5, anomalousSinceTsMs: tsMs - MIN, change: { ...rate(23.1, 41.3, 5, 0.6), fromTsMs: tsMs - 5 * MIN } });
+  const ev = moved('temperature', 23.1, 41.3, {
+    kind: 'rate',
+    halfBand: 0.5,
+    anomalousSinceTsMs: tsMs - MIN,
+    change: { ...rate(23.1, 41.3, 5, 0.6), fromTsMs: tsMs - 5 * MIN },
+  });
   return detection(deviceId, tsMs, envMetrics([ev]));
 }
 
 describe('Explainer: summaries (exact words for fixture evidence)', () => {
-  const cases: { name: string; d: () => Detection; registry?: FleetRegistry; type: string; title: string; summary: string }[] = [
+  const cases: {
+    name: string;
+    d: () => Detection;
+    registry?: FleetRegistry;
+    type: string;
+    title: string;
+    summary: string;
+  }[] = [
     {
       name: 'temperature spike (°C)',
       d: () => temperatureSpike('dev-007', T0),
@@ -38,45 +50,88 @@ describe('Explainer: summaries (exact words for fixture evidence)', () => {
     {
       name: 'supply voltage level shift (V)',
       d: () =>
-        detection('dev-008', T0, envMetrics([moved('supplyVoltage', 24, 20.5, { halfBand: 0.2, anomalousSinceTsMs: T0 - 25 * MIN, change: rate(20.6, 20.5, 5, 0.05) })])),
+        detection(
+          'dev-008',
+          T0,
+          envMetrics([
+            moved('supplyVoltage', 24, 20.5, {
+              halfBand: 0.2,
+              anomalousSinceTsMs: T0 - 25 * MIN,
+              change: rate(20.6, 20.5, 5, 0.05),
+            }),
+          ]),
+        ),
       type: 'level_shift',
       title: 'Supply voltage level shift on dev-008 (zone B)',
-      summary: 'Supply voltage fell 0.1 V in 5 min (from 20.6 to 20.5 V). It has stayed below the expected 24.0 V for 25 min.',
+      summary:
+        'Supply voltage fell 0.1 V in 5 min (from 20.6 to 20.5 V). It has stayed below the expected 24.0 V for 25 min.',
     },
     {
       name: 'temperature drift',
-      d: () => detection('dev-009', T0, envMetrics([moved('temperature', 23, 27.5, { halfBand: 1, anomalousSinceTsMs: T0 - 20 * MIN, change: rate(26.5, 27.5, 5, 0.08) })])),
+      d: () =>
+        detection(
+          'dev-009',
+          T0,
+          envMetrics([
+            moved('temperature', 23, 27.5, {
+              halfBand: 1,
+              anomalousSinceTsMs: T0 - 20 * MIN,
+              change: rate(26.5, 27.5, 5, 0.08),
+            }),
+          ]),
+        ),
       type: 'drift',
       title: 'Temperature drift on dev-009 (zone B)',
-      summary: 'Temperature rose 1.0 °C in 5 min (from 26.5 to 27.5 °C), 2.5× its usual rate of change. It has been drifting up for 20 min and is 4.5 °C above the expected 23.0 °C.',
+      summary:
+        'Temperature rose 1.0 °C in 5 min (from 26.5 to 27.5 °C), 2.5× its usual rate of change. It has been drifting up for 20 min and is 4.5 °C above the expected 23.0 °C.',
     },
     {
       name: 'unknown unit: values without a unit, label from the metric name',
-      d: () => detection('dev-x', T0, [moved('flow_rate', 120, 60, { halfBand: 10, kind: 'rate', change: rate(118, 60, 2, 3) }), normal('pressure', 2)]),
+      d: () =>
+        detection('dev-x', T0, [
+          moved('flow_rate', 120, 60, { halfBand: 10, kind: 'rate', change: rate(118, 60, 2, 3) }),
+          normal('pressure', 2),
+        ]),
       type: 'drop',
       title: 'Flow rate drop on dev-x',
       summary: 'Flow rate fell 58 in 2 min (from 118 to 60), 9.7× its usual rate of change.',
     },
     {
       name: 'stuck sensor',
-      d: () => detection('dev-007', T0, envMetrics([moved('temperature', 23, 22.4, { kind: 'stuck', score: 0.85, stuck: { sinceTsMs: T0 - 3 * 3600_000, durationMs: 3 * 3600_000, value: 22.4 } })])),
+      d: () =>
+        detection(
+          'dev-007',
+          T0,
+          envMetrics([
+            moved('temperature', 23, 22.4, {
+              kind: 'stuck',
+              score: 0.85,
+              stuck: { sinceTsMs: T0 - 3 * 3600_000, durationMs: 3 * 3600_000, value: 22.4 },
+            }),
+          ]),
+        ),
       type: 'stuck_sensor',
       title: 'Temperature sensor stuck on dev-007 (zone B)',
       summary: 'Temperature has been stuck at 22.4 °C for 3 h, while it usually varies by about ±0.33 °C.',
     },
     {
       name: 'out of range (fleet maximum)',
-      d: () => detection('dev-007', T0, envMetrics([moved('temperature', 23, 150, { kind: 'range', score: 1 })])),
+      d: () =>
+        detection('dev-007', T0, envMetrics([moved('temperature', 23, 150, { kind: 'range', score: 1 })])),
       type: 'out_of_range',
       title: 'Temperature out of range on dev-007 (zone B)',
       summary: 'Temperature reads 150 °C, above its physical maximum of 125 °C.',
     },
     {
       name: 'connectivity gap',
-      d: () => detection('dev-020', T0, [], { gap: { silentForMs: 12 * MIN, expectedIntervalMs: MIN, lastSeenTsMs: T0 - 12 * MIN } }),
+      d: () =>
+        detection('dev-020', T0, [], {
+          gap: { silentForMs: 12 * MIN, expectedIntervalMs: MIN, lastSeenTsMs: T0 - 12 * MIN },
+        }),
       type: 'connectivity_loss',
       title: 'Connectivity lost on dev-020 (zone C)',
-      summary: 'dev-020 sent no data for 12 min (expected a reading every 1 min); last reading at 2024-01-15T11:48:00.000Z.',
+      summary:
+        'dev-020 sent no data for 12 min (expected a reading every 1 min); last reading at 2024-01-15T11:48:00.000Z.',
     },
   ];
 
@@ -99,7 +154,11 @@ describe('Explainer: summaries (exact words for fixture evidence)', () => {
   });
 
   it('takes units and labels from the fleet, not from the evidence', () => {
-    const ev = moved('temperature', 23.1, 41.3, { unit: 'K', kind: 'rate', change: rate(23.1, 41.3, 5, 0.6) });
+    const ev = moved('temperature', 23.1, 41.3, {
+      unit: 'K',
+      kind: 'rate',
+      change: rate(23.1, 41.3, 5, 0.6),
+    });
     const e = new Explainer({ registry: fleet() }).explain(detection('dev-007', T0, envMetrics([ev])));
     expect(e.summary).toContain('41.3 °C');
     expect(e.summary).not.toContain('K');
@@ -108,7 +167,14 @@ describe('Explainer: summaries (exact words for fixture evidence)', () => {
   });
 
   it('breaks a near-tie in contributions with the playbook primaryOrder (temperature before the humidity it pushes down)', () => {
-    const d = detection('dev-007', T0, envMetrics([moved('humidity', 50, 21, { score: 1, halfBand: 2 }), moved('temperature', 18, 38, { score: 1, halfBand: 2 })]));
+    const d = detection(
+      'dev-007',
+      T0,
+      envMetrics([
+        moved('humidity', 50, 21, { score: 1, halfBand: 2 }),
+        moved('temperature', 18, 38, { score: 1, halfBand: 2 }),
+      ]),
+    );
     d.score.contributions = { humidity: 0.54, temperature: 0.46 };
     expect(new Explainer({ registry: fleet() }).explain(d).metric).toBe('temperature');
     d.score.contributions = { humidity: 0.7, temperature: 0.3 };
@@ -116,7 +182,11 @@ describe('Explainer: summaries (exact words for fixture evidence)', () => {
   });
 
   it('names the top-contribution metric', () => {
-    const d = detection('dev-007', T0, envMetrics([moved('humidity', 45, 60, { score: 0.7 }), moved('temperature', 23, 30, { score: 0.95 })]));
+    const d = detection(
+      'dev-007',
+      T0,
+      envMetrics([moved('humidity', 45, 60, { score: 0.7 }), moved('temperature', 23, 30, { score: 0.95 })]),
+    );
     expect(new Explainer({ registry: fleet() }).explain(d).metric).toBe('temperature');
   });
 });
@@ -125,9 +195,22 @@ describe('Explainer: probable causes', () => {
   const top = (d: Detection, ex = new Explainer({ registry: fleet() })) => ex.explain(d).causes;
 
   it('ranks sensor fault first for a stuck value with everything else normal', () => {
-    const causes = top(detection('dev-007', T0, envMetrics([moved('temperature', 23, 22.4, { kind: 'stuck', stuck: { sinceTsMs: T0 - 2 * 3600_000, durationMs: 2 * 3600_000, value: 22.4 } })])));
+    const causes = top(
+      detection(
+        'dev-007',
+        T0,
+        envMetrics([
+          moved('temperature', 23, 22.4, {
+            kind: 'stuck',
+            stuck: { sinceTsMs: T0 - 2 * 3600_000, durationMs: 2 * 3600_000, value: 22.4 },
+          }),
+        ]),
+      ),
+    );
     expect(causes[0]).toMatchObject({ family: 'sensor_fault', id: 'sensor_fault' });
-    expect(causes[0].evidence[0]).toBe('Temperature has not changed for 2 h, which a live sensor rarely does.');
+    expect(causes[0].evidence[0]).toBe(
+      'Temperature has not changed for 2 h, which a live sensor rarely does.',
+    );
     expect(causes[0].confidence).toBeGreaterThan(0.5);
   });
 
@@ -144,13 +227,25 @@ describe('Explainer: probable causes', () => {
   it('ranks environment first when neighbours in the zone show the same rise', () => {
     const ex = new Explainer({ registry: fleet() });
     const slow = (id: string, ts: number) =>
-      detection(id, ts, envMetrics([moved('temperature', 23, 29, { halfBand: 1, anomalousSinceTsMs: ts - 2 * MIN, change: { ...rate(27, 29, 5, 0.3), fromTsMs: ts - 5 * MIN } })]));
+      detection(
+        id,
+        ts,
+        envMetrics([
+          moved('temperature', 23, 29, {
+            halfBand: 1,
+            anomalousSinceTsMs: ts - 2 * MIN,
+            change: { ...rate(27, 29, 5, 0.3), fromTsMs: ts - 5 * MIN },
+          }),
+        ]),
+      );
     ex.explain(slow('dev-008', T0 - 2 * MIN));
     ex.explain(slow('dev-009', T0 - MIN));
     const e = ex.explain(slow('dev-007', T0));
     expect(e.type).toBe('correlated_event');
     expect(e.causes[0].family).toBe('environment');
-    expect(e.causes[0].evidence[0]).toBe('2 nearby devices in zone B show the same Temperature rise (dev-009, dev-008).');
+    expect(e.causes[0].evidence[0]).toBe(
+      '2 nearby devices in zone B show the same Temperature rise (dev-009, dev-008).',
+    );
     expect(e.related.map((r) => r.deviceId)).toEqual(['dev-009', 'dev-008']);
     expect(e.insight).toBe('Similar pattern on 2 nearby sensors in zone B: possible localized overheating.');
     expect(e.title).toBe('Temperature rise across zone B (3 devices)');
@@ -171,27 +266,37 @@ describe('Explainer: probable causes', () => {
   });
 
   it('ranks connectivity first for a gap', () => {
-    const causes = top(detection('dev-020', T0, [], { gap: { silentForMs: 12 * MIN, expectedIntervalMs: MIN, lastSeenTsMs: T0 - 12 * MIN } }));
-    expect(causes[0]).toMatchObject({ family: 'connectivity_power', evidence: ['No data for 12 min (expected a reading every 1 min).'] });
+    const causes = top(
+      detection('dev-020', T0, [], {
+        gap: { silentForMs: 12 * MIN, expectedIntervalMs: MIN, lastSeenTsMs: T0 - 12 * MIN },
+      }),
+    );
+    expect(causes[0]).toMatchObject({
+      family: 'connectivity_power',
+      evidence: ['No data for 12 min (expected a reading every 1 min).'],
+    });
   });
 
   it('prefers a process anomaly when a sustained change is confirmed by other metrics', () => {
-    const d = detection(
-      'dev-x',
-      T0,
-      [
-        moved('flow', 100, 70, { halfBand: 5, anomalousSinceTsMs: T0 - 30 * MIN, change: rate(70.5, 70, 5, 0.5) }),
-        moved('pressure', 3, 2.2, { halfBand: 0.1, score: 0.7 }),
-        normal('temp', 40),
-      ],
-    );
+    const d = detection('dev-x', T0, [
+      moved('flow', 100, 70, {
+        halfBand: 5,
+        anomalousSinceTsMs: T0 - 30 * MIN,
+        change: rate(70.5, 70, 5, 0.5),
+      }),
+      moved('pressure', 3, 2.2, { halfBand: 0.1, score: 0.7 }),
+      normal('temp', 40),
+    ]);
     const causes = top(d);
     expect(causes[0].family).toBe('process_anomaly');
     expect(causes[0].evidence).toContain('Pressure fell to 2.2 (expected 3.0) at the same time.');
   });
 
   it('keeps confidences in 0..1, summing to less than 1, sorted', () => {
-    for (const d of [temperatureSpike('dev-007', T0), detection('dev-007', T0, envMetrics([moved('battery', 3.6, 3.1, { halfBand: 0.02 })]))]) {
+    for (const d of [
+      temperatureSpike('dev-007', T0),
+      detection('dev-007', T0, envMetrics([moved('battery', 3.6, 3.1, { halfBand: 0.02 })])),
+    ]) {
       const causes = top(d);
       const sum = causes.reduce((s, c) => s + c.confidence, 0);
       expect(sum).toBeLessThan(1);
@@ -222,7 +327,9 @@ describe('Explainer: related devices and the correlation window', () => {
     expect(ex.explain(temperatureSpike('dev-007', T0 + MIN)).related.map((r) => r.deviceId)).toEqual([]);
     const line = ex.explain(temperatureSpike('dev-020', T0 + 2 * MIN)); // zone C, line-2 like dev-007
     expect(line.related).toEqual([expect.objectContaining({ deviceId: 'dev-007', relation: 'same line' })]);
-    expect(line.insight).toBe('Similar pattern on 1 nearby sensor in line-2: possible localized overheating.');
+    expect(line.insight).toBe(
+      'Similar pattern on 1 nearby sensor in line-2: possible localized overheating.',
+    );
   });
 
   it('does not relate devices moving the opposite way', () => {
@@ -262,9 +369,21 @@ describe('Explainer: batches, garbage and configuration', () => {
     ['null', null, 'payload[0]: expected a Detection object'],
     ['a number', 42, 'payload[0]: expected a Detection object'],
     ['no reading', { score: { isAnomaly: true } }, 'payload[0].reading: expected an object'],
-    ['no deviceId', { reading: { tsMs: 1, metrics: {} }, score: { isAnomaly: true } }, 'payload[0].reading.deviceId'],
-    ['NaN time', { reading: { deviceId: 'a', tsMs: NaN, metrics: {} }, score: { isAnomaly: true } }, 'payload[0].reading.tsMs'],
-    ['isAnomaly missing', { reading: { deviceId: 'a', tsMs: 1, metrics: {} }, score: {} }, 'payload[0].score.isAnomaly'],
+    [
+      'no deviceId',
+      { reading: { tsMs: 1, metrics: {} }, score: { isAnomaly: true } },
+      'payload[0].reading.deviceId',
+    ],
+    [
+      'NaN time',
+      { reading: { deviceId: 'a', tsMs: NaN, metrics: {} }, score: { isAnomaly: true } },
+      'payload[0].reading.tsMs',
+    ],
+    [
+      'isAnomaly missing',
+      { reading: { deviceId: 'a', tsMs: 1, metrics: {} }, score: {} },
+      'payload[0].score.isAnomaly',
+    ],
   ])('rejects %s with an InputError naming the field', (_name, item, message) => {
     const ex = new Explainer();
     expect(() => ex.process([item])).toThrow(InputError);
@@ -274,7 +393,16 @@ describe('Explainer: batches, garbage and configuration', () => {
   it('explains a detection whose evidence is not the contract shape, from reading and expected band', () => {
     const d: Detection = {
       reading: { deviceId: 'dev-007', tsMs: T0, metrics: { temperature: 35 } },
-      score: { deviceId: 'dev-007', tsMs: T0, score: 0.9, isAnomaly: true, detector: 'other', contributions: { temperature: 1 }, expected: { temperature: { value: 23, lower: 22, upper: 24 } }, evidence: 'opaque' },
+      score: {
+        deviceId: 'dev-007',
+        tsMs: T0,
+        score: 0.9,
+        isAnomaly: true,
+        detector: 'other',
+        contributions: { temperature: 1 },
+        expected: { temperature: { value: 23, lower: 22, upper: 24 } },
+        evidence: 'opaque',
+      },
     };
     const e = new Explainer({ registry: fleet() }).explain(d);
     expect(e.summary).toBe('Temperature is 35 °C, 12 °C above the expected 23 °C (usual range 22 to 24 °C).');

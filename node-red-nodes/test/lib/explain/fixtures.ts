@@ -21,7 +21,12 @@ export function normal(metric: string, value: number, halfBand = 1, unit = ''): 
 }
 
 /** A metric moved to `value` from `expected` (band ± halfBand) with the given score. */
-export function moved(metric: string, expected: number, value: number, opts: Partial<MetricEvidence> & { halfBand?: number } = {}): MetricEvidence {
+export function moved(
+  metric: string,
+  expected: number,
+  value: number,
+  opts: Partial<MetricEvidence> & { halfBand?: number } = {},
+): MetricEvidence {
   const { halfBand = 1, ...rest } = opts;
   return {
     ...normal(metric, expected, halfBand),
@@ -35,7 +40,13 @@ export function moved(metric: string, expected: number, value: number, opts: Par
 }
 
 /** A Detection of one device at `tsMs` with the given metric evidence; contributions ∝ score. */
-export function detection(deviceId: string, tsMs: number, metrics: MetricEvidence[], extra: Partial<DetectionEvidence> = {}, isAnomaly = true): Detection {
+export function detection(
+  deviceId: string,
+  tsMs: number,
+  metrics: MetricEvidence[],
+  extra: Partial<DetectionEvidence> = {},
+  isAnomaly = true,
+): Detection {
   const byName: Record<string, MetricEvidence> = {};
   for (const m of metrics) byName[m.metric] = m;
   const anomalous = metrics.filter((m) => m.score >= 0.5).map((m) => m.metric);
@@ -112,7 +123,9 @@ export function envMetrics(overrides: MetricEvidence[] = []): MetricEvidence[] {
     normal('rssi', -65, 4),
     normal('battery', 3.6, 0.02),
   ];
-  return base.map((m) => overrides.find((o) => o.metric === m.metric) ?? m).concat(overrides.filter((o) => !base.some((b) => b.metric === o.metric)));
+  return base
+    .map((m) => overrides.find((o) => o.metric === m.metric) ?? m)
+    .concat(overrides.filter((o) => !base.some((b) => b.metric === o.metric)));
 }
 
 /** Healthy pump metrics except those given (SKAB-like names; values are round illustrative numbers). */

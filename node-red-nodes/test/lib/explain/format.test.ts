@@ -1,4 +1,12 @@
-import { decimalsFor, formatDuration, formatNumber, formatQuantity, formatRatio, formatTogether, withUnit } from '../../../src/lib/explain/format';
+import {
+  decimalsFor,
+  formatDuration,
+  formatNumber,
+  formatQuantity,
+  formatRatio,
+  formatTogether,
+  withUnit,
+} from '../../../src/lib/explain/format';
 
 describe('formatNumber', () => {
   it.each([

@@ -1,6 +1,11 @@
 import { ConfigError } from '../../../src/lib/contracts/errors';
 import type { AnomalyType, CauseFamily } from '../../../src/lib/contracts/types';
-import { parsePlaybook, parsePlaybookOverrides, PlaybookLibrary, shippedPlaybooks } from '../../../src/lib/explain/playbook-library';
+import {
+  parsePlaybook,
+  parsePlaybookOverrides,
+  PlaybookLibrary,
+  shippedPlaybooks,
+} from '../../../src/lib/explain/playbook-library';
 
 const MINIMAL = { id: 'chiller', version: '1.0.0', actions: {} };
 
@@ -14,7 +19,16 @@ describe('shipped playbooks', () => {
 
   it('give actions for every anomaly type and cause family in default', () => {
     const { actions } = shippedPlaybooks().default;
-    const types: AnomalyType[] = ['spike', 'drop', 'level_shift', 'drift', 'stuck_sensor', 'out_of_range', 'connectivity_loss', 'correlated_event'];
+    const types: AnomalyType[] = [
+      'spike',
+      'drop',
+      'level_shift',
+      'drift',
+      'stuck_sensor',
+      'out_of_range',
+      'connectivity_loss',
+      'correlated_event',
+    ];
     for (const t of types) expect(actions.byType?.[t]?.length).toBeGreaterThan(0);
     const families: CauseFamily[] = ['sensor_fault', 'process_anomaly', 'environment', 'connectivity_power'];
     for (const f of families) expect(actions.byFamily?.[f]?.length).toBeGreaterThan(0);
@@ -22,7 +36,9 @@ describe('shipped playbooks', () => {
 
   it('pump extends default: inherits its family/type actions, not its cause rules; every pump cause has actions', () => {
     const pump = shippedPlaybooks().pump;
-    expect(pump.actions.byFamily?.sensor_fault).toEqual(shippedPlaybooks().default.actions.byFamily?.sensor_fault);
+    expect(pump.actions.byFamily?.sensor_fault).toEqual(
+      shippedPlaybooks().default.actions.byFamily?.sensor_fault,
+    );
     expect(pump.causes?.every((c) => c.id.startsWith('pump.'))).toBe(true);
     for (const c of pump.causes ?? []) expect(pump.actions.byCause?.[c.id]?.length).toBeGreaterThan(0);
   });
@@ -43,7 +59,13 @@ describe('PlaybookLibrary', () => {
   it('extends a shipped playbook: own lists replace, the rest is inherited', () => {
     const lib = new PlaybookLibrary(
       JSON.stringify({
-        'env-sensor': { ...MINIMAL, id: 'site-env', version: '2.1.0', extends: 'default', actions: { byType: { spike: [{ action: 'Call the site team', why: 'House rule.' }] } } },
+        'env-sensor': {
+          ...MINIMAL,
+          id: 'site-env',
+          version: '2.1.0',
+          extends: 'default',
+          actions: { byType: { spike: [{ action: 'Call the site team', why: 'House rule.' }] } },
+        },
       }),
     );
     const p = lib.forDeviceType('env-sensor');
@@ -62,21 +84,99 @@ describe('playbook override validation', () => {
     ['invalid JSON', '{"pump": ', /playbook overrides: invalid JSON/],
     ['an array', '[1, 2]', /expected a JSON object keyed by device type/],
     ['an unknown shipped id', { pump: 'nope' }, /playbook override "pump": no shipped playbook "nope"/],
-    ['a number entry', { pump: 3 }, /playbook override "pump": expected a shipped playbook id or a playbook object, got number/],
-    ['missing version', { pump: { id: 'x', actions: {} } }, /playbook override "pump": does not match the playbook schema: .*version/],
+    [
+      'a number entry',
+      { pump: 3 },
+      /playbook override "pump": expected a shipped playbook id or a playbook object, got number/,
+    ],
+    [
+      'missing version',
+      { pump: { id: 'x', actions: {} } },
+      /playbook override "pump": does not match the playbook schema: .*version/,
+    ],
     ['a non-semver version', { pump: { ...MINIMAL, version: 'v1' } }, /\/version must match pattern/],
-    ['an unknown anomaly type', { pump: { ...MINIMAL, actions: { byType: { explosion: [] } } } }, /\/actions\/byType must NOT have additional properties \(explosion\)/],
-    ['an action without why', { pump: { ...MINIMAL, actions: { byType: { spike: [{ action: 'x' }] } } } }, /\/actions\/byType\/spike\/0 must have required property 'why'/],
-    ['a bad cause family', { pump: { ...MINIMAL, causes: [{ id: 'a', label: 'A', family: 'gremlins', signature: [{ metrics: ['x'], expect: 'up' }] }] } }, /\/causes\/0\/family must be equal to one of the allowed values/],
-    ['a bad expectation', { pump: { ...MINIMAL, causes: [{ id: 'a', label: 'A', family: 'sensor_fault', signature: [{ metrics: ['x'], expect: 'sideways' }] }] } }, /\/causes\/0\/signature\/0\/expect/],
-    ['an empty signature', { pump: { ...MINIMAL, causes: [{ id: 'a', label: 'A', family: 'sensor_fault', signature: [] }] } }, /\/causes\/0\/signature must NOT have fewer than 1 items/],
-    ['a weight above 1', { pump: { ...MINIMAL, causes: [{ id: 'a', label: 'A', family: 'sensor_fault', weight: 2, signature: [{ metrics: ['x'], expect: 'up' }] }] } }, /\/causes\/0\/weight must be <= 1/],
+    [
+      'an unknown anomaly type',
+      { pump: { ...MINIMAL, actions: { byType: { explosion: [] } } } },
+      /\/actions\/byType must NOT have additional properties \(explosion\)/,
+    ],
+    [
+      'an action without why',
+      { pump: { ...MINIMAL, actions: { byType: { spike: [{ action: 'x' }] } } } },
+      /\/actions\/byType\/spike\/0 must have required property 'why'/,
+    ],
+    [
+      'a bad cause family',
+      {
+        pump: {
+          ...MINIMAL,
+          causes: [
+            { id: 'a', label: 'A', family: 'gremlins', signature: [{ metrics: ['x'], expect: 'up' }] },
+          ],
+        },
+      },
+      /\/causes\/0\/family must be equal to one of the allowed values/,
+    ],
+    [
+      'a bad expectation',
+      {
+        pump: {
+          ...MINIMAL,
+          causes: [
+            {
+              id: 'a',
+              label: 'A',
+              family: 'sensor_fault',
+              signature: [{ metrics: ['x'], expect: 'sideways' }],
+            },
+          ],
+        },
+      },
+      /\/causes\/0\/signature\/0\/expect/,
+    ],
+    [
+      'an empty signature',
+      { pump: { ...MINIMAL, causes: [{ id: 'a', label: 'A', family: 'sensor_fault', signature: [] }] } },
+      /\/causes\/0\/signature must NOT have fewer than 1 items/,
+    ],
+    [
+      'a weight above 1',
+      {
+        pump: {
+          ...MINIMAL,
+          causes: [
+            {
+              id: 'a',
+              label: 'A',
+              family: 'sensor_fault',
+              weight: 2,
+              signature: [{ metrics: ['x'], expect: 'up' }],
+            },
+          ],
+        },
+      },
+      /\/causes\/0\/weight must be <= 1/,
+    ],
     [
       'duplicate cause ids',
-      { pump: { ...MINIMAL, causes: [1, 2].map(() => ({ id: 'a', label: 'A', family: 'sensor_fault', signature: [{ metrics: ['x'], expect: 'up' }] })) } },
+      {
+        pump: {
+          ...MINIMAL,
+          causes: [1, 2].map(() => ({
+            id: 'a',
+            label: 'A',
+            family: 'sensor_fault',
+            signature: [{ metrics: ['x'], expect: 'up' }],
+          })),
+        },
+      },
       /cause id "a" is declared twice/,
     ],
-    ['extends of an unknown playbook', { pump: { ...MINIMAL, extends: 'nope' } }, /extends "nope", which is not a shipped playbook/],
+    [
+      'extends of an unknown playbook',
+      { pump: { ...MINIMAL, extends: 'nope' } },
+      /extends "nope", which is not a shipped playbook/,
+    ],
   ])('rejects %s with a ConfigError naming the field', (_name, input, message) => {
     expect(() => new PlaybookLibrary(input)).toThrow(ConfigError);
     expect(() => new PlaybookLibrary(input)).toThrow(message);

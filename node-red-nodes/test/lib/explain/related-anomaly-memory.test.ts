@@ -50,7 +50,9 @@ describe('RelatedAnomalyMemory', () => {
   it('relates the same line when zones differ', () => {
     const m = new RelatedAnomalyMemory({ windowMs: 10 * MIN });
     m.record(a('d1', 0, { topology: { site: 's', zone: 'C', line: 'L1' } }));
-    expect(m.related(a('me', 0))).toEqual([{ deviceId: 'd1', relation: 'same line', similarity: 1, place: 'L1' }]);
+    expect(m.related(a('me', 0))).toEqual([
+      { deviceId: 'd1', relation: 'same line', similarity: 1, place: 'L1' },
+    ]);
   });
 
   it('is bounded per device and in devices', () => {

@@ -5,7 +5,12 @@ import type { CauseRule } from '../../../src/lib/explain/playbook';
 import type { MetricEvidence } from '../../../src/lib/contracts/types';
 import { moved, normal } from './fixtures';
 
-const view = (ev: MetricEvidence): MetricView => ({ ev, label: ev.metric, unit: '', movement: metricMovement(ev) });
+const view = (ev: MetricEvidence): MetricView => ({
+  ev,
+  label: ev.metric,
+  unit: '',
+  movement: metricMovement(ev),
+});
 const views = (...evs: MetricEvidence[]) => Object.fromEntries(evs.map((e) => [e.metric, view(e)]));
 
 describe('metricMovement', () => {
@@ -30,7 +35,9 @@ describe('expectationMatch', () => {
     ['steady', 0, 1],
     ['steady', 0.25, 0.5],
     ['steady', 1, -1],
-  ] as const)('%s with movement %p → %p', (expect_, s, m) => expect(expectationMatch(expect_, s)).toBeCloseTo(m, 9));
+  ] as const)('%s with movement %p → %p', (expect_, s, m) =>
+    expect(expectationMatch(expect_, s)).toBeCloseTo(m, 9),
+  );
 });
 
 describe('scoreCauseRule', () => {
@@ -47,32 +54,72 @@ describe('scoreCauseRule', () => {
   };
 
   it('scores a full match near 1 and lists the matching movements, then the reason', () => {
-    const r = scoreCauseRule(rule, views(moved('a', 0, 2, { score: 1 }), moved('b', 0, -2, { score: 1 }), normal('c', 5)), new Set(['a', 'b']));
+    const r = scoreCauseRule(
+      rule,
+      views(moved('a', 0, 2, { score: 1 }), moved('b', 0, -2, { score: 1 }), normal('c', 5)),
+      new Set(['a', 'b']),
+    );
     // (1·1 + 1·1 + 0.5·1) / 2.5 = 1 (c has no direction: steady)
     expect(r.match).toBeCloseTo(1, 9);
-    expect(r.evidence).toEqual(['a rose to 2 (expected 0).', 'b fell to -2 (expected 0).', 'c stayed at 5 (expected 5).', 'Because.']);
+    expect(r.evidence).toEqual([
+      'a rose to 2 (expected 0).',
+      'b fell to -2 (expected 0).',
+      'c stayed at 5 (expected 5).',
+      'Because.',
+    ]);
   });
 
   it('penalises a contradicting metric', () => {
-    const full = scoreCauseRule(rule, views(moved('a', 0, 2, { score: 1 }), moved('b', 0, -2, { score: 1 }), normal('c', 5)), new Set(['a', 'b'])).match;
-    const contradicted = scoreCauseRule(rule, views(moved('a', 0, 2, { score: 1 }), moved('b', 0, -2, { score: 1 }), moved('c', 5, 9, { score: 1 })), new Set(['a', 'b'])).match;
+    const full = scoreCauseRule(
+      rule,
+      views(moved('a', 0, 2, { score: 1 }), moved('b', 0, -2, { score: 1 }), normal('c', 5)),
+      new Set(['a', 'b']),
+    ).match;
+    const contradicted = scoreCauseRule(
+      rule,
+      views(moved('a', 0, 2, { score: 1 }), moved('b', 0, -2, { score: 1 }), moved('c', 5, 9, { score: 1 })),
+      new Set(['a', 'b']),
+    ).match;
     // (1 + 1 + 0.5·(-1)) / 2.5
     expect(full).toBeCloseTo(1, 9);
     expect(contradicted).toBeCloseTo(0.6, 9);
   });
 
   it('matches metric names case-insensitively and discounts missing metrics by coverage', () => {
-    const r = scoreCauseRule(rule, views(moved('A', 0, 2, { score: 1 }), moved('b2', 0, -2, { score: 1 })), new Set(['A', 'b2']));
+    const r = scoreCauseRule(
+      rule,
+      views(moved('A', 0, 2, { score: 1 }), moved('b2', 0, -2, { score: 1 })),
+      new Set(['A', 'b2']),
+    );
     // terms a and b present (weight 2 of 2.5), both matching 1 → 1 · 2/2.5
     expect(r.match).toBeCloseTo(0.8, 9);
   });
 
   it('is 0 when the rule does not explain an anomalous metric', () => {
-    expect(scoreCauseRule(rule, views(moved('a', 0, 2, { score: 1 }), normal('b', 0), normal('c', 5)), new Set(['c'])).match).toBe(0);
+    expect(
+      scoreCauseRule(
+        rule,
+        views(moved('a', 0, 2, { score: 1 }), normal('b', 0), normal('c', 5)),
+        new Set(['c']),
+      ).match,
+    ).toBe(0);
   });
 
   it('is 0 when less than half of the moving symptoms are there', () => {
-    const three: CauseRule = { ...rule, signature: [{ metrics: ['a'], expect: 'up' }, { metrics: ['b'], expect: 'down' }, { metrics: ['d'], expect: 'up', weight: 1.5 }] };
-    expect(scoreCauseRule(three, views(moved('a', 0, 2, { score: 1 }), normal('b', 0), normal('d', 0)), new Set(['a'])).match).toBe(0);
+    const three: CauseRule = {
+      ...rule,
+      signature: [
+        { metrics: ['a'], expect: 'up' },
+        { metrics: ['b'], expect: 'down' },
+        { metrics: ['d'], expect: 'up', weight: 1.5 },
+      ],
+    };
+    expect(
+      scoreCauseRule(
+        three,
+        views(moved('a', 0, 2, { score: 1 }), normal('b', 0), normal('d', 0)),
+        new Set(['a']),
+      ).match,
+    ).toBe(0);
   });
 });
