@@ -23,6 +23,8 @@ export interface AlertCardProps {
   override?: CardOverride;
   options: Pick<AlertsPanelOptions, 'showTrend' | 'showActions' | 'compact'>;
   client?: LucidPanelClient;
+  /** False while the data source is being looked up. */
+  clientReady: boolean;
   detailCache: DetailCache;
   signature?: SignatureCheck;
   /** False hides the feedback buttons (the user cannot act here). */
@@ -36,7 +38,7 @@ export interface AlertCardProps {
 }
 
 /** One alert: what happened, why, what to do, the evidence, and the operator's verdict buttons. */
-export function AlertCard({ card, override, options, client, detailCache, signature, canAct, disabledReason, onAct, timeZone, nowMs }: AlertCardProps) {
+export function AlertCard({ card, override, options, client, clientReady, detailCache, signature, canAct, disabledReason, onAct, timeZone, nowMs }: AlertCardProps) {
   const styles = useStyles2(getStyles);
   const [expanded, setExpanded] = useState(false);
   const titleId = useId();
@@ -104,7 +106,7 @@ export function AlertCard({ card, override, options, client, detailCache, signat
         {showDetails && (
           <>
             {card.insight && <p className={styles.insight}>{card.insight}</p>}
-            {options.showTrend && <TrendOverlay card={card} client={client} cache={detailCache} large={expanded} timeZone={timeZone} />}
+            {options.showTrend && <TrendOverlay card={card} client={client} clientReady={clientReady} cache={detailCache} large={expanded} timeZone={timeZone} />}
             <div className={styles.columns}>
               <CauseList causes={card.causes} expandAll={expanded} />
               {options.showActions && <ActionChecklist actions={card.actions} />}

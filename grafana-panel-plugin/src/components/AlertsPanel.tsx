@@ -32,10 +32,14 @@ export function AlertsPanel({ data, options, width, height, timeZone }: PanelPro
   const resolveClient = useContext(LucidClientContext);
   const dsRef = data.request?.targets?.[0]?.datasource;
   const dsKey = dsRef ? `${dsRef.type ?? ''}/${dsRef.uid ?? ''}` : '';
-  const [client, setClient] = useState<LucidPanelClient | undefined>();
+  // `resolved` stays false until the data source lookup answers, so nothing claims "unavailable" too early.
+  const [{ client, resolved }, setClient] = useState<{ client?: LucidPanelClient; resolved: boolean }>({ resolved: false });
   useEffect(() => {
     let live = true;
-    resolveClient(dsRef).then((c) => live && setClient(c), () => live && setClient(undefined));
+    resolveClient(dsRef).then(
+      (c) => live && setClient({ client: c, resolved: true }),
+      () => live && setClient({ client: undefined, resolved: true })
+    );
     return () => {
       live = false;
     };
@@ -45,7 +49,7 @@ export function AlertsPanel({ data, options, width, height, timeZone }: PanelPro
 
   const user = useMemo(currentUser, []);
   const actions = useAlertActions(client, user.login);
-  const keys = usePublicKeys(client);
+  const keys = usePublicKeys(client, resolved);
   const detailCache = useMemo<DetailCache>(() => new Map(), [client]);
   const [nowMs, setNowMs] = useState(() => Date.now());
   useEffect(() => {
@@ -104,6 +108,7 @@ export function AlertsPanel({ data, options, width, height, timeZone }: PanelPro
                       override={actions.overrides.get(c.id)}
                       options={options}
                       client={client}
+                      clientReady={resolved}
                       detailCache={detailCache}
                       signature={checks.get(c.id)}
                       canAct={canAct}

@@ -13,6 +13,7 @@ import { buildTrendPlot } from '../trend/buildTrendPlot';
 interface Props {
   card: AlertCardModel;
   client: LucidPanelClient | undefined;
+  clientReady: boolean;
   cache: DetailCache;
   /** Larger, with axes (the card is expanded). */
   large: boolean;
@@ -20,9 +21,9 @@ interface Props {
 }
 
 /** The evidence window of an alert: observed series, expected band, anomaly period, threshold crossing. */
-export function TrendOverlay({ card, client, cache, large, timeZone }: Props) {
+export function TrendOverlay({ card, client, clientReady, cache, large, timeZone }: Props) {
   const styles = useStyles2(getStyles);
-  const state = useAlertDetail(client, cache, card.id, card.lastSeenMs, true);
+  const state = useAlertDetail(client, cache, card.id, card.lastSeenMs, clientReady);
   const model = useMemo(() => (state.kind === 'ready' ? toTrendModel(state.detail.evidence, card) : undefined), [state, card]);
   if (state.kind === 'loading') {
     return (

@@ -8,11 +8,12 @@ export type DetailCache = Map<string, Promise<AlertDetail>>;
 
 export type DetailState = { kind: 'loading' } | { kind: 'ready'; detail: AlertDetail } | { kind: 'unavailable'; reason: string };
 
-/** Fetches `GET alerts/:id` (evidence window) through the data source, once per alert version. */
+/** Fetches `GET alerts/:id` (evidence window) through the data source, once per alert version; loading while not `enabled` (data source not looked up yet). */
 export function useAlertDetail(client: LucidPanelClient | undefined, cache: DetailCache, alertId: string, lastSeenMs: number, enabled: boolean): DetailState {
   const [state, setState] = useState<DetailState>({ kind: 'loading' });
   useEffect(() => {
     if (!enabled) {
+      setState({ kind: 'loading' });
       return;
     }
     if (!client?.alertDetail) {

@@ -4,11 +4,14 @@ import type { LucidPanelClient } from '../data/lucidClient';
 import type { PublicKeyInfo } from '../data/lucidStoreTypes';
 import { type SignatureCheck, SignatureState, verifyAlertSignature } from '../data/verifyAlertSignature';
 
-/** The store's public keys, fetched once per client (empty when unavailable). */
-export function usePublicKeys(client: LucidPanelClient | undefined): PublicKeyInfo[] | undefined {
+/** The store's public keys, fetched once per client (undefined until known, empty when unavailable). */
+export function usePublicKeys(client: LucidPanelClient | undefined, clientReady: boolean): PublicKeyInfo[] | undefined {
   const [keys, setKeys] = useState<PublicKeyInfo[] | undefined>();
   useEffect(() => {
     let live = true;
+    if (!clientReady) {
+      return;
+    }
     if (!client?.publicKeys) {
       setKeys([]);
       return;
@@ -20,7 +23,7 @@ export function usePublicKeys(client: LucidPanelClient | undefined): PublicKeyIn
     return () => {
       live = false;
     };
-  }, [client]);
+  }, [client, clientReady]);
   return keys;
 }
 
