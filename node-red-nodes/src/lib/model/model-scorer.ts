@@ -1,0 +1,180 @@
+import type { DetectionEvidence, Reading } from '../contracts/types';
+import { DeviceWindows, type DeviceWindowsOptions, type WindowResult } from './device-windows';
+import { LoadedModel, type LoadModelOptions } from './loaded-model';
+import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';
+import type { ModelCard } from './model-card';
+
+/** Options of {@link ModelScorer}. */
+export interface ModelScorerOptions extends DeviceWindowsOptions, MicroBatcherOptions {}
+
+/**
+ * One reading scored by a model.
+ * - `scored`: `score`, `isAnomaly`, `contributions` and `evidence` are meaningful.
+ * - `warming_up`: the device's window (or baseline) is not full yet: score 0, no contributions.
+ * - `skipped`: the model could not score this reading (`reason`); fall back to the streaming
+ *   detectors for it.
+ */
+export interface ModelScore {
+  deviceId: string;
+  tsMs: number;
+  status: 'scored' | 'warming_up' | 'skipped';
+  reason?: 'missing_features' | 'out_of_order';
+  /** 1 − 2^(−error / threshold), 0..1; 0.5 at the card's threshold. */
+  score: number;
+  /** error > the card's threshold. */
+  isAnomaly: boolean;
+  /** Window reconstruction error: mean over features of the per-feature error (z units²). */
+  reconstructionError: number;
+  /** Feature → share of the reconstruction error, each ≥ 0, summing to 1 (empty when not scored). */
+  contributions: Record<string, number>;
+  /** Features missing in this reading and imputed with the normalisation centre. */
+  imputed: string[];
+  /** Readings still needed before the model scores this device (warming_up only). */
+  remainingReadings?: number;
+  /** Ready for `DetectionEvidence.model`. */
+  evidence: NonNullable<DetectionEvidence['model']>;
+}
+
+interface Pending {
+  reading: Reading;
+  windowed: WindowResult;
+}
+
+/**
+ * Scores readings with an autoencoder model card + ONNX session: per-device windows normalised
+ * with the card's statistics, one inference per micro-batch of windows across devices, then
+ * e_f = mean over the window of (x − x̂)² per feature, error = mean_f e_f,
+ * score = 1 − 2^(−error / threshold), contributions_f = e_f / Σ e_f (reconstruction-error
+ * attribution as in OmniAnomaly, Su et al., KDD 2019, §4.4).
+ *
+ * Create with {@link ModelScorer.load} (owns its model) or `new ModelScorer(sharedModel)`
+ * (the model belongs to a `lucid-model` config node; `close()` leaves it loaded).
+ * Each scorer keeps its own device windows: use one scorer per detect node.
+ * @example
+ * const scorer = await ModelScorer.load('models/pump-ae/pump-ae.card.json', { maxBatchSize: 256, maxWaitMs: 5 });
+ * const scores = await scorer.scoreBatch(readings); // one ModelScore per reading, same order
+ * await scorer.close();
+ */
+export class ModelScorer {
+  private readonly windows: DeviceWindows;
+  private readonly batcher: MicroBatcher<Pending, ModelScore>;
+
+  constructor(
+    readonly model: LoadedModel,
+    opts: ModelScorerOptions = {},
+    private readonly ownsModel = false,
+  ) {
+    this.windows = new DeviceWindows(model.card, opts);
+    this.batcher = new MicroBatcher((items) => this.runBatch(items), opts);
+  }
+
+  /**
+   * Loads and verifies a model card + ONNX file and returns a scorer that owns the session.
+   * @throws ModelError (see {@link LoadedModel.load})
+   */
+  static async load(cardPath: string, opts: ModelScorerOptions & LoadModelOptions = {}): Promise<ModelScorer> {
+    return new ModelScorer(await LoadedModel.load(cardPath, opts), opts, true);
+  }
+
+  /** The model card. */
+  get card(): ModelCard {
+    return this.model.card;
+  }
+
+  /**
+   * Scores a batch of readings (any devices, any mix) now; one result per reading, in order.
+   * Readings are windowed in array order, so a device's readings must appear in time order.
+   * @throws ModelError when inference fails
+   */
+  scoreBatch(readings: Reading[]): Promise<ModelScore[]> {
+    return this.batcher.submitMany(readings.map((r) => this.prepare(r)));
+  }
+
+  /**
+   * Scores one reading, micro-batched with other calls (across devices) for at most `maxWaitMs`
+   * or until `maxBatchSize` readings wait. Results resolve in call order.
+   * @throws ModelError when inference fails
+   */
+  score(reading: Reading): Promise<ModelScore> {
+    return this.batcher.submit(this.prepare(reading));
+  }
+
+  /** Forgets a device's window (or every device's). */
+  resetDevice(deviceId?: string): void {
+    this.windows.reset(deviceId);
+  }
+
+  /** Finishes queued work; releases the session when this scorer owns it. */
+  async close(): Promise<void> {
+    await this.batcher.close();
+    if (this.ownsModel) await this.model.release();
+  }
+
+  private prepare(reading: Reading): Pending {
+    return { reading, windowed: this.windows.push(reading) };
+  }
+
+  private async runBatch(items: Pending[]): Promise<ModelScore[]> {
+    const ready = items.filter((p) => p.windowed.status === 'ready');
+    const { windowLength: w, featureCount: f } = this.model;
+    let rec: Float32Array | undefined;
+    let input: Float32Array | undefined;
+    if (ready.length > 0) {
+      input = new Float32Array(ready.length * w * f);
+      ready.forEach((p, k) => input!.set((p.windowed as { window: Float32Array }).window, k * w * f));
+      rec = await this.model.run(input, ready.length);
+    }
+    let k = 0;
+    return items.map((p) => (p.windowed.status === 'ready' ? this.scored(p, input!, rec!, k++) : this.unscored(p)));
+  }
+
+  private scored(p: Pending, input: Float32Array, rec: Float32Array, k: number): ModelScore {
+    const { windowLength: w, featureCount: f, card } = this.model;
+    const perFeature = new Float64Array(f);
+    const base = k * w * f;
+    for (let i = 0; i < w; i++) {
+      for (let j = 0; j < f; j++) {
+        const d = input[base + i * f + j]! - rec[base + i * f + j]!;
+        perFeature[j]! += d * d;
+      }
+    }
+    let total = 0;
+    for (let j = 0; j < f; j++) total += perFeature[j]! / w;
+    const error = total / f;
+    const contributions: Record<string, number> = {};
+    card.features.forEach((feat, j) => {
+      contributions[feat.name] = total > 0 ? perFeature[j]! / w / total : 0;
+    });
+    const threshold = card.scoring.threshold;
+    const score = Number.isFinite(error) ? 1 - Math.pow(2, -error / threshold) : 1;
+    const imputed = p.windowed.imputed;
+    return {
+      deviceId: p.reading.deviceId,
+      tsMs: p.reading.tsMs,
+      status: 'scored',
+      score,
+      isAnomaly: error > threshold,
+      reconstructionError: error,
+      contributions,
+      imputed,
+      evidence: { name: card.name, score, reconstructionError: error, imputed },
+    };
+  }
+
+  private unscored(p: Pending): ModelScore {
+    const r = p.windowed;
+    return {
+      deviceId: p.reading.deviceId,
+      tsMs: p.reading.tsMs,
+      status: r.status === 'warming_up' ? 'warming_up' : 'skipped',
+      ...(r.status === 'skipped' ? { reason: r.reason } : {}),
+      ...(r.status === 'warming_up' ? { remainingReadings: r.remainingReadings } : {}),
+      score: 0,
+      isAnomaly: false,
+      reconstructionError: 0,
+      contributions: {},
+      imputed: r.status === 'skipped' ? r.missing : r.imputed,
+      evidence: { name: this.model.card.name, score: 0, reconstructionError: 0, imputed: r.imputed },
+    };
+  }
+}
