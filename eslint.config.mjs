@@ -11,6 +11,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // node-red-node-test-helper loads node modules written as `export =`; tests import them with `import x = require()`.
+    files: ['**/test/**/*.ts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       // Node-RED's own idiom for node constructors: `const node = this;`.

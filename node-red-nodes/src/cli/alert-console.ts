@@ -75,3 +75,9 @@ export function formatResolved(alert: Alert, options: AlertFormatOptions): strin
   const text = ` RESOLVED ` + ` ${alert.explanation.title} on ${alert.deviceId}${duration}`;
   return `${options.colour ? `\x1b[32;1m${text}${RESET}` : text}\n`;
 }
+
+/** One line for an update of an alert already printed (repeats, escalation). */
+export function formatUpdate(alert: Alert, options: AlertFormatOptions): string {
+  const text = ` UPDATED  ${alert.explanation.title}: ${alert.severity}, priority ${Math.round(alert.priority)}, seen ${alert.count}×`;
+  return `${options.colour ? `${SEVERITY_COLOUR[alert.severity]}${text}${RESET}` : text}\n`;
+}

@@ -1,27 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../lib/contracts/errors';
+import { replayFlow, simulatedFleetFlow, type FlowNode } from './example-flows';
 
 /** What feeds the flow: the simulated fleet, or a recorded CSV file. */
 export type FlowMode =
-  | { kind: 'simulate'; speed: number; seed: number }
+  | { kind: 'simulate'; speed: number; seed: number; durationMin?: number }
   | { kind: 'replay'; path: string; speed: number };
-
-/** A Node-RED flow node, as in a flow JSON file. */
-export type FlowNode = { id: string; type: string } & Record<string, unknown>;
-
-/** The example flows shipped in `examples/` (also offered in the editor's Import → Examples). */
-export const EXAMPLES_DIR = path.join(__dirname, '..', '..', 'examples');
-export const SIMULATED_FLEET_EXAMPLE = '01 Simulated fleet to explained alerts.json';
-export const REPLAY_EXAMPLE = '02 Replay a recorded CSV.json';
-
-/** Reads an example flow. @throws ConfigError when the file is missing or not a flow array. */
-export function readExampleFlow(name: string): FlowNode[] {
-  const file = path.join(EXAMPLES_DIR, name);
-  const flow = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-  if (!Array.isArray(flow)) throw new ConfigError(`${file} is not a Node-RED flow (an array of nodes)`);
-  return flow as FlowNode[];
-}
 
 /**
  * The device id a replayed file's readings carry: the file name without extension, prefixed by
@@ -53,7 +38,7 @@ function isSkabFile(file: string): boolean {
  * @throws ConfigError when the replay file does not exist.
  */
 export function provisionFlow(mode: FlowMode, mqttUrl: URL, _dataDir: string): FlowNode[] {
-  const flow = readExampleFlow(mode.kind === 'simulate' ? SIMULATED_FLEET_EXAMPLE : REPLAY_EXAMPLE);
+  const flow = mode.kind === 'simulate' ? simulatedFleetFlow() : replayFlow();
   for (const node of flow) {
     if (node.type === 'mqtt-broker') {
       node.broker = mqttUrl.hostname;
@@ -62,6 +47,7 @@ export function provisionFlow(mode: FlowMode, mqttUrl: URL, _dataDir: string): F
     if (node.type === 'lucid-simulate' && mode.kind === 'simulate') {
       node.speed = mode.speed;
       node.seed = mode.seed;
+      if (mode.durationMin !== undefined) node.duration = mode.durationMin;
     }
   }
   if (mode.kind === 'replay') {
@@ -71,7 +57,7 @@ export function provisionFlow(mode: FlowMode, mqttUrl: URL, _dataDir: string): F
     const deviceId = replayDeviceId(mode.path);
     for (const node of flow) {
       if (node.type === 'lucid-replay') {
-        node.path = mode.path;
+        node.file = mode.path;
         node.speed = mode.speed;
         node.deviceId = deviceId;
       }

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/contracts/errors';
-import { formatAlert, formatResolved } from './alert-console';
+import { formatAlert, formatResolved, formatUpdate } from './alert-console';
 import { startEmbeddedStack, type StackOptions } from './embedded-stack';
+import { DEMO_SPEED } from './example-flows';
 
 const HELP = `usage: npm start -- [options]      (or: lucid start [options])
 
@@ -75,7 +76,7 @@ export function resolveStackOptions(args: string[], env: NodeJS.ProcessEnv): Sta
     ? { kind: 'replay', path: path.resolve(v.replay), speed: parseNumber(v.speed, '--speed', 0, 0) }
     : {
         kind: 'simulate',
-        speed: parseNumber(v.speed, '--speed', 10, 0),
+        speed: parseNumber(v.speed, '--speed', DEMO_SPEED, 0),
         seed: Math.trunc(parseNumber(v.seed, '--seed', 42, 0)),
       };
   return {
@@ -102,11 +103,19 @@ export async function start(args: string[]): Promise<number> {
     return 0;
   }
   const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  // Alerts carry event time (simulated or recorded), so no "x min ago" against the wall clock.
+  const printed = new Set<string>();
   options.onAlert = (alert) => {
-    const text =
-      alert.status === 'resolved'
-        ? formatResolved(alert, { colour })
-        : formatAlert(alert, { colour, nowMs: options.mode.kind === 'simulate' ? Date.now() : undefined });
+    let text: string;
+    if (alert.status === 'resolved') {
+      text = formatResolved(alert, { colour });
+      printed.delete(alert.id);
+    } else if (printed.has(alert.id)) {
+      text = formatUpdate(alert, { colour });
+    } else {
+      text = formatAlert(alert, { colour });
+      printed.add(alert.id);
+    }
     process.stdout.write(`\n${text}`);
   };
   let stack;

@@ -8,7 +8,7 @@ import { resolveStackOptions } from '../../src/cli/start';
 describe('resolveStackOptions', () => {
   it('uses the documented defaults', () => {
     const o = resolveStackOptions([], {});
-    expect(o).toMatchObject({ port: 1880, mqttPort: 1883, mqttUrl: undefined, logLevel: 'warn', mode: { kind: 'simulate', speed: 10, seed: 42 } });
+    expect(o).toMatchObject({ port: 1880, mqttPort: 1883, mqttUrl: undefined, logLevel: 'warn', mode: { kind: 'simulate', speed: 60, seed: 42 } });
     expect(o !== 'help' && o.dataDir).toBe(path.resolve('.lucid-data'));
   });
 
