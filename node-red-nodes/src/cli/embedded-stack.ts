@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import express from 'express';
 import * as mqtt from 'mqtt';
 import type { Alert } from '../lib/contracts/types';
-import { provisionFlow, type FlowMode } from './flow-provisioning';
+import { provisionFlow, type FlowMode, type FlowOverrides } from './flow-provisioning';
 import { assertPortFree } from './ports';
 
 /** Options of the embedded stack; every field has a default (see `resolveStackOptions`). */
@@ -22,6 +22,8 @@ export interface StackOptions {
   mode: FlowMode;
   /** Log level of Node-RED's console logger. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  /** Node properties to change in the provisioned flow, by node type (tests use this). */
+  flowOverrides?: FlowOverrides;
   /** Called for each alert event published on `tenants/+/alerts/#`. */
   onAlert?: (alert: Alert, topic: string) => void;
 }
@@ -96,7 +98,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
     }
 
     const flowFile = path.join(userDir, 'flows.json');
-    fs.writeFileSync(flowFile, JSON.stringify(provisionFlow(options.mode, new URL(mqttUrl), options.dataDir), null, 2));
+    fs.writeFileSync(flowFile, JSON.stringify(provisionFlow(options.mode, new URL(mqttUrl), options.dataDir, options.flowOverrides), null, 2));
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const RED = require('node-red');

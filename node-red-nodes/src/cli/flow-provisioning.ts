@@ -8,6 +8,9 @@ export type FlowMode =
   | { kind: 'simulate'; speed: number; seed: number; durationMin?: number }
   | { kind: 'replay'; path: string; speed: number };
 
+/** Property values to set on every node of a type, e.g. `{ 'lucid-ingest': { rateLimitPerSec: 0 } }`. */
+export type FlowOverrides = Record<string, Record<string, unknown>>;
+
 /**
  * The device id a replayed file's readings carry: the file name without extension, prefixed by
  * its folder for SKAB-style numbered files (`valve1/1.csv` → `valve1-1`).
@@ -35,10 +38,17 @@ function isSkabFile(file: string): boolean {
  * The flow `npm start` runs: an example flow with its MQTT broker pointed at `mqttUrl`, and the
  * simulator or replay node configured from the command line.
  * @param dataDir - the data folder (reserved for nodes that keep files there).
+ * @param overrides - node properties to change, by node type (applied before the mode's settings).
  * @throws ConfigError when the replay file does not exist.
  */
-export function provisionFlow(mode: FlowMode, mqttUrl: URL, _dataDir: string): FlowNode[] {
+export function provisionFlow(
+  mode: FlowMode,
+  mqttUrl: URL,
+  _dataDir: string,
+  overrides: FlowOverrides = {},
+): FlowNode[] {
   const flow = mode.kind === 'simulate' ? simulatedFleetFlow() : replayFlow();
+  for (const node of flow) Object.assign(node, overrides[node.type] ?? {});
   for (const node of flow) {
     if (node.type === 'mqtt-broker') {
       node.broker = mqttUrl.hostname;
