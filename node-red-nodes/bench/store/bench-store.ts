@@ -88,7 +88,9 @@ async function get(port: number, path: string): Promise<number> {
     http
       .get({ host: '127.0.0.1', port, path, headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
         res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${res.statusCode}`)),
+        );
       })
       .on('error', reject);
   });
@@ -105,7 +107,12 @@ interface Row {
 }
 
 async function run(name: string, engine: SqlEngine): Promise<Row> {
-  const store = await SqlAlertStore.open(engine, { keys: SigningKeys.generate(), flushIntervalMs: 0, cleanupIntervalMs: 0, nowMs: () => T0 });
+  const store = await SqlAlertStore.open(engine, {
+    keys: SigningKeys.generate(),
+    flushIntervalMs: 0,
+    cleanupIntervalMs: 0,
+    nowMs: () => T0,
+  });
   // The first SINGLE alerts one transaction each (what one lucid-route message costs), the rest
   // in transactions of BATCH (what lucid-store's group commit does under a burst).
   const single = Math.min(N, SINGLE);
@@ -130,7 +137,10 @@ async function run(name: string, engine: SqlEngine): Promise<Row> {
     progress(Math.min(N, i + BATCH));
   }
   const batchS = Number(process.hrtime.bigint() - t0) / 1e9;
-  const api = createApiRouter({ store, auth: new ApiAuth([{ name: 'bench', role: 'viewer', token: TOKEN }]) });
+  const api = createApiRouter({
+    store,
+    auth: new ApiAuth([{ name: 'bench', role: 'viewer', token: TOKEN }]),
+  });
   const server = http.createServer(express().use('/lucid/api', api.router)).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as AddressInfo).port;
@@ -155,7 +165,14 @@ async function run(name: string, engine: SqlEngine): Promise<Row> {
   api.close();
   server.close();
   await store.close();
-  return { engine: name, writesPerS: single / singleS, batchWritesPerS: N > single ? (N - single) / batchS : NaN, p50: percentile(all, 50), p99: percentile(all, 99), perQuery };
+  return {
+    engine: name,
+    writesPerS: single / singleS,
+    batchWritesPerS: N > single ? (N - single) / batchS : NaN,
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    perQuery,
+  };
 }
 
 async function main(): Promise<void> {
@@ -180,16 +197,38 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const fmt = (x: number): string => x.toFixed(x < 10 ? 2 : 0);
-  console.log(`\nLucid store benchmark: ${N} alerts, ${REQUESTS} GET /alerts per engine (node ${process.version})\n`);
-  console.log(['engine'.padEnd(16), 'writes/s (1/tx)'.padStart(16), `writes/s (${BATCH}/tx)`.padStart(18), 'GET p50 ms'.padStart(11), 'GET p99 ms'.padStart(11)].join(' '));
+  console.log(
+    `\nLucid store benchmark: ${N} alerts, ${REQUESTS} GET /alerts per engine (node ${process.version})\n`,
+  );
+  console.log(
+    [
+      'engine'.padEnd(16),
+      'writes/s (1/tx)'.padStart(16),
+      `writes/s (${BATCH}/tx)`.padStart(18),
+      'GET p50 ms'.padStart(11),
+      'GET p99 ms'.padStart(11),
+    ].join(' '),
+  );
   for (const r of rows) {
-    console.log([r.engine.padEnd(16), fmt(r.writesPerS).padStart(16), fmt(r.batchWritesPerS).padStart(18), fmt(r.p50).padStart(11), fmt(r.p99).padStart(11)].join(' '));
+    console.log(
+      [
+        r.engine.padEnd(16),
+        fmt(r.writesPerS).padStart(16),
+        fmt(r.batchWritesPerS).padStart(18),
+        fmt(r.p50).padStart(11),
+        fmt(r.p99).padStart(11),
+      ].join(' '),
+    );
   }
   console.log('\nper query (p50 / p99 ms):');
   for (const label of Object.keys(rows[0]?.perQuery ?? {})) {
-    console.log(`  ${label.padEnd(26)} ${rows.map((r) => `${r.engine}: ${fmt(r.perQuery[label].p50)} / ${fmt(r.perQuery[label].p99)}`).join('   ')}`);
+    console.log(
+      `  ${label.padEnd(26)} ${rows.map((r) => `${r.engine}: ${fmt(r.perQuery[label].p50)} / ${fmt(r.perQuery[label].p99)}`).join('   ')}`,
+    );
   }
-  console.log(`\nwrites: each alert event = alert row + history + Ed25519-signed hash-chained audit entry; first ${Math.min(N, SINGLE)} one per transaction, the rest ${BATCH} per transaction (lucid-store's group commit). PostgreSQL: private test server, fsync off. GET: over HTTP with auth and validation.`);
+  console.log(
+    `\nwrites: each alert event = alert row + history + Ed25519-signed hash-chained audit entry; first ${Math.min(N, SINGLE)} one per transaction, the rest ${BATCH} per transaction (lucid-store's group commit). PostgreSQL: private test server, fsync off. GET: over HTTP with auth and validation.`,
+  );
 }
 
 main().catch((err) => {

@@ -21,7 +21,15 @@ type AnyNode = { receive(msg: object): void; on(ev: string, cb: (...a: unknown[]
 const flow = (fbExtra: object = {}) => [
   { id: 'cfg', type: 'lucid-store-config', dataDir: dir, tokenEnv: '' },
   { id: 'st', type: 'lucid-store', store: 'cfg', wires: [['fb']] },
-  { id: 'fb', type: 'lucid-feedback', store: 'cfg', falsePositive: 'both', replayDelayMs: 50, ...fbExtra, wires: [['out']] },
+  {
+    id: 'fb',
+    type: 'lucid-feedback',
+    store: 'cfg',
+    falsePositive: 'both',
+    replayDelayMs: 50,
+    ...fbExtra,
+    wires: [['out']],
+  },
   { id: 'out', type: 'helper' },
 ];
 const creds = { cfg: { adminToken: ADMIN, operatorToken: OPERATOR } };
@@ -52,18 +60,38 @@ describe('lucid-feedback', () => {
     const cfg = helper.getNode('cfg') as unknown as StoreConfigNode;
     const store = await cfg.store;
     const got: Adaptation[] = [];
-    (helper.getNode('out') as unknown as AnyNode).on('input', (m) => got.push((m as { adaptation: Adaptation }).adaptation));
+    (helper.getNode('out') as unknown as AnyNode).on('input', (m) =>
+      got.push((m as { adaptation: Adaptation }).adaptation),
+    );
     (helper.getNode('st') as unknown as AnyNode).receive({ event: makeEvent('opened', makeAlert()) });
     await until(() => store.getAlert('a-1'));
     const app = express().use('/lucid/api', cfg.api!.router);
-    await request(app).post('/lucid/api/alerts/a-1/feedback').set('Authorization', `Bearer ${OPERATOR}`).send({ verdict: 'false_positive', user: 'alice' }).expect(201);
+    await request(app)
+      .post('/lucid/api/alerts/a-1/feedback')
+      .set('Authorization', `Bearer ${OPERATOR}`)
+      .send({ verdict: 'false_positive', user: 'alice' })
+      .expect(201);
     await until(() => got.length >= 2 || undefined);
     expect(got.map((a) => a.kind)).toEqual(['threshold', 'suppress']);
-    expect(got[0]).toMatchObject({ deviceId: 'dev-1', metric: 'temperature', value: 0.1, createdBy: 'alice', alertId: 'a-1' });
-    const listed = (await request(app).get('/lucid/api/adaptations?active=true').set('Authorization', `Bearer ${OPERATOR}`).expect(200)).body;
+    expect(got[0]).toMatchObject({
+      deviceId: 'dev-1',
+      metric: 'temperature',
+      value: 0.1,
+      createdBy: 'alice',
+      alertId: 'a-1',
+    });
+    const listed = (
+      await request(app)
+        .get('/lucid/api/adaptations?active=true')
+        .set('Authorization', `Bearer ${OPERATOR}`)
+        .expect(200)
+    ).body;
     expect(listed.items.map((a: Adaptation) => a.id).sort()).toEqual(got.map((a) => a.id).sort());
     // Revert through the API: lucid-store emits it, lucid-feedback forwards it to detect/route.
-    await request(app).post(`/lucid/api/adaptations/${got[1].id}/revert`).set('Authorization', `Bearer ${ADMIN}`).expect(200);
+    await request(app)
+      .post(`/lucid/api/adaptations/${got[1].id}/revert`)
+      .set('Authorization', `Bearer ${ADMIN}`)
+      .expect(200);
     await until(() => got.length >= 3 || undefined);
     expect(got[2]).toMatchObject({ id: got[1].id, kind: 'suppress', revertedMs: expect.any(Number) });
     const audit = await store.verifyAudit();
@@ -73,19 +101,34 @@ describe('lucid-feedback', () => {
     await helper.unload();
     await helper.load([storeConfigNode, storeNode, feedbackNode], flow(), creds);
     const again: Adaptation[] = [];
-    (helper.getNode('out') as unknown as AnyNode).on('input', (m) => again.push((m as { adaptation: Adaptation }).adaptation));
+    (helper.getNode('out') as unknown as AnyNode).on('input', (m) =>
+      again.push((m as { adaptation: Adaptation }).adaptation),
+    );
     await until(() => again.length >= 1 || undefined);
     await new Promise((r) => setTimeout(r, 100));
     expect(again.map((a) => a.id)).toEqual([got[0].id]);
   });
 
   it('works without a store when msg.alert is given, and forwards msg.adaptation', async () => {
-    await helper.load([feedbackNode], [{ id: 'fb', type: 'lucid-feedback', wires: [['out']] }, { id: 'out', type: 'helper' }]);
+    await helper.load(
+      [feedbackNode],
+      [
+        { id: 'fb', type: 'lucid-feedback', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ],
+    );
     const got: Adaptation[] = [];
-    (helper.getNode('out') as unknown as AnyNode).on('input', (m) => got.push((m as { adaptation: Adaptation }).adaptation));
+    (helper.getNode('out') as unknown as AnyNode).on('input', (m) =>
+      got.push((m as { adaptation: Adaptation }).adaptation),
+    );
     const fb = helper.getNode('fb') as unknown as AnyNode;
-    fb.receive({ payload: { alertId: 'a-1', verdict: 'maintenance', user: 'bob', tsMs: 1 }, alert: makeAlert() });
-    fb.receive({ adaptation: { id: 'x', kind: 'silence', createdBy: 'y', reason: 'z', tsMs: 1, revertedMs: 2 } });
+    fb.receive({
+      payload: { alertId: 'a-1', verdict: 'maintenance', user: 'bob', tsMs: 1 },
+      alert: makeAlert(),
+    });
+    fb.receive({
+      adaptation: { id: 'x', kind: 'silence', createdBy: 'y', reason: 'z', tsMs: 1, revertedMs: 2 },
+    });
     await until(() => got.length >= 2 || undefined);
     expect(got[0]).toMatchObject({ kind: 'silence', deviceId: 'dev-1', createdBy: 'bob' });
     expect(got[1]).toMatchObject({ id: 'x', revertedMs: 2 });

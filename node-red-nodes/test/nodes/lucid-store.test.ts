@@ -18,7 +18,15 @@ const ADMIN = 'admin-token-0123456789abcdef';
 let dir: string;
 
 const flow = (extra: object[] = []) => [
-  { id: 'cfg', type: 'lucid-store-config', dataDir: dir, retentionDays: 30, seriesCap: 5000, apiEnabled: true, tokenEnv: '' },
+  {
+    id: 'cfg',
+    type: 'lucid-store-config',
+    dataDir: dir,
+    retentionDays: 30,
+    seriesCap: 5000,
+    apiEnabled: true,
+    tokenEnv: '',
+  },
   { id: 's1', type: 'lucid-store', store: 'cfg', wires: [['out']] },
   { id: 'out', type: 'helper' },
   ...extra,
@@ -52,9 +60,20 @@ describe('lucid-store node', () => {
     const s1 = helper.getNode('s1') as unknown as AnyNode;
     const cfg = helper.getNode('cfg') as unknown as StoreConfigNode;
     const store = await cfg.store;
-    s1.receive({ payload: Array.from({ length: 50 }, (_, i) => makeDetection('dev-1', T0 + i * 1000, i === 30 ? 40 : 21)) });
-    s1.receive({ payload: makeAlert(), event: makeEvent('opened', makeAlert({ firstSeenMs: T0 + 30_000, lastSeenMs: T0 + 30_000 })), incident: makeIncident() });
-    s1.receive({ payload: {}, notification: { channel: 'slack', alertId: 'a-1', incidentId: 'inc-1', payload: {} } });
+    s1.receive({
+      payload: Array.from({ length: 50 }, (_, i) =>
+        makeDetection('dev-1', T0 + i * 1000, i === 30 ? 40 : 21),
+      ),
+    });
+    s1.receive({
+      payload: makeAlert(),
+      event: makeEvent('opened', makeAlert({ firstSeenMs: T0 + 30_000, lastSeenMs: T0 + 30_000 })),
+      incident: makeIncident(),
+    });
+    s1.receive({
+      payload: {},
+      notification: { channel: 'slack', alertId: 'a-1', incidentId: 'inc-1', payload: {} },
+    });
     s1.receive({ payload: 'garbage', error: { code: 'out_of_range' } });
     const alert = await until(() => store.getAlert('a-1'));
     expect(alert.signature).toBeDefined();
@@ -62,11 +81,23 @@ describe('lucid-store node', () => {
       const st = await store.getStats({ fromMs: T0, toMs: T0 + 3_600_000 });
       return st.notifications === 1 ? st : undefined;
     });
-    expect(stats).toMatchObject({ detections: 50, anomalies: 1, alertsOpened: 1, incidentsOpened: 1, notifications: 1 });
+    expect(stats).toMatchObject({
+      detections: 50,
+      anomalies: 1,
+      alertsOpened: 1,
+      incidentsOpened: 1,
+      notifications: 1,
+    });
     const app = express().use('/lucid/api', cfg.api!.router);
-    const detail = await request(app).get('/lucid/api/alerts/a-1').set('Authorization', `Bearer ${ADMIN}`).expect(200);
+    const detail = await request(app)
+      .get('/lucid/api/alerts/a-1')
+      .set('Authorization', `Bearer ${ADMIN}`)
+      .expect(200);
     expect(detail.body.evidence.series[0].rawCount).toBe(50);
-    const metrics = await request(app).get('/lucid/api/metrics').set('Authorization', `Bearer ${ADMIN}`).expect(200);
+    const metrics = await request(app)
+      .get('/lucid/api/metrics')
+      .set('Authorization', `Bearer ${ADMIN}`)
+      .expect(200);
     expect(metrics.text).toMatch(/lucid_rejects_total\{reason="out_of_range"\} \d/);
   });
 
@@ -81,14 +112,28 @@ describe('lucid-store node', () => {
     s1.receive({ event: makeEvent('opened', makeAlert()) });
     await until(() => store.getAlert('a-1'));
     const app = express().use('/lucid/api', cfg.api!.router);
-    await request(app).post('/lucid/api/alerts/a-1/feedback').set('Authorization', `Bearer ${ADMIN}`).send({ verdict: 'false_positive' }).expect(201);
+    await request(app)
+      .post('/lucid/api/alerts/a-1/feedback')
+      .set('Authorization', `Bearer ${ADMIN}`)
+      .send({ verdict: 'false_positive' })
+      .expect(201);
     await request(app).post('/lucid/api/alerts/a-1/ack').set('Authorization', `Bearer ${ADMIN}`).expect(200);
-    await request(app).post('/lucid/api/adaptations').set('Authorization', `Bearer ${ADMIN}`).send({ kind: 'silence', deviceId: 'dev-1', reason: 'test' }).expect(201);
-    await store.recordAdaptation({ id: 'own', kind: 'suppress', fingerprint: 'f', createdBy: 'x', reason: 'r', tsMs: 1 }, 'lucid-feedback');
+    await request(app)
+      .post('/lucid/api/adaptations')
+      .set('Authorization', `Bearer ${ADMIN}`)
+      .send({ kind: 'silence', deviceId: 'dev-1', reason: 'test' })
+      .expect(201);
+    await store.recordAdaptation(
+      { id: 'own', kind: 'suppress', fingerprint: 'f', createdBy: 'x', reason: 'r', tsMs: 1 },
+      'lucid-feedback',
+    );
     await until(() => got.length >= 3 || undefined);
     await new Promise((r) => setTimeout(r, 50));
     expect(got.map((m) => m.topic)).toEqual(['feedback', 'alert', 'adaptation']);
-    expect(got[0]).toMatchObject({ payload: { verdict: 'false_positive', user: 'admin' }, alert: { id: 'a-1' } });
+    expect(got[0]).toMatchObject({
+      payload: { verdict: 'false_positive', user: 'admin' },
+      alert: { id: 'a-1' },
+    });
   });
 
   it('ignores a replayed alert event', async () => {
@@ -160,8 +205,17 @@ describe('store config helpers', () => {
 
   it('reads tokens from credentials, lines and env, and generates one only when none is set', () => {
     const base = { id: 'c', type: 'lucid-store-config', z: '', name: '' };
-    const t = tokensFromConfig(base, { viewerToken: 'v'.repeat(16), extraTokens: `ops operator ${'o'.repeat(16)}` }, dir, { LUCID_API_TOKEN: 'e'.repeat(20) });
-    expect(t.tokens.map((x) => `${x.name}:${x.role}`)).toEqual(['viewer:viewer', 'ops:operator', 'env:admin']);
+    const t = tokensFromConfig(
+      base,
+      { viewerToken: 'v'.repeat(16), extraTokens: `ops operator ${'o'.repeat(16)}` },
+      dir,
+      { LUCID_API_TOKEN: 'e'.repeat(20) },
+    );
+    expect(t.tokens.map((x) => `${x.name}:${x.role}`)).toEqual([
+      'viewer:viewer',
+      'ops:operator',
+      'env:admin',
+    ]);
     expect(t.tokenFile).toBeUndefined();
     const g1 = tokensFromConfig(base, {}, dir, {});
     const g2 = tokensFromConfig(base, {}, dir, {});
@@ -171,6 +225,10 @@ describe('store config helpers', () => {
     expect(() => tokensFromConfig(base, { extraTokens: 'x boss 0123456789abcdef' }, dir, {})).toThrow(/role/);
     expect(() => storeOptionsFromConfig({ ...base, engine: 'postgres' }, {}, dir)).toThrow(/postgresUrl/);
     expect(() => storeOptionsFromConfig({ ...base, retentionDays: -1 }, {}, dir)).toThrow(/retentionDays/);
-    expect(storeOptionsFromConfig({ ...base, dataDir: 'data' }, {}, '/u')).toMatchObject({ dataDir: '/u/data', engine: 'sqlite', retentionDays: 30 });
+    expect(storeOptionsFromConfig({ ...base, dataDir: 'data' }, {}, '/u')).toMatchObject({
+      dataDir: '/u/data',
+      engine: 'sqlite',
+      retentionDays: 30,
+    });
   });
 });

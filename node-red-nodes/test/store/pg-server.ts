@@ -7,10 +7,12 @@ import { Client } from 'pg';
 
 /** Directory holding initdb/postgres/pg_ctl, or undefined when PostgreSQL is not installed. */
 export function findPgBin(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
+  for (const dir of (process.env.PATH ?? '').split(':'))
+    if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {
-    for (const v of readdirSync(base).sort().reverse()) if (existsSync(join(base, v, 'bin', 'initdb'))) return join(base, v, 'bin');
+    for (const v of readdirSync(base).sort().reverse())
+      if (existsSync(join(base, v, 'bin', 'initdb'))) return join(base, v, 'bin');
   }
   return undefined;
 }
@@ -51,12 +53,36 @@ export async function startPgServer(): Promise<PgServer> {
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
     chownSync(dir, uid, gid);
   }
-  const [initCmd, initArgs] = run('initdb', ['-D', data, '-U', 'lucid', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  const [initCmd, initArgs] = run('initdb', [
+    '-D',
+    data,
+    '-U',
+    'lucid',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--no-sync',
+    '--no-instructions',
+  ]);
   execFileSync(initCmd, initArgs, { stdio: 'ignore' });
   const port = await freePort();
   const [pgCmd, pgArgs] = run('postgres', [
-    '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=40',
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=40',
   ]);
   const proc: ChildProcess = spawn(pgCmd, pgArgs, { stdio: 'ignore' });
   const adminUrl = `postgres://lucid@127.0.0.1:${port}/postgres`;

@@ -23,8 +23,9 @@ if (!haveBinaries) {
       throw new Error('initdb/postgres/pg_ctl not found: install Debian package "postgresql" (see .ci/run)');
     });
   } else {
-    // eslint-disable-next-line no-console
-    console.warn('SKIPPED PostgreSQL store tests: initdb/postgres/pg_ctl not found (apt-get install postgresql)');
+    console.warn(
+      'SKIPPED PostgreSQL store tests: initdb/postgres/pg_ctl not found (apt-get install postgresql)',
+    );
   }
 }
 
@@ -38,7 +39,13 @@ suite('SqlAlertStore on PostgreSQL', () => {
   const now = T0 + 86_400_000;
 
   const open = (u = url, opts = {}): Promise<SqlAlertStore> =>
-    SqlAlertStore.open(new PgEngine(u), { keys, nowMs: () => now, flushIntervalMs: 0, cleanupIntervalMs: 0, ...opts });
+    SqlAlertStore.open(new PgEngine(u), {
+      keys,
+      nowMs: () => now,
+      flushIntervalMs: 0,
+      cleanupIntervalMs: 0,
+      ...opts,
+    });
 
   beforeAll(async () => {
     server = await startPgServer();
@@ -61,10 +68,14 @@ suite('SqlAlertStore on PostgreSQL', () => {
     expect((await store.applyAlertEvent(ev, makeIncident())).duplicate).toBe(true);
     await store.setAlertStatus('a-1', 'acknowledged', 'alice');
     const d = await store.getAlertDetail('a-1');
-    expect(d).toMatchObject({ signatureValid: true, incident: { id: 'inc-1' }, alert: { status: 'acknowledged' } });
+    expect(d).toMatchObject({
+      signatureValid: true,
+      incident: { id: 'inc-1' },
+      alert: { status: 'acknowledged' },
+    });
     expect(d?.events.map((e) => e.kind)).toEqual(['opened', 'acknowledged']);
     expect(await store.verifyAudit()).toMatchObject({ ok: true, checkedEntries: 2 });
-    expect(await store.health()).toMatchObject({ engine: 'postgres', schemaVersion: 1, alerts: 1 });
+    expect(await store.health()).toMatchObject({ engine: 'postgres', schemaVersion: 2, alerts: 1 });
   });
 
   it('filters, sorts and paginates like SQLite, and binds injection-shaped values', async () => {
@@ -82,16 +93,31 @@ suite('SqlAlertStore on PostgreSQL', () => {
   it('keeps samples, evidence, stats buckets and retention', async () => {
     await store.close();
     store = await open(url, { retentionDays: 1 });
-    store.recordDetections(Array.from({ length: 200 }, (_, i) => makeDetection('dev-1', T0 + i * 1000, i === 100 ? 40 : 21)));
-    await store.applyAlertEvent(makeEvent('opened', makeAlert({ firstSeenMs: T0 + 100_000, lastSeenMs: T0 + 100_000 })));
-    const s = await store.getSeries({ deviceId: 'dev-1', metric: 'temperature', fromMs: T0, toMs: T0 + 200_000, maxPoints: 50 });
+    store.recordDetections(
+      Array.from({ length: 200 }, (_, i) => makeDetection('dev-1', T0 + i * 1000, i === 100 ? 40 : 21)),
+    );
+    await store.applyAlertEvent(
+      makeEvent('opened', makeAlert({ firstSeenMs: T0 + 100_000, lastSeenMs: T0 + 100_000 })),
+    );
+    const s = await store.getSeries({
+      deviceId: 'dev-1',
+      metric: 'temperature',
+      fromMs: T0,
+      toMs: T0 + 200_000,
+      maxPoints: 50,
+    });
     expect(s).toMatchObject({ rawCount: 200, anomalies: [{ value: 40, upper: 23 }] });
     expect(s.points).toHaveLength(50);
     expect((await store.getAlertDetail('a-1'))?.evidence.series[0].rawCount).toBe(200);
     const stats = await store.getStats({ fromMs: T0, toMs: T0 + 3_600_000, bucketMs: 120_000 });
     expect(stats).toMatchObject({ detections: 200, anomalies: 1, alertsOpened: 1 });
     expect(stats.buckets?.reduce((x, b) => x + (b.detections ?? 0), 0)).toBe(200);
-    await store.applyAlertEvent(makeEvent('resolved', makeAlert({ status: 'resolved', firstSeenMs: T0 + 100_000, lastSeenMs: T0 + 100_000 })));
+    await store.applyAlertEvent(
+      makeEvent(
+        'resolved',
+        makeAlert({ status: 'resolved', firstSeenMs: T0 + 100_000, lastSeenMs: T0 + 100_000 }),
+      ),
+    );
     store.recordDetections([makeDetection('dev-1', T0 + 5 * 86_400_000, 21)]);
     expect(await store.cleanup()).toMatchObject({ alerts: 1, samples: 200, auditEntries: 2 });
     expect((await store.verifyAudit()).ok).toBe(true);
@@ -100,7 +126,18 @@ suite('SqlAlertStore on PostgreSQL', () => {
   it('feedback and adaptations survive a reopen; a tampered row is reported', async () => {
     await store.applyAlertEvent(makeEvent('opened', makeAlert()));
     await store.recordFeedback({ alertId: 'a-1', verdict: 'expected', user: 'alice', tsMs: now }, 'ops');
-    await store.recordAdaptation({ id: 'ad-1', kind: 'silence', deviceId: 'dev-1', untilMs: now + 60_000, createdBy: 'alice', reason: 'expected', tsMs: now }, 'lucid-feedback');
+    await store.recordAdaptation(
+      {
+        id: 'ad-1',
+        kind: 'silence',
+        deviceId: 'dev-1',
+        untilMs: now + 60_000,
+        createdBy: 'alice',
+        reason: 'expected',
+        tsMs: now,
+      },
+      'lucid-feedback',
+    );
     await store.close();
     store = await open();
     expect((await store.activeAdaptations()).map((a) => a.id)).toEqual(['ad-1']);
@@ -115,7 +152,9 @@ suite('SqlAlertStore on PostgreSQL', () => {
     try {
       await Promise.all([
         ...manyAlerts(20).map((a) => store.applyAlertEvent(makeEvent('opened', a))),
-        ...manyAlerts(20, T0 + 10_000_000).map((a) => other.applyAlertEvent(makeEvent('opened', { ...a, id: `b-${a.id}` }))),
+        ...manyAlerts(20, T0 + 10_000_000).map((a) =>
+          other.applyAlertEvent(makeEvent('opened', { ...a, id: `b-${a.id}` })),
+        ),
       ]);
       expect(await store.verifyAudit()).toMatchObject({ ok: true, checkedEntries: 40 });
     } finally {
@@ -128,7 +167,10 @@ suite('SqlAlertStore on PostgreSQL', () => {
     const token = 'viewer-token-0123456789abcdef';
     const api = createApiRouter({ store, auth: new ApiAuth([{ name: 'v', role: 'viewer', token }]) });
     const app = express().use('/lucid/api', api.router);
-    const res = await request(app).get('/lucid/api/alerts?severity=critical,high&sort=time').set('Authorization', `Bearer ${token}`).expect(200);
+    const res = await request(app)
+      .get('/lucid/api/alerts?severity=critical,high&sort=time')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200);
     expect(res.body.total).toBe(2);
     await request(app).get('/lucid/api/alerts/a-1').set('Authorization', `Bearer ${token}`).expect(200);
     await request(app).post('/lucid/api/alerts/a-1/ack').set('Authorization', `Bearer ${token}`).expect(403);

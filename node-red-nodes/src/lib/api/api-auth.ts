@@ -42,8 +42,10 @@ export function parseTokenLines(text: string): ApiToken[] {
 }
 
 function checkToken(t: ApiToken, where: string): ApiToken {
-  if (!API_ROLES.includes(t.role)) throw new ConfigError(`${where}: role must be one of ${API_ROLES.join(', ')}, got "${t.role}"`);
-  if (t.token.length < MIN_TOKEN_LENGTH) throw new ConfigError(`${where}: token "${t.name}" must have at least ${MIN_TOKEN_LENGTH} characters`);
+  if (!API_ROLES.includes(t.role))
+    throw new ConfigError(`${where}: role must be one of ${API_ROLES.join(', ')}, got "${t.role}"`);
+  if (t.token.length < MIN_TOKEN_LENGTH)
+    throw new ConfigError(`${where}: token "${t.name}" must have at least ${MIN_TOKEN_LENGTH} characters`);
   return t;
 }
 

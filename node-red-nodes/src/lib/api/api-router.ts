@@ -61,7 +61,9 @@ function normaliseQuery(query: Request['query']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(query)) {
     if (LIST_PARAMS.has(k)) {
-      const parts = ((Array.isArray(v) ? v : [v]) as unknown[]).flatMap((x): unknown[] => (typeof x === 'string' ? x.split(',') : [x]));
+      const parts = ((Array.isArray(v) ? v : [v]) as unknown[]).flatMap((x): unknown[] =>
+        typeof x === 'string' ? x.split(',') : [x],
+      );
       out[k] = parts.map((p) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '');
     } else if (TIME_PARAMS.has(k) && typeof v === 'string' && !/^\d+$/.test(v)) {
       const t = Date.parse(v);
@@ -77,9 +79,12 @@ function describeAjv(validate: ValidateFunction, where: string): string {
   const e = validate.errors?.[0];
   if (!e) return `${where}: invalid`;
   const field = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '';
-  if (e.keyword === 'additionalProperties') return `${where}: unknown parameter "${(e.params as { additionalProperty: string }).additionalProperty}"`;
-  if (e.keyword === 'required') return `${where}: missing "${(e.params as { missingProperty: string }).missingProperty}"`;
-  if (e.keyword === 'enum') return `${where}.${field}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  if (e.keyword === 'additionalProperties')
+    return `${where}: unknown parameter "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'required')
+    return `${where}: missing "${(e.params as { missingProperty: string }).missingProperty}"`;
+  if (e.keyword === 'enum')
+    return `${where}.${field}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
   return `${where}${field ? `.${field}` : ''}: ${e.message}`;
 }
 
@@ -122,7 +127,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
   };
 
   router.use((req, res, next) => {
-    if (metrics) res.on('finish', () => metrics.apiRequests.inc({ method: req.method, status: String(res.statusCode) }));
+    if (metrics)
+      res.on('finish', () => metrics.apiRequests.inc({ method: req.method, status: String(res.statusCode) }));
     if (cors.length) {
       const origin = req.headers.origin;
       if (origin && (cors.includes('*') || cors.includes(origin))) {
@@ -138,7 +144,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
       }
     }
     let token = bearerOf(req);
-    if (token === undefined && req.path === '/stream' && typeof req.query.access_token === 'string') token = req.query.access_token;
+    if (token === undefined && req.path === '/stream' && typeof req.query.access_token === 'string')
+      token = req.query.access_token;
     res.locals.tokenGiven = token !== undefined;
     res.locals.principal = auth.principalOf(token);
     next();
@@ -148,9 +155,14 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     const p = res.locals.principal as ApiPrincipal | undefined;
     if (!p) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="lucid"');
-      throw new HttpError(401, 'unauthorized', res.locals.tokenGiven ? 'unknown bearer token' : 'missing Authorization: Bearer <token>');
+      throw new HttpError(
+        401,
+        'unauthorized',
+        res.locals.tokenGiven ? 'unknown bearer token' : 'missing Authorization: Bearer <token>',
+      );
     }
-    if (!ApiAuth.allows(p.role, role)) throw new HttpError(403, 'forbidden', `token "${p.name}" has role ${p.role}; this needs ${role}`);
+    if (!ApiAuth.allows(p.role, role))
+      throw new HttpError(403, 'forbidden', `token "${p.name}" has role ${p.role}; this needs ${role}`);
     return p;
   };
 
@@ -163,7 +175,12 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
 
   const jsonBody = express.json({ limit: options.bodyLimit ?? '16kb', strict: true, type: () => true });
   /** Requires a JSON body (or, when `optional`, allows an empty one), then validates it. */
-  const body = <T>(req: Request, res: Response, name: keyof typeof schemas.body, optional: boolean): Promise<T> =>
+  const body = <T>(
+    req: Request,
+    res: Response,
+    name: keyof typeof schemas.body,
+    optional: boolean,
+  ): Promise<T> =>
     new Promise((resolve, reject) => {
       const length = Number(req.headers['content-length'] ?? 0);
       const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
@@ -190,7 +207,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
       fn(req, res).catch(next);
     };
 
-  const actorOf = (p: ApiPrincipal, user: string | undefined): string => (user && user !== p.name ? `${p.name}:${user}` : p.name);
+  const actorOf = (p: ApiPrincipal, user: string | undefined): string =>
+    user && user !== p.name ? `${p.name}:${user}` : p.name;
   const alertId = (req: Request): string => {
     const id = req.params.id;
     if (!id || id.length > 256) throw new HttpError(400, 'invalid_id', 'id: expected 1..256 characters');
@@ -204,7 +222,13 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
       if (res.locals.tokenGiven && !res.locals.principal) requireRole(res, 'viewer');
       const h = await store.health();
       const p = res.locals.principal as ApiPrincipal | undefined;
-      send(res, 200, { status: 'ok', ...h, keyId: store.publicKey.keyId, role: p?.role ?? null, timeMs: nowMs() });
+      send(res, 200, {
+        status: 'ok',
+        ...h,
+        keyId: store.publicKey.keyId,
+        role: p?.role ?? null,
+        timeMs: nowMs(),
+      });
     }),
   );
 
@@ -216,7 +240,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
       query(req, 'empty');
       send(res, 200, {
         keys: [store.publicKey],
-        signed: 'alert.signature = Ed25519 over the canonical JSON (RFC 8785) of the alert without its signature field',
+        signed:
+          'alert.signature = Ed25519 over the canonical JSON (RFC 8785) of the alert without its signature field',
       });
     }),
   );
@@ -226,7 +251,10 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     handle(async (req, res) => {
       if (!options.metricsPublic) requireRole(res, 'viewer');
       if (!metrics) throw new HttpError(404, 'not_found', 'metrics are not enabled');
-      res.status(200).type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      res
+        .status(200)
+        .type(metrics.registry.contentType)
+        .send(await metrics.registry.metrics());
     }),
   );
 
@@ -249,7 +277,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
         limit?: number;
         offset?: number;
       }>(req, 'alerts');
-      if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new HttpError(400, 'invalid_query', 'query: from must not be after to');
+      if (q.from !== undefined && q.to !== undefined && q.from > q.to)
+        throw new HttpError(400, 'invalid_query', 'query: from must not be after to');
       send(
         res,
         200,
@@ -288,11 +317,28 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     '/incidents',
     handle(async (req, res) => {
       requireRole(res, 'viewer');
-      const q = query<{ from?: number; to?: number; status?: ('open' | 'resolved')[]; severity?: Severity[]; site?: string; limit?: number; offset?: number }>(
-        req,
-        'incidents',
+      const q = query<{
+        from?: number;
+        to?: number;
+        status?: ('open' | 'resolved')[];
+        severity?: Severity[];
+        site?: string;
+        limit?: number;
+        offset?: number;
+      }>(req, 'incidents');
+      send(
+        res,
+        200,
+        await store.listIncidents({
+          fromMs: q.from,
+          toMs: q.to,
+          status: q.status,
+          severity: q.severity,
+          site: q.site,
+          limit: q.limit,
+          offset: q.offset,
+        }),
       );
-      send(res, 200, await store.listIncidents({ fromMs: q.from, toMs: q.to, status: q.status, severity: q.severity, site: q.site, limit: q.limit, offset: q.offset }));
     }),
   );
 
@@ -300,9 +346,23 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     '/series',
     handle(async (req, res) => {
       requireRole(res, 'viewer');
-      const q = query<{ device: string; metric: string; from?: number; to?: number; maxPoints?: number }>(req, 'series');
-      if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new HttpError(400, 'invalid_query', 'query: from must not be after to');
-      send(res, 200, await store.getSeries({ deviceId: q.device, metric: q.metric, fromMs: q.from, toMs: q.to, maxPoints: q.maxPoints }));
+      const q = query<{ device: string; metric: string; from?: number; to?: number; maxPoints?: number }>(
+        req,
+        'series',
+      );
+      if (q.from !== undefined && q.to !== undefined && q.from > q.to)
+        throw new HttpError(400, 'invalid_query', 'query: from must not be after to');
+      send(
+        res,
+        200,
+        await store.getSeries({
+          deviceId: q.device,
+          metric: q.metric,
+          fromMs: q.from,
+          toMs: q.to,
+          maxPoints: q.maxPoints,
+        }),
+      );
     }),
   );
 
@@ -311,7 +371,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     handle(async (req, res) => {
       requireRole(res, 'viewer');
       const q = query<{ from?: number; to?: number; bucketMs?: number }>(req, 'stats');
-      if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new HttpError(400, 'invalid_query', 'query: from must not be after to');
+      if (q.from !== undefined && q.to !== undefined && q.from > q.to)
+        throw new HttpError(400, 'invalid_query', 'query: from must not be after to');
       send(res, 200, await store.getStats({ fromMs: q.from, toMs: q.to, bucketMs: q.bucketMs }));
     }),
   );
@@ -342,7 +403,12 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     handle(async (req, res) => {
       const p = requireRole(res, 'operator');
       const id = alertId(req);
-      const b = await body<{ verdict: Feedback['verdict']; comment?: string; user?: string }>(req, res, 'feedback', false);
+      const b = await body<{ verdict: Feedback['verdict']; comment?: string; user?: string }>(
+        req,
+        res,
+        'feedback',
+        false,
+      );
       const result = await store.recordFeedback(
         { alertId: id, verdict: b.verdict, user: b.user ?? p.name, comment: b.comment, tsMs: nowMs() },
         actorOf(p, b.user),
@@ -371,7 +437,12 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     '/adaptations',
     handle(async (req, res) => {
       const p = requireRole(res, 'admin');
-      const b = await body<Omit<Adaptation, 'id' | 'tsMs' | 'createdBy'> & { user?: string }>(req, res, 'adaptation', false);
+      const b = await body<Omit<Adaptation, 'id' | 'tsMs' | 'createdBy'> & { user?: string }>(
+        req,
+        res,
+        'adaptation',
+        false,
+      );
       const adaptation: Adaptation = { ...b, id: randomUUID(), createdBy: p.name, tsMs: nowMs() };
       send(res, 201, await store.recordAdaptation(adaptation, p.name));
     }),
@@ -392,10 +463,13 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     handle(async (req, res) => {
       requireRole(res, 'viewer');
       const q = query<{ severity?: Severity[]; site?: string; device?: string }>(req, 'stream');
-      if (streams.size >= maxStreams) throw new HttpError(503, 'too_many_streams', `at most ${maxStreams} concurrent streams`);
+      if (streams.size >= maxStreams)
+        throw new HttpError(503, 'too_many_streams', `at most ${maxStreams} concurrent streams`);
       const lastId = Number(req.headers['last-event-id']);
       const matches = (e: AlertEvent): boolean =>
-        (!q.severity || q.severity.includes(e.alert.severity)) && (!q.site || e.alert.site === q.site) && (!q.device || e.alert.deviceId === q.device);
+        (!q.severity || q.severity.includes(e.alert.severity)) &&
+        (!q.site || e.alert.site === q.site) &&
+        (!q.device || e.alert.deviceId === q.device);
       res.writeHead(200, {
         'Content-Type': 'text/event-stream',
         'Cache-Control': 'no-cache, no-transform',
@@ -409,7 +483,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
       const write = (e: { auditSeq: number; event: AlertEvent }): void => {
         if (e.auditSeq <= highest) return;
         highest = e.auditSeq;
-        if (matches(e.event)) res.write(`id: ${e.auditSeq}\nevent: alert\ndata: ${JSON.stringify(e.event)}\n\n`);
+        if (matches(e.event))
+          res.write(`id: ${e.auditSeq}\nevent: alert\ndata: ${JSON.stringify(e.event)}\n\n`);
       };
       const listener = (e: { auditSeq: number; event: AlertEvent }): void => {
         if (replaying) pending.push(e);
@@ -456,7 +531,11 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
       status = 413;
       code = 'payload_too_large';
       detail = `the body exceeds ${options.bodyLimit ?? '16kb'}`;
-    } else if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    } else if (
+      e?.type === 'entity.parse.failed' ||
+      e?.type === 'encoding.unsupported' ||
+      e?.type === 'charset.unsupported'
+    ) {
       status = 400;
       code = 'invalid_json';
       detail = 'the body is not valid JSON';

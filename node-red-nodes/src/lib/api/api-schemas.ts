@@ -23,7 +23,11 @@ export const QUERY_SCHEMAS = {
       from: ms,
       to: ms,
       severity: severityList,
-      status: { type: 'array', items: { enum: ['open', 'acknowledged', 'resolved', 'suppressed'] }, maxItems: 4 },
+      status: {
+        type: 'array',
+        items: { enum: ['open', 'acknowledged', 'resolved', 'suppressed'] },
+        maxItems: 4,
+      },
       site: name,
       device: name,
       incident: id,
@@ -59,12 +63,24 @@ export const QUERY_SCHEMAS = {
     type: 'object',
     additionalProperties: false,
     required: ['device', 'metric'],
-    properties: { device: name, metric: name, from: ms, to: ms, maxPoints: { type: 'integer', minimum: 3, maximum: 10_000 }, _: cacheBuster },
+    properties: {
+      device: name,
+      metric: name,
+      from: ms,
+      to: ms,
+      maxPoints: { type: 'integer', minimum: 3, maximum: 10_000 },
+      _: cacheBuster,
+    },
   },
   stats: {
     type: 'object',
     additionalProperties: false,
-    properties: { from: ms, to: ms, bucketMs: { type: 'integer', minimum: 60_000, maximum: 31 * 86_400_000 }, _: cacheBuster },
+    properties: {
+      from: ms,
+      to: ms,
+      bucketMs: { type: 'integer', minimum: 60_000, maximum: 31 * 86_400_000 },
+      _: cacheBuster,
+    },
   },
   adaptations: {
     type: 'object',
@@ -74,7 +90,13 @@ export const QUERY_SCHEMAS = {
   stream: {
     type: 'object',
     additionalProperties: false,
-    properties: { severity: severityList, site: name, device: name, access_token: { type: 'string', maxLength: 512 }, _: cacheBuster },
+    properties: {
+      severity: severityList,
+      site: name,
+      device: name,
+      access_token: { type: 'string', maxLength: 512 },
+      _: cacheBuster,
+    },
   },
   empty: { type: 'object', additionalProperties: false, properties: { _: cacheBuster } },
 } as const;
@@ -85,7 +107,9 @@ export const BODY_SCHEMAS = {
     additionalProperties: false,
     required: ['verdict'],
     properties: {
-      verdict: { enum: ['useful', 'not_useful', 'false_positive', 'expected', 'maintenance', 'acknowledge', 'resolve'] },
+      verdict: {
+        enum: ['useful', 'not_useful', 'false_positive', 'expected', 'maintenance', 'acknowledge', 'resolve'],
+      },
       comment: { type: 'string', maxLength: 2000 },
       user: name,
     },
@@ -122,10 +146,11 @@ export function compileSchemas(): {
 } {
   const coercing = new Ajv({ coerceTypes: 'array', allErrors: false, strict: true });
   const plain = new Ajv({ allErrors: false, strict: true });
-  const query = Object.fromEntries(Object.entries(QUERY_SCHEMAS).map(([k, s]) => [k, coercing.compile(s)])) as Record<
-    keyof typeof QUERY_SCHEMAS,
-    ValidateFunction
-  >;
-  const body = Object.fromEntries(Object.entries(BODY_SCHEMAS).map(([k, s]) => [k, plain.compile(s)])) as Record<keyof typeof BODY_SCHEMAS, ValidateFunction>;
+  const query = Object.fromEntries(
+    Object.entries(QUERY_SCHEMAS).map(([k, s]) => [k, coercing.compile(s)]),
+  ) as Record<keyof typeof QUERY_SCHEMAS, ValidateFunction>;
+  const body = Object.fromEntries(
+    Object.entries(BODY_SCHEMAS).map(([k, s]) => [k, plain.compile(s)]),
+  ) as Record<keyof typeof BODY_SCHEMAS, ValidateFunction>;
   return { query, body };
 }

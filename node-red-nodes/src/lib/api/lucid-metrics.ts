@@ -9,8 +9,17 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export class LucidMetrics {
   readonly registry = new Registry();
   /** Readings that reached the store through lucid-detect's output (one per Detection). */
-  readonly readings = new Counter({ name: 'lucid_readings_total', help: 'Readings scored by lucid-detect and seen by lucid-store', registers: [this.registry] });
-  readonly rejects = new Counter({ name: 'lucid_rejects_total', help: 'Readings rejected by lucid-ingest, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly readings = new Counter({
+    name: 'lucid_readings_total',
+    help: 'Readings scored by lucid-detect and seen by lucid-store',
+    registers: [this.registry],
+  });
+  readonly rejects = new Counter({
+    name: 'lucid_rejects_total',
+    help: 'Readings rejected by lucid-ingest, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly detections = new Counter({
     name: 'lucid_detections_total',
     help: 'Detections seen by lucid-store, by anomalous (true/false)',
@@ -23,7 +32,12 @@ export class LucidMetrics {
     labelNames: ['severity', 'kind'] as const,
     registers: [this.registry],
   });
-  readonly notifications = new Counter({ name: 'lucid_notifications_total', help: 'Notifications emitted by lucid-route, by channel', labelNames: ['channel'] as const, registers: [this.registry] });
+  readonly notifications = new Counter({
+    name: 'lucid_notifications_total',
+    help: 'Notifications emitted by lucid-route, by channel',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
   readonly pipelineLatency = new Histogram({
     name: 'lucid_pipeline_latency_seconds',
     help: 'From a reading (msg.lucidIngestMs, else its event time) to its detection or alert being stored',

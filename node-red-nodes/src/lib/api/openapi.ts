@@ -1,7 +1,10 @@
 import { BODY_SCHEMAS } from './api-schemas';
 
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: unknown, description: string): unknown => ({ description, content: { 'application/json': { schema } } });
+const json = (schema: unknown, description: string): unknown => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const errors = (...codes: number[]): Record<string, unknown> =>
   Object.fromEntries(
     codes.map((c) => [
@@ -22,15 +25,33 @@ const errors = (...codes: number[]): Record<string, unknown> =>
       },
     ]),
   );
-const q = (name: string, description: string, schema: unknown, required = false): unknown => ({ name, in: 'query', required, description, schema });
+const q = (name: string, description: string, schema: unknown, required = false): unknown => ({
+  name,
+  in: 'query',
+  required,
+  description,
+  schema,
+});
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 256 } };
-const time = (name: string): unknown => q(name, `${name === 'from' ? 'Start' : 'End'} of the range: epoch ms or ISO 8601`, { oneOf: [{ type: 'integer' }, { type: 'string', format: 'date-time' }] });
+const time = (name: string): unknown =>
+  q(name, `${name === 'from' ? 'Start' : 'End'} of the range: epoch ms or ISO 8601`, {
+    oneOf: [{ type: 'integer' }, { type: 'string', format: 'date-time' }],
+  });
 const page = (item: string): unknown => ({
   type: 'object',
   required: ['items', 'total', 'limit', 'offset', 'nextOffset'],
-  properties: { items: { type: 'array', items: ref(item) }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' }, nextOffset: { type: ['integer', 'null'] } },
+  properties: {
+    items: { type: 'array', items: ref(item) },
+    total: { type: 'integer' },
+    limit: { type: 'integer' },
+    offset: { type: 'integer' },
+    nextOffset: { type: ['integer', 'null'] },
+  },
 });
-const severityList = q('severity', 'Comma-separated severities', { type: 'string', example: 'critical,high' });
+const severityList = q('severity', 'Comma-separated severities', {
+  type: 'string',
+  example: 'critical,high',
+});
 const limit = q('limit', 'Page size 1..1000 (default 100)', { type: 'integer', minimum: 1, maximum: 1000 });
 const offset = q('offset', 'Rows to skip (use nextOffset)', { type: 'integer', minimum: 0 });
 const viewer = [{ bearer: [] }];
@@ -50,10 +71,36 @@ export const OPENAPI_DOCUMENT = {
   servers: [{ url: '/lucid/api' }],
   security: viewer,
   paths: {
-    '/health': { get: { summary: 'Liveness, engine, schema version (public; a wrong token is 401)', security: [], responses: { 200: json({ type: 'object' }, 'ok'), ...errors(401) } } },
-    '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json({ type: 'object' }, 'OpenAPI') } } },
-    '/keys': { get: { summary: 'Public signing key (JWK and PEM)', security: [], responses: { 200: json(ref('Keys'), 'keys') } } },
-    '/metrics': { get: { summary: 'Prometheus metrics (text exposition format)', responses: { 200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(401, 403) } } },
+    '/health': {
+      get: {
+        summary: 'Liveness, engine, schema version (public; a wrong token is 401)',
+        security: [],
+        responses: { 200: json({ type: 'object' }, 'ok'), ...errors(401) },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        summary: 'This document',
+        security: [],
+        responses: { 200: json({ type: 'object' }, 'OpenAPI') },
+      },
+    },
+    '/keys': {
+      get: {
+        summary: 'Public signing key (JWK and PEM)',
+        security: [],
+        responses: { 200: json(ref('Keys'), 'keys') },
+      },
+    },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics (text exposition format)',
+        responses: {
+          200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+          ...errors(401, 403),
+        },
+      },
+    },
     '/alerts': {
       get: {
         summary: 'Alerts active in a range, filtered, sorted, paginated',
@@ -78,7 +125,10 @@ export const OPENAPI_DOCUMENT = {
     '/alerts/{id}': {
       get: {
         summary: 'One alert with history, incident, feedback and evidence window',
-        parameters: [idParam, q('maxPoints', 'Evidence points per metric (LTTB), 3..10000, default 500', { type: 'integer' })],
+        parameters: [
+          idParam,
+          q('maxPoints', 'Evidence points per metric (LTTB), 3..10000, default 500', { type: 'integer' }),
+        ],
         responses: { 200: json(ref('AlertDetail'), 'the alert'), ...errors(400, 401, 404) },
       },
     },
@@ -87,35 +137,68 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Operator verdict (operator role); acknowledge/resolve also change the status',
         parameters: [idParam],
         requestBody: { required: true, content: { 'application/json': { schema: BODY_SCHEMAS.feedback } } },
-        responses: { 201: json({ type: 'object', properties: { feedback: ref('Feedback'), alert: ref('Alert') } }, 'recorded'), ...errors(400, 401, 403, 404, 409, 413, 415) },
+        responses: {
+          201: json(
+            { type: 'object', properties: { feedback: ref('Feedback'), alert: ref('Alert') } },
+            'recorded',
+          ),
+          ...errors(400, 401, 403, 404, 409, 413, 415),
+        },
       },
     },
     '/alerts/{id}/ack': {
       post: {
         summary: 'Acknowledge (operator role)',
         parameters: [idParam],
-        requestBody: { required: false, content: { 'application/json': { schema: BODY_SCHEMAS.statusChange } } },
-        responses: { 200: json({ type: 'object', properties: { alert: ref('Alert'), event: { type: 'object' } } }, 'acknowledged'), ...errors(400, 401, 403, 404, 409, 415) },
+        requestBody: {
+          required: false,
+          content: { 'application/json': { schema: BODY_SCHEMAS.statusChange } },
+        },
+        responses: {
+          200: json(
+            { type: 'object', properties: { alert: ref('Alert'), event: { type: 'object' } } },
+            'acknowledged',
+          ),
+          ...errors(400, 401, 403, 404, 409, 415),
+        },
       },
     },
     '/alerts/{id}/resolve': {
       post: {
         summary: 'Resolve (operator role)',
         parameters: [idParam],
-        requestBody: { required: false, content: { 'application/json': { schema: BODY_SCHEMAS.statusChange } } },
-        responses: { 200: json({ type: 'object', properties: { alert: ref('Alert'), event: { type: 'object' } } }, 'resolved'), ...errors(400, 401, 403, 404, 409, 415) },
+        requestBody: {
+          required: false,
+          content: { 'application/json': { schema: BODY_SCHEMAS.statusChange } },
+        },
+        responses: {
+          200: json(
+            { type: 'object', properties: { alert: ref('Alert'), event: { type: 'object' } } },
+            'resolved',
+          ),
+          ...errors(400, 401, 403, 404, 409, 415),
+        },
       },
     },
     '/incidents': {
       get: {
         summary: 'Incidents, most recent first',
-        parameters: [time('from'), time('to'), q('status', 'open,resolved', { type: 'string' }), severityList, q('site', 'Site', { type: 'string' }), limit, offset],
+        parameters: [
+          time('from'),
+          time('to'),
+          q('status', 'open,resolved', { type: 'string' }),
+          severityList,
+          q('site', 'Site', { type: 'string' }),
+          limit,
+          offset,
+        ],
         responses: { 200: json(page('Incident'), 'a page of incidents'), ...errors(400, 401) },
       },
     },
     '/series': {
       get: {
-        summary: 'Samples of one metric, down-sampled (LTTB), with expected band, anomalies and overlapping alerts',
+        summary:
+          'Samples of one metric, down-sampled (LTTB), with expected band, anomalies and overlapping alerts',
         parameters: [
           q('device', 'Device id', { type: 'string' }, true),
           q('metric', 'Metric', { type: 'string' }, true),
@@ -129,18 +212,38 @@ export const OPENAPI_DOCUMENT = {
     '/stats': {
       get: {
         summary: 'Alert-fatigue funnel: detections → anomalies → alerts → incidents → notifications',
-        parameters: [time('from'), time('to'), q('bucketMs', 'Also per bucket (multiple of 60000)', { type: 'integer' })],
+        parameters: [
+          time('from'),
+          time('to'),
+          q('bucketMs', 'Also per bucket (multiple of 60000)', { type: 'integer' }),
+        ],
         responses: { 200: json({ type: 'object' }, 'counts and reduction ratios'), ...errors(400, 401) },
       },
     },
     '/stream': {
       get: {
-        summary: 'Server-sent events of alert changes (event: alert, id: audit seq; resume with Last-Event-ID). Token also accepted as ?access_token=',
-        parameters: [severityList, q('site', 'Site', { type: 'string' }), q('device', 'Device id', { type: 'string' })],
-        responses: { 200: { description: 'text/event-stream of AlertEvent JSON', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(400, 401, 503) },
+        summary:
+          'Server-sent events of alert changes (event: alert, id: audit seq; resume with Last-Event-ID). Token also accepted as ?access_token=',
+        parameters: [
+          severityList,
+          q('site', 'Site', { type: 'string' }),
+          q('device', 'Device id', { type: 'string' }),
+        ],
+        responses: {
+          200: {
+            description: 'text/event-stream of AlertEvent JSON',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          ...errors(400, 401, 503),
+        },
       },
     },
-    '/audit/verify': { get: { summary: 'Walk the audit hash chain and check records against it', responses: { 200: json({ type: 'object' }, 'verification report'), ...errors(401) } } },
+    '/audit/verify': {
+      get: {
+        summary: 'Walk the audit hash chain and check records against it',
+        responses: { 200: json({ type: 'object' }, 'verification report'), ...errors(401) },
+      },
+    },
     '/adaptations': {
       get: {
         summary: 'Adaptations made from feedback (or by an admin), newest first',
@@ -154,23 +257,53 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     '/adaptations/{id}/revert': {
-      post: { summary: 'Revert an adaptation (admin role)', parameters: [idParam], responses: { 200: json(ref('Adaptation'), 'reverted'), ...errors(401, 403, 404, 409) } },
+      post: {
+        summary: 'Revert an adaptation (admin role)',
+        parameters: [idParam],
+        responses: { 200: json(ref('Adaptation'), 'reverted'), ...errors(401, 403, 404, 409) },
+      },
     },
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     schemas: {
-      Error: { type: 'object', required: ['error', 'detail'], properties: { error: { type: 'string' }, detail: { type: 'string' } } },
+      Error: {
+        type: 'object',
+        required: ['error', 'detail'],
+        properties: { error: { type: 'string' }, detail: { type: 'string' } },
+      },
       Alert: {
         type: 'object',
-        description: 'Alert (contracts/types.ts) with prevHash (audit chain head before its latest change) and signature (Ed25519, base64url).',
-        required: ['id', 'fingerprint', 'deviceId', 'severity', 'priority', 'status', 'firstSeenMs', 'lastSeenMs', 'count', 'score', 'explanation'],
+        description:
+          'Alert (contracts/types.ts) with prevHash (audit chain head before its latest change) and signature (Ed25519, base64url).',
+        required: [
+          'id',
+          'fingerprint',
+          'deviceId',
+          'severity',
+          'priority',
+          'status',
+          'firstSeenMs',
+          'lastSeenMs',
+          'count',
+          'score',
+          'explanation',
+        ],
       },
-      AlertDetail: { type: 'object', required: ['alert', 'events', 'feedback', 'evidence', 'signatureValid', 'keyId'] },
-      Incident: { type: 'object', required: ['id', 'rootDeviceId', 'alertIds', 'severity', 'openedMs', 'lastSeenMs', 'status', 'title'] },
+      AlertDetail: {
+        type: 'object',
+        required: ['alert', 'events', 'feedback', 'evidence', 'signatureValid', 'keyId'],
+      },
+      Incident: {
+        type: 'object',
+        required: ['id', 'rootDeviceId', 'alertIds', 'severity', 'openedMs', 'lastSeenMs', 'status', 'title'],
+      },
       Feedback: { type: 'object', required: ['id', 'alertId', 'verdict', 'user', 'tsMs', 'actor'] },
       Adaptation: { type: 'object', required: ['id', 'kind', 'createdBy', 'reason', 'tsMs'] },
-      Series: { type: 'object', required: ['deviceId', 'metric', 'fromMs', 'toMs', 'rawCount', 'points', 'anomalies', 'alerts'] },
+      Series: {
+        type: 'object',
+        required: ['deviceId', 'metric', 'fromMs', 'toMs', 'rawCount', 'points', 'anomalies', 'alerts'],
+      },
       Keys: { type: 'object', required: ['keys'] },
     },
   },

@@ -46,21 +46,38 @@ export const DEFAULT_FEEDBACK_POLICY: Readonly<FeedbackPolicy> = {
  * @throws ConfigError naming the field when a value is out of range.
  */
 export function resolveFeedbackPolicy(partial: Partial<FeedbackPolicy> = {}): FeedbackPolicy {
-  const p = { ...DEFAULT_FEEDBACK_POLICY, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as FeedbackPolicy;
+  const p = {
+    ...DEFAULT_FEEDBACK_POLICY,
+    ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)),
+  } as FeedbackPolicy;
   const check = (ok: boolean, field: keyof FeedbackPolicy, want: string): void => {
     if (!ok) throw new ConfigError(`${field}: expected ${want}, got ${JSON.stringify(p[field])}`);
   };
-  check(['threshold', 'suppress', 'both'].includes(p.falsePositive), 'falsePositive', 'threshold | suppress | both');
+  check(
+    ['threshold', 'suppress', 'both'].includes(p.falsePositive),
+    'falsePositive',
+    'threshold | suppress | both',
+  );
   check(p.thresholdStep > 0 && p.thresholdStep <= 1, 'thresholdStep', 'a number in (0, 1]');
-  check(p.maxThresholdRaise >= p.thresholdStep && p.maxThresholdRaise <= 1, 'maxThresholdRaise', 'a number in [thresholdStep, 1]');
-  for (const f of ['thresholdMs', 'suppressMs', 'expectedSilenceMs', 'maintenanceSilenceMs'] as const) check(Number.isFinite(p[f]) && p[f] >= 0, f, 'a duration ≥ 0 ms');
+  check(
+    p.maxThresholdRaise >= p.thresholdStep && p.maxThresholdRaise <= 1,
+    'maxThresholdRaise',
+    'a number in [thresholdStep, 1]',
+  );
+  for (const f of ['thresholdMs', 'suppressMs', 'expectedSilenceMs', 'maintenanceSilenceMs'] as const)
+    check(Number.isFinite(p[f]) && p[f] >= 0, f, 'a duration ≥ 0 ms');
   check(p.usefulWeight > 1 && p.usefulWeight <= 4, 'usefulWeight', 'a number in (1, 4]');
   check(p.notUsefulWeight > 0 && p.notUsefulWeight < 1, 'notUsefulWeight', 'a number in (0, 1)');
-  check(p.minWeight > 0 && p.minWeight <= 1 && p.maxWeight >= 1, 'minWeight', '0 < minWeight ≤ 1 ≤ maxWeight');
+  check(
+    p.minWeight > 0 && p.minWeight <= 1 && p.maxWeight >= 1,
+    'minWeight',
+    '0 < minWeight ≤ 1 ≤ maxWeight',
+  );
   return p;
 }
 
-const inForce = (a: Adaptation, tsMs: number): boolean => a.revertedMs === undefined && (a.untilMs === undefined || a.untilMs > tsMs);
+const inForce = (a: Adaptation, tsMs: number): boolean =>
+  a.revertedMs === undefined && (a.untilMs === undefined || a.untilMs > tsMs);
 
 /**
  * The adaptations an operator's verdict on an alert calls for (Lucid's feedback loop, see
@@ -94,7 +111,10 @@ export function adaptationsForFeedback(
   const live = active.filter((a) => inForce(a, base));
   const until = (ms: number): number | undefined => (ms > 0 ? base + ms : undefined);
   const type = alert.explanation?.type;
-  const make = (fields: Omit<Adaptation, 'id' | 'createdBy' | 'reason' | 'alertId' | 'tsMs'>, why: string): Adaptation => ({
+  const make = (
+    fields: Omit<Adaptation, 'id' | 'createdBy' | 'reason' | 'alertId' | 'tsMs'>,
+    why: string,
+  ): Adaptation => ({
     id: newId(),
     ...(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as typeof fields),
     createdBy: feedback.user,
@@ -113,27 +133,49 @@ export function adaptationsForFeedback(
         if (step > 1e-9) {
           out.push(
             make(
-              { kind: 'threshold', deviceId: alert.deviceId, metric: alert.metric, value: Number(step.toFixed(6)), untilMs: until(policy.thresholdMs) },
+              {
+                kind: 'threshold',
+                deviceId: alert.deviceId,
+                metric: alert.metric,
+                value: Number(step.toFixed(6)),
+                untilMs: until(policy.thresholdMs),
+              },
               `raise the cut-off of ${alert.deviceId}${alert.metric ? `/${alert.metric}` : ''} by ${step.toFixed(2)}`,
             ),
           );
         }
       }
       if (policy.falsePositive !== 'threshold') {
-        out.push(make({ kind: 'suppress', fingerprint: alert.fingerprint, untilMs: until(policy.suppressMs) }, `suppress ${alert.fingerprint}`));
+        out.push(
+          make(
+            { kind: 'suppress', fingerprint: alert.fingerprint, untilMs: until(policy.suppressMs) },
+            `suppress ${alert.fingerprint}`,
+          ),
+        );
       }
       break;
     }
     case 'expected':
       out.push(
         make(
-          { kind: 'silence', deviceId: alert.deviceId, metric: alert.metric, type, untilMs: until(policy.expectedSilenceMs) },
+          {
+            kind: 'silence',
+            deviceId: alert.deviceId,
+            metric: alert.metric,
+            type,
+            untilMs: until(policy.expectedSilenceMs),
+          },
           `silence ${type ?? 'alerts'} on ${alert.deviceId}${alert.metric ? `/${alert.metric}` : ''}`,
         ),
       );
       break;
     case 'maintenance':
-      out.push(make({ kind: 'silence', deviceId: alert.deviceId, untilMs: until(policy.maintenanceSilenceMs) }, `silence ${alert.deviceId} for maintenance`));
+      out.push(
+        make(
+          { kind: 'silence', deviceId: alert.deviceId, untilMs: until(policy.maintenanceSilenceMs) },
+          `silence ${alert.deviceId} for maintenance`,
+        ),
+      );
       break;
     case 'useful':
     case 'not_useful': {
@@ -146,7 +188,12 @@ export function adaptationsForFeedback(
         .reduce((p, a) => p * (a.value ?? 1), 1);
       const next = product * weight;
       if (next <= policy.maxWeight + 1e-9 && next >= policy.minWeight - 1e-9) {
-        out.push(make({ kind: 'priority_weight', type, deviceId, value: weight }, `priority of ${type} alerts${deviceId ? ` on ${deviceId}` : ''} ×${weight}`));
+        out.push(
+          make(
+            { kind: 'priority_weight', type, deviceId, value: weight },
+            `priority of ${type} alerts${deviceId ? ` on ${deviceId}` : ''} ×${weight}`,
+          ),
+        );
       }
       break;
     }

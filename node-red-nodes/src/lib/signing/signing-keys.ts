@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../contracts/errors';
@@ -101,7 +109,11 @@ export class SigningKeys {
  * Checks an Ed25519 signature made by {@link SigningKeys.sign} with a public key (KeyObject,
  * SPKI PEM or OKP JWK). Never throws: a malformed signature or key is reported as false.
  */
-export function verifySignature(publicKey: KeyObject | string | PublicKeyInfo['jwk'], value: unknown, signature: string): boolean {
+export function verifySignature(
+  publicKey: KeyObject | string | PublicKeyInfo['jwk'],
+  value: unknown,
+  signature: string,
+): boolean {
   try {
     const key =
       typeof publicKey === 'string'

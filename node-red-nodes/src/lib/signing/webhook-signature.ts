@@ -44,5 +44,7 @@ export function verifyWebhook(
   if (Math.abs(nowMs - t * 1000) > toleranceMs) return { ok: false, reason: 'stale' };
   const expected = createHmac('sha256', secret).update(`${t}.${body}`, 'utf8').digest();
   const given = Buffer.from(match[2], 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? { ok: true } : { ok: false, reason: 'mismatch' };
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? { ok: true }
+    : { ok: false, reason: 'mismatch' };
 }

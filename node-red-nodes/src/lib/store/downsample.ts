@@ -19,7 +19,8 @@ export interface XY {
  * lttb(points, 500) // ≤ 500 points for a 500-px-wide sparkline
  */
 export function lttb<T extends XY>(points: readonly T[], maxPoints: number): T[] {
-  if (!Number.isInteger(maxPoints) || maxPoints < 3) throw new RangeError(`lttb: maxPoints must be an integer ≥ 3, got ${maxPoints}`);
+  if (!Number.isInteger(maxPoints) || maxPoints < 3)
+    throw new RangeError(`lttb: maxPoints must be an integer ≥ 3, got ${maxPoints}`);
   const n = points.length;
   if (n <= maxPoints) return points.slice();
   const out: T[] = [points[0]];

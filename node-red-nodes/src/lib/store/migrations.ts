@@ -65,6 +65,17 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
     ],
   },
+  {
+    version: 2,
+    name: 'indexes that cover the API sort orders (with id) and severity filters/counts',
+    statements: [
+      'DROP INDEX IF EXISTS alerts_priority',
+      'DROP INDEX IF EXISTS alerts_last_seen',
+      'CREATE INDEX alerts_rank ON alerts (priority, last_seen_ms, id)',
+      'CREATE INDEX alerts_time ON alerts (last_seen_ms, id)',
+      'CREATE INDEX alerts_severity ON alerts (severity, priority)',
+    ],
+  },
 ];
 
 /** Arbitrary constant for PostgreSQL advisory locks taken by Lucid (migrations, audit appends). */
@@ -76,7 +87,11 @@ export const PG_LOCK_KEY = 0x1c1d;
  * instances at once: an advisory lock serializes them).
  * @returns the schema version after migrating.
  */
-export async function migrate(engine: SqlEngine, nowMs: () => number, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
+export async function migrate(
+  engine: SqlEngine,
+  nowMs: () => number,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number> {
   await engine.exec(
     'CREATE TABLE IF NOT EXISTS lucid_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)',
   );
@@ -87,7 +102,11 @@ export async function migrate(engine: SqlEngine, nowMs: () => number, migrations
       const done = await tx.get('SELECT version FROM lucid_schema WHERE version = ?', [m.version]);
       if (done) return;
       for (const s of m.statements) await tx.run(s);
-      await tx.run('INSERT INTO lucid_schema (version, name, applied_ms) VALUES (?, ?, ?)', [m.version, m.name, nowMs()]);
+      await tx.run('INSERT INTO lucid_schema (version, name, applied_ms) VALUES (?, ?, ?)', [
+        m.version,
+        m.name,
+        nowMs(),
+      ]);
     });
     version = m.version;
   }

@@ -27,13 +27,21 @@ export type OpenStoreOptions = Omit<AlertStoreOptions, 'keys'> & {
  * const store = await openAlertStore({ dataDir: join(userDir, 'lucid') });
  */
 export async function openAlertStore(options: OpenStoreOptions): Promise<SqlAlertStore> {
-  const keys = options.signingKeyPem ? SigningKeys.fromPem(options.signingKeyPem) : SigningKeys.loadOrCreate(options.dataDir);
+  const keys = options.signingKeyPem
+    ? SigningKeys.fromPem(options.signingKeyPem)
+    : SigningKeys.loadOrCreate(options.dataDir);
   const engineName = options.engine ?? 'sqlite';
   if (engineName === 'sqlite') {
-    return SqlAlertStore.open(new SqliteEngine(options.sqliteFile ?? join(options.dataDir, 'lucid.db')), { ...options, keys });
+    return SqlAlertStore.open(new SqliteEngine(options.sqliteFile ?? join(options.dataDir, 'lucid.db')), {
+      ...options,
+      keys,
+    });
   }
   if (engineName === 'postgres') {
-    if (!options.postgresUrl) throw new ConfigError('postgresUrl: required for the postgres engine (e.g. postgres://user:pass@host:5432/lucid)');
+    if (!options.postgresUrl)
+      throw new ConfigError(
+        'postgresUrl: required for the postgres engine (e.g. postgres://user:pass@host:5432/lucid)',
+      );
     return SqlAlertStore.open(new PgEngine(options.postgresUrl), { ...options, keys });
   }
   throw new ConfigError(`engine: expected sqlite or postgres, got ${JSON.stringify(engineName)}`);

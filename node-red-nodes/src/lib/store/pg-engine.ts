@@ -20,12 +20,22 @@ const numberTypes = {
 
 function executor(q: { query: PoolClient['query'] }): SqlExecutor {
   const rows = async <T>(sql: string, params?: SqlParam[]): Promise<T[]> =>
-    (await q.query(toPgPlaceholders(sql), (params ?? []).map((p) => (p === undefined ? null : p)))).rows as T[];
+    (
+      await q.query(
+        toPgPlaceholders(sql),
+        (params ?? []).map((p) => (p === undefined ? null : p)),
+      )
+    ).rows as T[];
   return {
     all: rows,
     get: async <T>(sql: string, params?: SqlParam[]) => (await rows<T>(sql, params))[0],
     run: async (sql: string, params?: SqlParam[]) =>
-      (await q.query(toPgPlaceholders(sql), (params ?? []).map((p) => (p === undefined ? null : p)))).rowCount ?? 0,
+      (
+        await q.query(
+          toPgPlaceholders(sql),
+          (params ?? []).map((p) => (p === undefined ? null : p)),
+        )
+      ).rowCount ?? 0,
   };
 }
 
@@ -78,6 +88,9 @@ export class PgEngine implements SqlEngine {
       client.release();
     }
   }
+
+  /** No-op: PostgreSQL's autovacuum keeps the planner statistics current. */
+  async optimize(): Promise<void> {}
 
   close(): Promise<void> {
     return this.pool.end();

@@ -71,9 +71,28 @@ export interface AlertStoreOptions {
 
 const COUNTER_BUCKET_MS = 60_000;
 const ALERT_STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', 'resolved', 'suppressed'];
-const EVENT_KINDS: readonly AlertEvent['kind'][] = ['opened', 'updated', 'acknowledged', 'resolved', 'suppressed'];
-const VERDICTS: readonly Feedback['verdict'][] = ['useful', 'not_useful', 'false_positive', 'expected', 'maintenance', 'acknowledge', 'resolve'];
-const ADAPTATION_KINDS: readonly Adaptation['kind'][] = ['threshold', 'suppress', 'silence', 'priority_weight'];
+const EVENT_KINDS: readonly AlertEvent['kind'][] = [
+  'opened',
+  'updated',
+  'acknowledged',
+  'resolved',
+  'suppressed',
+];
+const VERDICTS: readonly Feedback['verdict'][] = [
+  'useful',
+  'not_useful',
+  'false_positive',
+  'expected',
+  'maintenance',
+  'acknowledge',
+  'resolve',
+];
+const ADAPTATION_KINDS: readonly Adaptation['kind'][] = [
+  'threshold',
+  'suppress',
+  'silence',
+  'priority_weight',
+];
 const MAX_ID = 256;
 
 interface AlertRow {
@@ -132,7 +151,10 @@ function optNum(v: unknown): number | undefined {
 /** @throws InputError when an alert event lacks what the store indexes and signs. */
 function checkAlertEvent(event: AlertEvent): void {
   const bad = (field: string, value: unknown, want: string): never => {
-    throw new InputError('invalid_alert_event', `${field}: expected ${want}, got ${JSON.stringify(value)?.slice(0, 80)}`);
+    throw new InputError(
+      'invalid_alert_event',
+      `${field}: expected ${want}, got ${JSON.stringify(value)?.slice(0, 80)}`,
+    );
   };
   if (!event || typeof event !== 'object') bad('event', event, 'an AlertEvent object');
   if (!EVENT_KINDS.includes(event.kind)) bad('event.kind', event.kind, EVENT_KINDS.join('|'));
@@ -172,7 +194,8 @@ function clampLimit(limit: number | undefined, dflt: number, max: number): numbe
 
 function pointFromRow(r: Record<string, unknown>): SeriesPoint {
   const p: SeriesPoint = { tsMs: Number(r.ts_ms), value: Number(r.value), anomaly: Number(r.anomaly) === 1 };
-  for (const k of ['expected', 'lower', 'upper', 'score'] as const) if (r[k] !== null && r[k] !== undefined) p[k] = Number(r[k]);
+  for (const k of ['expected', 'lower', 'upper', 'score'] as const)
+    if (r[k] !== null && r[k] !== undefined) p[k] = Number(r[k]);
   return p;
 }
 
@@ -215,6 +238,7 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
   private seriesAdds = new Map<string, number>();
   private captures = new Map<string, Capture[]>();
   private latestEventMs = 0;
+  private writesSinceOptimize = 0;
   private flushing: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -245,11 +269,13 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
   static async open(engine: SqlEngine, options: AlertStoreOptions): Promise<SqlAlertStore> {
     const store = new SqlAlertStore(engine, options);
     store.schemaVersion = await migrate(engine, store.nowMs, MIGRATIONS);
+    await engine.optimize();
     await store.restoreCaptures();
     const flushMs = options.flushIntervalMs ?? 1000;
     if (flushMs > 0) store.timers.push(setInterval(() => void store.flush().catch(() => undefined), flushMs));
     const cleanupMs = options.cleanupIntervalMs ?? 3_600_000;
-    if (cleanupMs > 0) store.timers.push(setInterval(() => void store.cleanup().catch(() => undefined), cleanupMs));
+    if (cleanupMs > 0)
+      store.timers.push(setInterval(() => void store.cleanup().catch(() => undefined), cleanupMs));
     for (const t of store.timers) t.unref();
     return store;
   }
@@ -261,12 +287,16 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
   }
 
   private async auditHead(tx: SqlExecutor): Promise<{ seq: number; hash: string }> {
-    const row = await tx.get<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    const row = await tx.get<{ seq: number; hash: string }>(
+      'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+    );
     if (row) return { seq: Number(row.seq), hash: row.hash };
     return (await this.anchor(tx)) ?? { seq: 0, hash: GENESIS_HASH };
   }
 
-  private async anchor(tx: SqlExecutor): Promise<{ seq: number; hash: string; signature: string } | undefined> {
+  private async anchor(
+    tx: SqlExecutor,
+  ): Promise<{ seq: number; hash: string; signature: string } | undefined> {
     const row = await tx.get<{ value: string }>("SELECT value FROM meta WHERE key = 'audit_anchor'");
     return row ? (JSON.parse(row.value) as { seq: number; hash: string; signature: string }) : undefined;
   }
@@ -280,7 +310,18 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     await tx.run(
       `INSERT INTO audit_log (seq, ts_ms, actor, action, subject, payload, payload_hash, prev_hash, hash, signature)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [entry.seq, entry.tsMs, entry.actor, entry.action, entry.subject, fields.payload, entry.payloadHash, entry.prevHash, entry.hash, entry.signature],
+      [
+        entry.seq,
+        entry.tsMs,
+        entry.actor,
+        entry.action,
+        entry.subject,
+        fields.payload,
+        entry.payloadHash,
+        entry.prevHash,
+        entry.hash,
+        entry.signature,
+      ],
     );
     return entry;
   }
@@ -311,7 +352,9 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
    * before anything is written.
    * @throws InputError(`invalid_alert_event`) or (`invalid_incident`).
    */
-  async applyAlertEvents(items: readonly { event: AlertEvent; incident?: Incident }[]): Promise<ApplyResult[]> {
+  async applyAlertEvents(
+    items: readonly { event: AlertEvent; incident?: Incident }[],
+  ): Promise<ApplyResult[]> {
     for (const { event } of items) checkAlertEvent(event);
     if (items.length === 0) return [];
     await this.flush();
@@ -321,6 +364,11 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       for (const { event, incident } of items) out.push(await this.writeAlertEvent(tx, event, incident));
       return out;
     });
+    this.writesSinceOptimize += results.length;
+    if (this.writesSinceOptimize >= 5000) {
+      this.writesSinceOptimize = 0;
+      await this.engine.optimize();
+    }
     for (let i = 0; i < results.length; i++) {
       const r = results[i];
       if (r.duplicate) continue;
@@ -342,23 +390,47 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     event: AlertEvent,
     incident: Incident | undefined,
   ): Promise<ApplyResult & { isNew: boolean; incidentIsNew: boolean }> {
-    const { signature: _s, prevHash: _p, ...incoming } = event.alert;
-    const eventKey = sha256Hex(canonicalJson({ kind: event.kind, tsMs: event.tsMs, by: event.by, alert: incoming }));
-    const dup = await tx.get<{ alert_id: string }>('SELECT alert_id FROM alert_events WHERE event_key = ?', [eventKey]);
+    const incoming: Alert = { ...event.alert };
+    delete incoming.signature;
+    delete incoming.prevHash;
+    const eventKey = sha256Hex(
+      canonicalJson({ kind: event.kind, tsMs: event.tsMs, by: event.by, alert: incoming }),
+    );
+    const dup = await tx.get<{ alert_id: string }>('SELECT alert_id FROM alert_events WHERE event_key = ?', [
+      eventKey,
+    ]);
     if (dup) {
       const row = await tx.get<AlertRow>('SELECT body, signature FROM alerts WHERE id = ?', [incoming.id]);
       const alert = row ? { ...(JSON.parse(row.body) as Alert), signature: row.signature } : event.alert;
-      return { duplicate: true, alert, event: { ...event, alert }, auditSeq: 0, isNew: false, incidentIsNew: false };
+      return {
+        duplicate: true,
+        alert,
+        event: { ...event, alert },
+        auditSeq: 0,
+        isNew: false,
+        incidentIsNew: false,
+      };
     }
     const row = await tx.get<AlertRow>('SELECT status, event_seq FROM alerts WHERE id = ?', [incoming.id]);
     let status = incoming.status;
-    if (row?.status === 'acknowledged' && status === 'open' && event.kind === 'updated') status = 'acknowledged';
+    if (row?.status === 'acknowledged' && status === 'open' && event.kind === 'updated')
+      status = 'acknowledged';
     const head = await this.auditHead(tx);
     const body: Alert = { ...incoming, status, prevHash: head.hash };
     if (status === 'resolved' && body.resolvedMs === undefined) body.resolvedMs = event.tsMs;
     const bodyText = canonicalJson(body);
     const signature = this.keys.sign(bodyText);
-    const entry = await this.appendAudit(tx, { tsMs: event.tsMs, actor: event.by, action: `alert.${event.kind}`, subject: body.id, payload: bodyText }, head);
+    const entry = await this.appendAudit(
+      tx,
+      {
+        tsMs: event.tsMs,
+        actor: event.by,
+        action: `alert.${event.kind}`,
+        subject: body.id,
+        payload: bodyText,
+      },
+      head,
+    );
     const eventSeq = (row ? Number(row.event_seq) : 0) + 1;
     const metrics = involvedMetrics(body);
     await tx.run(
@@ -373,9 +445,28 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
          hit_count = excluded.hit_count, event_seq = excluded.event_seq, audit_seq = excluded.audit_seq,
          body = excluded.body, signature = excluded.signature, updated_ms = excluded.updated_ms`,
       [
-        body.id, body.fingerprint, body.incidentId ?? null, body.deviceId, body.site, body.zone, body.tenant, body.metric,
-        body.severity, SEVERITIES.indexOf(body.severity), body.priority, status, body.firstSeenMs, body.lastSeenMs,
-        body.resolvedMs, metrics.join(','), body.count, eventSeq, entry.seq, bodyText, signature, this.nowMs(),
+        body.id,
+        body.fingerprint,
+        body.incidentId ?? null,
+        body.deviceId,
+        body.site,
+        body.zone,
+        body.tenant,
+        body.metric,
+        body.severity,
+        SEVERITIES.indexOf(body.severity),
+        body.priority,
+        status,
+        body.firstSeenMs,
+        body.lastSeenMs,
+        body.resolvedMs,
+        metrics.join(','),
+        body.count,
+        eventSeq,
+        entry.seq,
+        bodyText,
+        signature,
+        this.nowMs(),
       ],
     );
     await tx.run(
@@ -385,12 +476,27 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     const incidentIsNew = incident ? await this.writeIncident(tx, incident) : false;
     await this.captureEvidence(tx, body, metrics);
     const alert = { ...body, signature };
-    return { duplicate: false, alert, event: { ...event, alert }, auditSeq: entry.seq, isNew: !row, incidentIsNew };
+    return {
+      duplicate: false,
+      alert,
+      event: { ...event, alert },
+      auditSeq: entry.seq,
+      isNew: !row,
+      incidentIsNew,
+    };
   }
 
   private async writeIncident(tx: SqlExecutor, incident: Incident): Promise<boolean> {
-    if (!isStr(incident?.id) || !SEVERITIES.includes(incident.severity) || !isNum(incident.openedMs) || !isNum(incident.lastSeenMs)) {
-      throw new InputError('invalid_incident', `incident: expected {id, severity, openedMs, lastSeenMs, …}, got ${JSON.stringify(incident)?.slice(0, 80)}`);
+    if (
+      !isStr(incident?.id) ||
+      !SEVERITIES.includes(incident.severity) ||
+      !isNum(incident.openedMs) ||
+      !isNum(incident.lastSeenMs)
+    ) {
+      throw new InputError(
+        'invalid_incident',
+        `incident: expected {id, severity, openedMs, lastSeenMs, …}, got ${JSON.stringify(incident)?.slice(0, 80)}`,
+      );
     }
     const existing = await tx.get('SELECT id FROM incidents WHERE id = ?', [incident.id]);
     await tx.run(
@@ -400,8 +506,16 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
          severity = excluded.severity, severity_rank = excluded.severity_rank, top_priority = excluded.top_priority,
          opened_ms = excluded.opened_ms, last_seen_ms = excluded.last_seen_ms, status = excluded.status, body = excluded.body`,
       [
-        incident.id, incident.site, incident.zone, incident.rootDeviceId, incident.severity, SEVERITIES.indexOf(incident.severity),
-        optNum(incident.topPriority) ?? 0, incident.openedMs, incident.lastSeenMs, incident.status === 'resolved' ? 'resolved' : 'open',
+        incident.id,
+        incident.site,
+        incident.zone,
+        incident.rootDeviceId,
+        incident.severity,
+        SEVERITIES.indexOf(incident.severity),
+        optNum(incident.topPriority) ?? 0,
+        incident.openedMs,
+        incident.lastSeenMs,
+        incident.status === 'resolved' ? 'resolved' : 'open',
         canonicalJson(incident),
       ],
     );
@@ -421,7 +535,10 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     if (metrics.length === 0) return;
     const fromMs = alert.firstSeenMs - this.evidenceBeforeMs;
     const spanEnd = alert.firstSeenMs + this.evidenceMaxSpanMs;
-    const untilMs = alert.status === 'resolved' ? Math.min((alert.resolvedMs ?? alert.lastSeenMs) + this.evidenceAfterMs, spanEnd) : spanEnd;
+    const untilMs =
+      alert.status === 'resolved'
+        ? Math.min((alert.resolvedMs ?? alert.lastSeenMs) + this.evidenceAfterMs, spanEnd)
+        : spanEnd;
     await tx.run(
       `INSERT INTO alert_evidence (alert_id, metric, ts_ms, value, expected, lower, upper, score, anomaly)
        SELECT CAST(? AS TEXT), metric, ts_ms, value, expected, lower, upper, score, anomaly FROM samples
@@ -440,7 +557,14 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     );
     this.latestEventMs = Number(latest?.ts ?? 0);
     if (!latest?.ts) return;
-    const rows = await this.engine.all<{ id: string; device_id: string; metrics: string; status: string; first_seen_ms: number; resolved_ms: number | null }>(
+    const rows = await this.engine.all<{
+      id: string;
+      device_id: string;
+      metrics: string;
+      status: string;
+      first_seen_ms: number;
+      resolved_ms: number | null;
+    }>(
       `SELECT id, device_id, metrics, status, first_seen_ms, resolved_ms FROM alerts
        WHERE first_seen_ms >= ? AND (status <> 'resolved' OR resolved_ms >= ?)`,
       [this.latestEventMs - this.evidenceMaxSpanMs, this.latestEventMs - this.evidenceAfterMs],
@@ -448,9 +572,15 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     for (const r of rows) {
       if (!r.metrics) continue;
       const spanEnd = Number(r.first_seen_ms) + this.evidenceMaxSpanMs;
-      const untilMs = r.status === 'resolved' ? Math.min(Number(r.resolved_ms) + this.evidenceAfterMs, spanEnd) : spanEnd;
+      const untilMs =
+        r.status === 'resolved' ? Math.min(Number(r.resolved_ms) + this.evidenceAfterMs, spanEnd) : spanEnd;
       const list = this.captures.get(r.device_id) ?? [];
-      list.push({ alertId: r.id, metrics: new Set(r.metrics.split(',')), fromMs: Number(r.first_seen_ms) - this.evidenceBeforeMs, untilMs });
+      list.push({
+        alertId: r.id,
+        metrics: new Set(r.metrics.split(',')),
+        fromMs: Number(r.first_seen_ms) - this.evidenceBeforeMs,
+        untilMs,
+      });
       this.captures.set(r.device_id, list);
     }
   }
@@ -477,14 +607,23 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       if (isAnomaly) this.count('anomalies', r.tsMs);
       this.seeEventTime(r.tsMs);
       const names = Object.keys(r.metrics);
-      const evidence = (s?.evidence ?? {}) as { metrics?: Record<string, { score?: number; expected?: { value: number; lower: number; upper: number } }>; combined?: { anomalousMetrics?: string[] } };
+      const evidence = (s?.evidence ?? {}) as {
+        metrics?: Record<
+          string,
+          { score?: number; expected?: { value: number; lower: number; upper: number } }
+        >;
+        combined?: { anomalousMetrics?: string[] };
+      };
       for (const metric of names) {
         const value = r.metrics[metric];
         if (!isNum(value) || metric.length > MAX_ID) continue;
         const band = s?.expected?.[metric] ?? evidence.metrics?.[metric]?.expected;
         const contribution = s?.contributions?.[metric];
         const anomaly =
-          isAnomaly && (names.length === 1 || (isNum(contribution) && contribution > 0) || (evidence.combined?.anomalousMetrics ?? []).includes(metric));
+          isAnomaly &&
+          (names.length === 1 ||
+            (isNum(contribution) && contribution > 0) ||
+            (evidence.combined?.anomalousMetrics ?? []).includes(metric));
         this.samples.push({
           deviceId: r.deviceId,
           metric,
@@ -582,10 +721,16 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
    * @throws InputError(`not_found`) for an unknown id; InputError(`conflict`) when the alert is
    * already in that status, or resolved (for acknowledge).
    */
-  async setAlertStatus(id: string, status: 'acknowledged' | 'resolved', actor: string, _comment?: string): Promise<ApplyResult> {
+  async setAlertStatus(
+    id: string,
+    status: 'acknowledged' | 'resolved',
+    actor: string,
+    _comment?: string,
+  ): Promise<ApplyResult> {
     const alert = await this.requireAlert(id);
     if (alert.status === status) throw new InputError('conflict', `alert "${id}" is already ${status}`);
-    if (status === 'acknowledged' && alert.status === 'resolved') throw new InputError('conflict', `alert "${id}" is resolved`);
+    if (status === 'acknowledged' && alert.status === 'resolved')
+      throw new InputError('conflict', `alert "${id}" is resolved`);
     const tsMs = this.nowMs();
     const next: Alert = { ...alert, status };
     if (status === 'resolved') next.resolvedMs = tsMs;
@@ -597,12 +742,28 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
    * to its status. Emits `feedback` after commit, for lucid-feedback to adapt detection/routing.
    * @throws InputError(`invalid_feedback`), (`not_found`) or (`conflict`, from the status change).
    */
-  async recordFeedback(feedback: Feedback, actor: string): Promise<{ feedback: StoredFeedback; alert: Alert }> {
-    if (!feedback || !VERDICTS.includes(feedback.verdict) || !isStr(feedback.alertId) || !isStr(feedback.user) || !isNum(feedback.tsMs)) {
-      throw new InputError('invalid_feedback', `feedback: expected {alertId, verdict (${VERDICTS.join('|')}), user, tsMs}`);
+  async recordFeedback(
+    feedback: Feedback,
+    actor: string,
+  ): Promise<{ feedback: StoredFeedback; alert: Alert }> {
+    if (
+      !feedback ||
+      !VERDICTS.includes(feedback.verdict) ||
+      !isStr(feedback.alertId) ||
+      !isStr(feedback.user) ||
+      !isNum(feedback.tsMs)
+    ) {
+      throw new InputError(
+        'invalid_feedback',
+        `feedback: expected {alertId, verdict (${VERDICTS.join('|')}), user, tsMs}`,
+      );
     }
     let alert = await this.requireAlert(feedback.alertId);
-    if (feedback.verdict === 'acknowledge' && alert.status !== 'acknowledged' && alert.status !== 'resolved') {
+    if (
+      feedback.verdict === 'acknowledge' &&
+      alert.status !== 'acknowledged' &&
+      alert.status !== 'resolved'
+    ) {
       alert = (await this.setAlertStatus(alert.id, 'acknowledged', actor)).alert;
     } else if (feedback.verdict === 'resolve' && alert.status !== 'resolved') {
       alert = (await this.setAlertStatus(alert.id, 'resolved', actor)).alert;
@@ -611,7 +772,13 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     const body = canonicalJson(stored);
     await this.engine.transaction(async (tx) => {
       await this.lockAudit(tx);
-      const entry = await this.appendAudit(tx, { tsMs: stored.tsMs, actor, action: 'feedback', subject: stored.alertId, payload: body });
+      const entry = await this.appendAudit(tx, {
+        tsMs: stored.tsMs,
+        actor,
+        action: 'feedback',
+        subject: stored.alertId,
+        payload: body,
+      });
       await tx.run(
         'INSERT INTO feedback (id, alert_id, verdict, user_name, ts_ms, actor, audit_seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         [stored.id, stored.alertId, stored.verdict, stored.user, stored.tsMs, actor, entry.seq, body],
@@ -629,11 +796,26 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
    */
   async recordAdaptation(adaptation: Adaptation, actor: string): Promise<Adaptation> {
     const a = adaptation;
-    if (!a || !isStr(a.id) || !ADAPTATION_KINDS.includes(a.kind) || !isNum(a.tsMs) || typeof a.reason !== 'string' || !isStr(a.createdBy)) {
-      throw new InputError('invalid_adaptation', `adaptation: expected {id, kind (${ADAPTATION_KINDS.join('|')}), createdBy, reason, tsMs, …}`);
+    if (
+      !a ||
+      !isStr(a.id) ||
+      !ADAPTATION_KINDS.includes(a.kind) ||
+      !isNum(a.tsMs) ||
+      typeof a.reason !== 'string' ||
+      !isStr(a.createdBy)
+    ) {
+      throw new InputError(
+        'invalid_adaptation',
+        `adaptation: expected {id, kind (${ADAPTATION_KINDS.join('|')}), createdBy, reason, tsMs, …}`,
+      );
     }
-    if (a.value !== undefined && !isNum(a.value)) throw new InputError('invalid_adaptation', `adaptation.value: expected a finite number, got ${a.value}`);
-    if (a.untilMs !== undefined && !isNum(a.untilMs)) throw new InputError('invalid_adaptation', `adaptation.untilMs: expected epoch ms, got ${a.untilMs}`);
+    if (a.value !== undefined && !isNum(a.value))
+      throw new InputError(
+        'invalid_adaptation',
+        `adaptation.value: expected a finite number, got ${a.value}`,
+      );
+    if (a.untilMs !== undefined && !isNum(a.untilMs))
+      throw new InputError('invalid_adaptation', `adaptation.untilMs: expected epoch ms, got ${a.untilMs}`);
     const body = canonicalJson(a);
     const created = await this.engine.transaction(async (tx) => {
       const existing = await tx.get<{ body: string }>('SELECT body FROM adaptations WHERE id = ?', [a.id]);
@@ -642,7 +824,13 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
         throw new InputError('conflict', `adaptation "${a.id}" already exists with a different content`);
       }
       await this.lockAudit(tx);
-      const entry = await this.appendAudit(tx, { tsMs: a.tsMs, actor, action: 'adaptation.created', subject: a.id, payload: body });
+      const entry = await this.appendAudit(tx, {
+        tsMs: a.tsMs,
+        actor,
+        action: 'adaptation.created',
+        subject: a.id,
+        payload: body,
+      });
       await tx.run(
         'INSERT INTO adaptations (id, kind, ts_ms, created_by, alert_id, until_ms, reverted_ms, audit_seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [a.id, a.kind, a.tsMs, a.createdBy, a.alertId, a.untilMs, a.revertedMs, entry.seq, body],
@@ -664,12 +852,24 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       const row = await tx.get<{ body: string }>('SELECT body FROM adaptations WHERE id = ?', [id]);
       if (!row) throw new InputError('not_found', `adaptation "${id}" does not exist`);
       const a = JSON.parse(row.body) as Adaptation;
-      if (a.revertedMs !== undefined) throw new InputError('conflict', `adaptation "${id}" was already reverted`);
+      if (a.revertedMs !== undefined)
+        throw new InputError('conflict', `adaptation "${id}" was already reverted`);
       const next: Adaptation = { ...a, revertedMs: tsMs };
       const body = canonicalJson(next);
       await this.lockAudit(tx);
-      const entry = await this.appendAudit(tx, { tsMs, actor, action: 'adaptation.reverted', subject: id, payload: body });
-      await tx.run('UPDATE adaptations SET reverted_ms = ?, audit_seq = ?, body = ? WHERE id = ?', [tsMs, entry.seq, body, id]);
+      const entry = await this.appendAudit(tx, {
+        tsMs,
+        actor,
+        action: 'adaptation.reverted',
+        subject: id,
+        payload: body,
+      });
+      await tx.run('UPDATE adaptations SET reverted_ms = ?, audit_seq = ?, body = ? WHERE id = ?', [
+        tsMs,
+        entry.seq,
+        body,
+        id,
+      ]);
       return next;
     });
     this.emit('adaptation', { adaptation: reverted, actor });
@@ -700,8 +900,13 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       'SELECT seq, kind, ts_ms, actor, status, audit_seq FROM alert_events WHERE alert_id = ? ORDER BY seq LIMIT 1000',
       [id],
     );
-    const incidentRow = alert.incidentId ? await this.engine.get<{ body: string }>('SELECT body FROM incidents WHERE id = ?', [alert.incidentId]) : undefined;
-    const feedbackRows = await this.engine.all<{ body: string }>('SELECT body FROM feedback WHERE alert_id = ? ORDER BY ts_ms LIMIT 1000', [id]);
+    const incidentRow = alert.incidentId
+      ? await this.engine.get<{ body: string }>('SELECT body FROM incidents WHERE id = ?', [alert.incidentId])
+      : undefined;
+    const feedbackRows = await this.engine.all<{ body: string }>(
+      'SELECT body FROM feedback WHERE alert_id = ? ORDER BY ts_ms LIMIT 1000',
+      [id],
+    );
     const evidenceRows = await this.engine.all<Record<string, unknown>>(
       'SELECT metric, ts_ms, value, expected, lower, upper, score, anomaly FROM alert_evidence WHERE alert_id = ? ORDER BY metric, ts_ms',
       [id],
@@ -716,22 +921,24 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     const toMs = (alert.resolvedMs ?? alert.lastSeenMs) + this.evidenceAfterMs;
     return {
       alert,
-      events: events.map(
-        (e): AlertHistoryEntry => ({
-          seq: Number(e.seq),
-          kind: e.kind as AlertEvent['kind'],
-          tsMs: Number(e.ts_ms),
-          by: String(e.actor),
-          status: e.status as AlertStatus,
-          auditSeq: Number(e.audit_seq),
-        }),
-      ),
+      events: events.map((e): AlertHistoryEntry => ({
+        seq: Number(e.seq),
+        kind: e.kind as AlertEvent['kind'],
+        tsMs: Number(e.ts_ms),
+        by: String(e.actor),
+        status: e.status as AlertStatus,
+        auditSeq: Number(e.audit_seq),
+      })),
       incident: incidentRow ? (JSON.parse(incidentRow.body) as Incident) : undefined,
       feedback: feedbackRows.map((f) => JSON.parse(f.body) as StoredFeedback),
       evidence: {
         fromMs,
         toMs,
-        series: [...byMetric].map(([metric, points]) => ({ metric, rawCount: points.length, points: lttb(points, Math.max(3, maxPoints)) })),
+        series: [...byMetric].map(([metric, points]) => ({
+          metric,
+          rawCount: points.length,
+          points: lttb(points, Math.max(3, maxPoints)),
+        })),
       },
       signatureValid: this.keys.verify(row.body, row.signature),
       keyId: this.publicKey.keyId,
@@ -770,17 +977,27 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     eq('fingerprint', q.fingerprint);
     eq('metric', q.metric);
     const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-    const orderBy = q.sort === 'time' ? `last_seen_ms ${dir}, id ${dir}` : `priority ${dir}, last_seen_ms ${dir}, id ${dir}`;
+    const orderBy =
+      q.sort === 'time'
+        ? `last_seen_ms ${dir}, id ${dir}`
+        : `priority ${dir}, last_seen_ms ${dir}, id ${dir}`;
     const limit = clampLimit(q.limit, 100, 1000);
     const offset = Math.max(0, Math.floor(q.offset ?? 0));
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = await this.engine.all<AlertRow>(`SELECT body, signature FROM alerts ${whereSql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`, [
-      ...params,
+    const rows = await this.engine.all<AlertRow>(
+      `SELECT body, signature FROM alerts ${whereSql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      [...params, limit, offset],
+    );
+    const total = Number(
+      (await this.engine.get<{ n: number }>(`SELECT COUNT(*) AS n FROM alerts ${whereSql}`, params))?.n ?? 0,
+    );
+    return {
+      items: rows.map((r) => this.rowToAlert(r)),
+      total,
       limit,
       offset,
-    ]);
-    const total = Number((await this.engine.get<{ n: number }>(`SELECT COUNT(*) AS n FROM alerts ${whereSql}`, params))?.n ?? 0);
-    return { items: rows.map((r) => this.rowToAlert(r)), total, limit, offset, nextOffset: offset + rows.length < total ? offset + rows.length : null };
+      nextOffset: offset + rows.length < total ? offset + rows.length : null,
+    };
   }
 
   /** Incidents matching the filters, most recent first. */
@@ -814,7 +1031,10 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       `SELECT body FROM incidents ${whereSql} ORDER BY last_seen_ms DESC, id DESC LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const total = Number((await this.engine.get<{ n: number }>(`SELECT COUNT(*) AS n FROM incidents ${whereSql}`, params))?.n ?? 0);
+    const total = Number(
+      (await this.engine.get<{ n: number }>(`SELECT COUNT(*) AS n FROM incidents ${whereSql}`, params))?.n ??
+        0,
+    );
     return {
       items: rows.map((r) => JSON.parse(r.body) as Incident),
       total,
@@ -833,7 +1053,10 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     await this.flush();
     let toMs = q.toMs;
     if (toMs === undefined) {
-      const last = await this.engine.get<{ ts: number | null }>('SELECT MAX(ts_ms) AS ts FROM samples WHERE device_id = ? AND metric = ?', [q.deviceId, q.metric]);
+      const last = await this.engine.get<{ ts: number | null }>(
+        'SELECT MAX(ts_ms) AS ts FROM samples WHERE device_id = ? AND metric = ?',
+        [q.deviceId, q.metric],
+      );
       toMs = Number(last?.ts ?? this.latestEventMs ?? 0);
     }
     const fromMs = q.fromMs ?? toMs - 3_600_000;
@@ -845,7 +1068,9 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     );
     const points = rows.map(pointFromRow);
     const anomalies = points.filter((p) => p.anomaly);
-    const alertRows = await this.engine.all<AlertRow & { severity: string; first_seen_ms: number; last_seen_ms: number }>(
+    const alertRows = await this.engine.all<
+      AlertRow & { severity: string; first_seen_ms: number; last_seen_ms: number }
+    >(
       `SELECT id, body, signature, severity, status, first_seen_ms, last_seen_ms FROM alerts
        WHERE device_id = ? AND (metric = ? OR metric IS NULL) AND last_seen_ms >= ? AND first_seen_ms <= ?
        ORDER BY first_seen_ms LIMIT 200`,
@@ -861,7 +1086,14 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       anomalies: anomalies.length > maxPoints ? lttb(anomalies, maxPoints) : anomalies,
       alerts: alertRows.map((r) => {
         const a = JSON.parse(r.body) as Alert;
-        return { id: a.id, severity: a.severity, status: a.status, firstSeenMs: a.firstSeenMs, lastSeenMs: a.lastSeenMs, title: a.explanation?.title ?? '' };
+        return {
+          id: a.id,
+          severity: a.severity,
+          status: a.status,
+          firstSeenMs: a.firstSeenMs,
+          lastSeenMs: a.lastSeenMs,
+          title: a.explanation?.title ?? '',
+        };
       }),
     };
   }
@@ -908,7 +1140,8 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       const buckets = new Map<number, { bucketMs: number } & Record<string, number>>();
       for (const r of bucketRows) {
         const key = Number(r.bucket);
-        const entry = buckets.get(key) ?? ({ bucketMs: key } as { bucketMs: number } & Record<string, number>);
+        const entry =
+          buckets.get(key) ?? ({ bucketMs: key } as { bucketMs: number } & Record<string, number>);
         entry[r.name] = Number(r.v);
         buckets.set(key, entry);
       }
@@ -929,12 +1162,14 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     const params: SqlParam[] = q.active ? [now] : [];
     const limit = clampLimit(q.limit, 100, 1000);
     const offset = Math.max(0, Math.floor(q.offset ?? 0));
-    const rows = await this.engine.all<{ body: string }>(`SELECT body FROM adaptations ${where} ORDER BY ts_ms DESC, id LIMIT ? OFFSET ?`, [
-      ...params,
-      limit,
-      offset,
-    ]);
-    const total = Number((await this.engine.get<{ n: number }>(`SELECT COUNT(*) AS n FROM adaptations ${where}`, params))?.n ?? 0);
+    const rows = await this.engine.all<{ body: string }>(
+      `SELECT body FROM adaptations ${where} ORDER BY ts_ms DESC, id LIMIT ? OFFSET ?`,
+      [...params, limit, offset],
+    );
+    const total = Number(
+      (await this.engine.get<{ n: number }>(`SELECT COUNT(*) AS n FROM adaptations ${where}`, params))?.n ??
+        0,
+    );
     return {
       items: rows.map((r) => JSON.parse(r.body) as Adaptation),
       total,
@@ -954,7 +1189,10 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
   }
 
   /** Alert events recorded after `auditSeq` (for SSE clients resuming with Last-Event-ID). */
-  async alertEventsSince(auditSeq: number, limit: number): Promise<{ auditSeq: number; event: AlertEvent }[]> {
+  async alertEventsSince(
+    auditSeq: number,
+    limit: number,
+  ): Promise<{ auditSeq: number; event: AlertEvent }[]> {
     const rows = await this.engine.all<AuditRow>(
       "SELECT seq, ts_ms, actor, action, payload FROM audit_log WHERE seq > ? AND action LIKE 'alert.%' ORDER BY seq LIMIT ?",
       [auditSeq, Math.max(1, Math.min(limit, 10_000))],
@@ -987,13 +1225,25 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       records: { checked: 0 },
       keyId: this.publicKey.keyId,
     };
-    if (anchor && !this.keys.verify(canonicalJson({ seq: anchor.seq, hash: anchor.hash }), anchor.signature)) {
+    if (
+      anchor &&
+      !this.keys.verify(canonicalJson({ seq: anchor.seq, hash: anchor.hash }), anchor.signature)
+    ) {
       result.ok = false;
-      result.firstBreak = { seq: anchor.seq, action: 'anchor', subject: 'audit_anchor', tsMs: 0, reason: 'anchor_signature' };
+      result.firstBreak = {
+        seq: anchor.seq,
+        action: 'anchor',
+        subject: 'audit_anchor',
+        tsMs: 0,
+        reason: 'anchor_signature',
+      };
     }
     const payloadHashes = new Map<number, string>();
     for (;;) {
-      const rows = await this.engine.all<AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 1000', [prev.seq]);
+      const rows = await this.engine.all<AuditRow>(
+        'SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 1000',
+        [prev.seq],
+      );
       if (rows.length === 0) break;
       for (const r of rows) {
         const entry: AuditEntry = {
@@ -1010,7 +1260,13 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
         const reason = checkAuditEntry(this.keys, prev, entry, r.payload);
         if (reason && !result.firstBreak) {
           result.ok = false;
-          result.firstBreak = { seq: entry.seq, action: entry.action, subject: entry.subject, tsMs: entry.tsMs, reason };
+          result.firstBreak = {
+            seq: entry.seq,
+            action: entry.action,
+            subject: entry.subject,
+            tsMs: entry.tsMs,
+            reason,
+          };
         }
         payloadHashes.set(entry.seq, entry.payloadHash);
         result.checkedEntries++;
@@ -1019,7 +1275,12 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       result.headSeq = prev.seq;
       await yieldToLoop();
     }
-    const mismatch = (table: 'alerts' | 'feedback' | 'adaptations', id: string, auditSeq: number, reason: NonNullable<AuditVerifyResult['records']['firstMismatch']>['reason']): void => {
+    const mismatch = (
+      table: 'alerts' | 'feedback' | 'adaptations',
+      id: string,
+      auditSeq: number,
+      reason: NonNullable<AuditVerifyResult['records']['firstMismatch']>['reason'],
+    ): void => {
       result.ok = false;
       result.records.firstMismatch ??= { table, id, auditSeq, reason };
     };
@@ -1039,7 +1300,13 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
         else if (!this.keys.verify(r.body, r.signature)) mismatch('alerts', r.id, seq, 'signature');
         else {
           const a = JSON.parse(r.body) as Alert;
-          if (a.severity !== r.severity || a.status !== r.status || a.priority !== Number(r.priority) || a.deviceId !== r.device_id || a.lastSeenMs !== Number(r.last_seen_ms)) {
+          if (
+            a.severity !== r.severity ||
+            a.status !== r.status ||
+            a.priority !== Number(r.priority) ||
+            a.deviceId !== r.device_id ||
+            a.lastSeenMs !== Number(r.last_seen_ms)
+          ) {
             mismatch('alerts', r.id, seq, 'column_mismatch');
           }
         }
@@ -1048,12 +1315,15 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       await yieldToLoop();
     }
     for (const table of ['feedback', 'adaptations'] as const) {
-      const rows = await this.engine.all<{ id: string; body: string; audit_seq: number }>(`SELECT id, body, audit_seq FROM ${table} ORDER BY id LIMIT 100000`);
+      const rows = await this.engine.all<{ id: string; body: string; audit_seq: number }>(
+        `SELECT id, body, audit_seq FROM ${table} ORDER BY id LIMIT 100000`,
+      );
       for (const r of rows) {
         result.records.checked++;
         const expectedHash = payloadHashes.get(Number(r.audit_seq));
         if (expectedHash === undefined) mismatch(table, r.id, Number(r.audit_seq), 'audit_missing');
-        else if (sha256Hex(r.body) !== expectedHash) mismatch(table, r.id, Number(r.audit_seq), 'body_mismatch');
+        else if (sha256Hex(r.body) !== expectedHash)
+          mismatch(table, r.id, Number(r.audit_seq), 'body_mismatch');
       }
     }
     return result;
@@ -1063,7 +1333,12 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
   async health(): Promise<{ engine: string; schemaVersion: number; alerts: number; auditHead: number }> {
     const n = await this.engine.get<{ n: number }>('SELECT COUNT(*) AS n FROM alerts');
     const head = await this.engine.get<{ seq: number }>('SELECT MAX(seq) AS seq FROM audit_log');
-    return { engine: this.engineName, schemaVersion: this.schemaVersion, alerts: Number(n?.n ?? 0), auditHead: Number(head?.seq ?? 0) };
+    return {
+      engine: this.engineName,
+      schemaVersion: this.schemaVersion,
+      alerts: Number(n?.n ?? 0),
+      auditHead: Number(head?.seq ?? 0),
+    };
   }
 
   /**
@@ -1079,36 +1354,56 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     if (this.retentionMs <= 0 || this.latestEventMs <= 0 || this.closed) return result;
     await this.flush();
     for (;;) {
-      const ids = (await this.engine.all<{ id: string }>("SELECT id FROM alerts WHERE status = 'resolved' AND last_seen_ms < ? LIMIT 500", [cutoffMs])).map(
-        (r) => r.id,
-      );
+      const ids = (
+        await this.engine.all<{ id: string }>(
+          "SELECT id FROM alerts WHERE status = 'resolved' AND last_seen_ms < ? LIMIT 500",
+          [cutoffMs],
+        )
+      ).map((r) => r.id);
       if (ids.length === 0) break;
       await this.engine.transaction(async (tx) => {
         const list = placeholders(ids.length);
-        for (const table of ['alert_events', 'alert_evidence', 'feedback']) await tx.run(`DELETE FROM ${table} WHERE alert_id IN (${list})`, ids);
+        for (const table of ['alert_events', 'alert_evidence', 'feedback'])
+          await tx.run(`DELETE FROM ${table} WHERE alert_id IN (${list})`, ids);
         result.alerts += await tx.run(`DELETE FROM alerts WHERE id IN (${list})`, ids);
       });
       await yieldToLoop();
     }
     for (;;) {
-      const edge = await this.engine.get<{ ts_ms: number }>('SELECT ts_ms FROM samples WHERE ts_ms < ? ORDER BY ts_ms LIMIT 1 OFFSET 5000', [cutoffMs]);
-      const n = await this.engine.run('DELETE FROM samples WHERE ts_ms < ?', [edge ? Number(edge.ts_ms) : cutoffMs]);
+      const edge = await this.engine.get<{ ts_ms: number }>(
+        'SELECT ts_ms FROM samples WHERE ts_ms < ? ORDER BY ts_ms LIMIT 1 OFFSET 5000',
+        [cutoffMs],
+      );
+      const n = await this.engine.run('DELETE FROM samples WHERE ts_ms < ?', [
+        edge ? Number(edge.ts_ms) : cutoffMs,
+      ]);
       result.samples += n;
       if (!edge) break;
       await yieldToLoop();
     }
     await this.engine.run('DELETE FROM counters WHERE bucket_ms < ?', [cutoffMs]);
     await this.engine.run("DELETE FROM incidents WHERE status = 'resolved' AND last_seen_ms < ?", [cutoffMs]);
-    await this.engine.run('DELETE FROM adaptations WHERE reverted_ms < ? OR until_ms < ?', [cutoffMs, cutoffMs]);
+    await this.engine.run('DELETE FROM adaptations WHERE reverted_ms < ? OR until_ms < ?', [
+      cutoffMs,
+      cutoffMs,
+    ]);
     await this.engine.transaction(async (tx) => {
       await this.lockAudit(tx);
       const refs = await tx.get<{ s: number | null }>(
         'SELECT MIN(s) AS s FROM (SELECT MIN(audit_seq) AS s FROM alerts UNION ALL SELECT MIN(audit_seq) FROM feedback UNION ALL SELECT MIN(audit_seq) FROM adaptations) t',
       );
-      const old = await tx.get<{ s: number | null }>('SELECT MAX(seq) AS s FROM audit_log WHERE ts_ms < ?', [cutoffMs]);
+      const old = await tx.get<{ s: number | null }>('SELECT MAX(seq) AS s FROM audit_log WHERE ts_ms < ?', [
+        cutoffMs,
+      ]);
       if (old?.s === null || old?.s === undefined) return;
-      const upTo = refs?.s === null || refs?.s === undefined ? Number(old.s) : Math.min(Number(old.s), Number(refs.s) - 1);
-      const last = await tx.get<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log WHERE seq = ?', [upTo]);
+      const upTo =
+        refs?.s === null || refs?.s === undefined
+          ? Number(old.s)
+          : Math.min(Number(old.s), Number(refs.s) - 1);
+      const last = await tx.get<{ seq: number; hash: string }>(
+        'SELECT seq, hash FROM audit_log WHERE seq = ?',
+        [upTo],
+      );
       if (!last) return;
       const anchor = { seq: Number(last.seq), hash: last.hash };
       await tx.run(

@@ -23,5 +23,7 @@ export interface SqlEngine extends SqlExecutor {
    * Use only `tx` inside `fn`: the engine itself is locked for its duration.
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Refreshes the query planner's statistics where the engine does not do it itself. */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 }

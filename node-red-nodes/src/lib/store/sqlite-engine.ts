@@ -84,9 +84,21 @@ export class SqliteEngine implements SqlEngine {
     });
   }
 
+  /**
+   * `PRAGMA optimize`: SQLite re-analyzes the tables whose size changed enough, so the planner
+   * picks the device/status indexes instead of scanning (SQLite has no auto-analyze).
+   * @see https://www.sqlite.org/pragma.html#pragma_optimize
+   */
+  optimize(): Promise<void> {
+    return this.lock(async () => {
+      this.db.pragma('optimize');
+    });
+  }
+
   close(): Promise<void> {
     return this.lock(async () => {
       this.statements.clear();
+      if (this.db.open) this.db.pragma('optimize');
       if (this.db.open) this.db.close();
     });
   }

@@ -1,4 +1,14 @@
-import type { Adaptation, Alert, AlertEvent, AlertStatus, Detection, Feedback, Incident, Notification, Severity } from '../contracts/types';
+import type {
+  Adaptation,
+  Alert,
+  AlertEvent,
+  AlertStatus,
+  Detection,
+  Feedback,
+  Incident,
+  Notification,
+  Severity,
+} from '../contracts/types';
 import type { AuditBreak, PublicKeyInfo } from '../signing';
 
 /** A page of results: `nextOffset` is null on the last page. */
@@ -65,7 +75,14 @@ export interface SeriesResult {
   /** The anomalous samples in range (down-sampled too when more than maxPoints). */
   anomalies: SeriesPoint[];
   /** Alerts of this device on this metric (or device-wide) overlapping the range. */
-  alerts: { id: string; severity: Severity; status: AlertStatus; firstSeenMs: number; lastSeenMs: number; title: string }[];
+  alerts: {
+    id: string;
+    severity: Severity;
+    status: AlertStatus;
+    firstSeenMs: number;
+    lastSeenMs: number;
+    title: string;
+  }[];
 }
 
 /** Query of `GET series`. */
@@ -101,7 +118,11 @@ export interface AlertDetail {
   incident?: Incident;
   feedback: StoredFeedback[];
   /** Samples of the involved metrics from before to after the anomaly. */
-  evidence: { fromMs: number; toMs: number; series: { metric: string; rawCount: number; points: SeriesPoint[] }[] };
+  evidence: {
+    fromMs: number;
+    toMs: number;
+    series: { metric: string; rawCount: number; points: SeriesPoint[] }[];
+  };
   /** The stored signature checks with the store's public key. */
   signatureValid: boolean;
   keyId: string;
@@ -142,7 +163,13 @@ export interface AuditVerifyResult {
   headSeq: number;
   checkedEntries: number;
   /** The first entry that fails, in chain order. */
-  firstBreak?: { seq: number; action: string; subject: string; tsMs: number; reason: AuditBreak | 'anchor_signature' };
+  firstBreak?: {
+    seq: number;
+    action: string;
+    subject: string;
+    tsMs: number;
+    reason: AuditBreak | 'anchor_signature';
+  };
   /** Current rows (alerts, feedback, adaptations) checked against the audit payload they claim. */
   records: {
     checked: number;
@@ -206,7 +233,12 @@ export interface AlertStore {
   getSeries(query: SeriesQuery): Promise<SeriesResult>;
   getStats(query: { fromMs?: number; toMs?: number; bucketMs?: number }): Promise<StatsResult>;
   recordFeedback(feedback: Feedback, actor: string): Promise<{ feedback: StoredFeedback; alert: Alert }>;
-  setAlertStatus(id: string, status: 'acknowledged' | 'resolved', actor: string, comment?: string): Promise<ApplyResult>;
+  setAlertStatus(
+    id: string,
+    status: 'acknowledged' | 'resolved',
+    actor: string,
+    comment?: string,
+  ): Promise<ApplyResult>;
   recordAdaptation(adaptation: Adaptation, actor: string): Promise<Adaptation>;
   revertAdaptation(id: string, actor: string): Promise<Adaptation>;
   listAdaptations(query: { active?: boolean; limit?: number; offset?: number }): Promise<Page<Adaptation>>;

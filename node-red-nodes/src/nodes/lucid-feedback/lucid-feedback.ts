@@ -1,7 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ConfigError, InputError } from '../../lib/contracts/errors';
 import type { Adaptation, Alert, Feedback } from '../../lib/contracts/types';
-import { adaptationsForFeedback, resolveFeedbackPolicy, type FeedbackPolicy } from '../../lib/feedback/adaptation-policy';
+import {
+  adaptationsForFeedback,
+  resolveFeedbackPolicy,
+  type FeedbackPolicy,
+} from '../../lib/feedback/adaptation-policy';
 import type { SqlAlertStore } from '../../lib/store/sql-alert-store';
 import { configErrorStatus, reportError } from '../shared/node-status';
 import { resolveStore } from '../lucid-store-config/store-config';
@@ -23,7 +27,15 @@ interface FeedbackNodeDef extends NodeDef {
 type FeedbackMsg = NodeMessageInFlow & { alert?: Alert; adaptation?: Adaptation };
 
 const ACTOR = 'lucid-feedback';
-const VERDICTS = ['useful', 'not_useful', 'false_positive', 'expected', 'maintenance', 'acknowledge', 'resolve'];
+const VERDICTS = [
+  'useful',
+  'not_useful',
+  'false_positive',
+  'expected',
+  'maintenance',
+  'acknowledge',
+  'resolve',
+];
 
 function optional(v: number | string | undefined, scale = 1): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -43,8 +55,14 @@ export = function (RED: NodeAPI) {
     let replayTimer: NodeJS.Timeout | undefined;
     let applied = 0;
 
-    const adaptationMsg = (a: Adaptation): NodeMessage => ({ topic: 'adaptation', payload: a, adaptation: a }) as NodeMessage;
-    const status = (): void => node.status({ fill: 'green', shape: 'dot', text: RED._('lucid-feedback.status.applied', { count: applied }) });
+    const adaptationMsg = (a: Adaptation): NodeMessage =>
+      ({ topic: 'adaptation', payload: a, adaptation: a }) as NodeMessage;
+    const status = (): void =>
+      node.status({
+        fill: 'green',
+        shape: 'dot',
+        text: RED._('lucid-feedback.status.applied', { count: applied }),
+      });
 
     try {
       policy = resolveFeedbackPolicy({
@@ -85,17 +103,31 @@ export = function (RED: NodeAPI) {
         // Created or reverted through the API: already recorded by the store; forward it.
         const a = msg.adaptation;
         if (!a || typeof a !== 'object' || typeof a.id !== 'string' || typeof a.kind !== 'string') {
-          throw new InputError('invalid_adaptation', `adaptation: expected {id, kind, …}, got ${JSON.stringify(a)?.slice(0, 80)}`);
+          throw new InputError(
+            'invalid_adaptation',
+            `adaptation: expected {id, kind, …}, got ${JSON.stringify(a)?.slice(0, 80)}`,
+          );
         }
         return [adaptationMsg(a)];
       }
       const fb = msg.payload as Feedback;
-      if (!fb || typeof fb !== 'object' || !VERDICTS.includes(fb.verdict) || typeof fb.alertId !== 'string' || typeof fb.user !== 'string' || !Number.isFinite(fb.tsMs)) {
-        throw new InputError('invalid_feedback', `msg.payload: expected Feedback {alertId, verdict (${VERDICTS.join('|')}), user, tsMs}, got ${JSON.stringify(fb)?.slice(0, 80)}`);
+      if (
+        !fb ||
+        typeof fb !== 'object' ||
+        !VERDICTS.includes(fb.verdict) ||
+        typeof fb.alertId !== 'string' ||
+        typeof fb.user !== 'string' ||
+        !Number.isFinite(fb.tsMs)
+      ) {
+        throw new InputError(
+          'invalid_feedback',
+          `msg.payload: expected Feedback {alertId, verdict (${VERDICTS.join('|')}), user, tsMs}, got ${JSON.stringify(fb)?.slice(0, 80)}`,
+        );
       }
       const store = storePromise ? await storePromise : undefined;
       const alert = msg.alert ?? (store ? await store.getAlert(fb.alertId) : undefined);
-      if (!alert) throw new InputError('not_found', `alert "${fb.alertId}": not in msg.alert nor in the store`);
+      if (!alert)
+        throw new InputError('not_found', `alert "${fb.alertId}": not in msg.alert nor in the store`);
       const active = store ? await store.activeAdaptations() : [];
       const adaptations = adaptationsForFeedback(fb, alert, active, policy);
       for (const a of adaptations) if (store) await store.recordAdaptation(a, ACTOR);

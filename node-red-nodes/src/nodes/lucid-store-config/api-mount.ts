@@ -14,7 +14,12 @@ const mounts = new WeakMap<object, Map<string, Mount>>();
  * (Node-RED answers 404).
  * @returns false when another owner already serves the path (nothing changed).
  */
-export function mountApi(app: { use: (path: string, h: RequestHandler) => unknown }, path: string, owner: string, handler: RequestHandler): boolean {
+export function mountApi(
+  app: { use: (path: string, h: RequestHandler) => unknown },
+  path: string,
+  owner: string,
+  handler: RequestHandler,
+): boolean {
   let byPath = mounts.get(app);
   if (!byPath) {
     byPath = new Map();

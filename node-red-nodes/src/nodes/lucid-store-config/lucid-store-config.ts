@@ -5,7 +5,13 @@ import { createApiRouter, type ApiRouter } from '../../lib/api/api-router';
 import { lucidMetrics } from '../../lib/api/lucid-metrics';
 import { openAlertStore } from '../../lib/store/open-alert-store';
 import { mountApi, unmountApi } from './api-mount';
-import { API_PATH, storeOptionsFromConfig, tokensFromConfig, type StoreConfigDef, type StoreConfigNode } from './store-config';
+import {
+  API_PATH,
+  storeOptionsFromConfig,
+  tokensFromConfig,
+  type StoreConfigDef,
+  type StoreConfigNode,
+} from './store-config';
 
 export = function (RED: NodeAPI) {
   function LucidStoreConfigNode(this: StoreConfigNode, config: StoreConfigDef) {
@@ -14,7 +20,8 @@ export = function (RED: NodeAPI) {
     const userDir = RED.settings.userDir ?? process.cwd();
     let api: ApiRouter | undefined;
     let mounted = false;
-    const httpNode = RED.httpNode as unknown as { use: (path: string, h: RequestHandler) => unknown } | undefined;
+    const httpNode = RED.httpNode as unknown as
+      { use: (path: string, h: RequestHandler) => unknown } | undefined;
 
     node.store = (async () => {
       const options = storeOptionsFromConfig(config, node.credentials ?? {}, userDir);
@@ -26,15 +33,27 @@ export = function (RED: NodeAPI) {
             store,
             auth: new ApiAuth(tokens),
             metrics: lucidMetrics(),
-            corsOrigins: (config.corsOrigins ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+            corsOrigins: (config.corsOrigins ?? '')
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
             metricsPublic: config.metricsPublic === true,
             onError: (err) => node.error(`lucid api: ${(err as Error)?.message ?? err}`),
           });
           node.api = api;
           mounted = mountApi(httpNode, API_PATH, node.id, api.router);
-          const root = String((RED.settings as unknown as { httpNodeRoot?: string }).httpNodeRoot ?? '/').replace(/\/$/, '');
+          const root = String(
+            (RED.settings as unknown as { httpNodeRoot?: string }).httpNodeRoot ?? '/',
+          ).replace(/\/$/, '');
           if (!mounted) node.warn(RED._('lucid-store-config.warn.apiTaken', { path: `${root}${API_PATH}` }));
-          else node.log(RED._('lucid-store-config.log.api', { path: `${root}${API_PATH}`, engine: store.engineName, tokens: tokens.map((t) => `${t.name}(${t.role})`).join(', ') }));
+          else
+            node.log(
+              RED._('lucid-store-config.log.api', {
+                path: `${root}${API_PATH}`,
+                engine: store.engineName,
+                tokens: tokens.map((t) => `${t.name}(${t.role})`).join(', '),
+              }),
+            );
           if (tokenFile) node.log(RED._('lucid-store-config.log.tokenFile', { file: tokenFile }));
         } catch (err) {
           await store.close();
@@ -43,7 +62,9 @@ export = function (RED: NodeAPI) {
       }
       return store;
     })();
-    node.store.catch((err: Error) => node.error(RED._('lucid-store-config.error.open', { error: err.message })));
+    node.store.catch((err: Error) =>
+      node.error(RED._('lucid-store-config.error.open', { error: err.message })),
+    );
 
     node.on('close', (_removed: boolean, done: () => void) => {
       api?.close();
@@ -55,14 +76,18 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('lucid-store-config', LucidStoreConfigNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
-    credentials: {
-      adminToken: { type: 'password' },
-      operatorToken: { type: 'password' },
-      viewerToken: { type: 'password' },
-      extraTokens: { type: 'password' },
-      postgresUrl: { type: 'password' },
-      signingKey: { type: 'password' },
+  RED.nodes.registerType(
+    'lucid-store-config',
+    LucidStoreConfigNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1],
+    {
+      credentials: {
+        adminToken: { type: 'password' },
+        operatorToken: { type: 'password' },
+        viewerToken: { type: 'password' },
+        extraTokens: { type: 'password' },
+        postgresUrl: { type: 'password' },
+        signingKey: { type: 'password' },
+      },
     },
-  });
+  );
 };

@@ -40,7 +40,8 @@ export interface StoreCredentials {
 function num(v: number | string | undefined, dflt: number, field: string, min: number, max: number): number {
   if (v === undefined || v === '') return dflt;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${field}: expected a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new ConfigError(`${field}: expected a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -48,11 +49,17 @@ function num(v: number | string | undefined, dflt: number, field: string, min: n
  * Store options from the config node's properties and credentials.
  * @throws ConfigError naming the field.
  */
-export function storeOptionsFromConfig(def: StoreConfigDef, creds: StoreCredentials, userDir: string): OpenStoreOptions {
+export function storeOptionsFromConfig(
+  def: StoreConfigDef,
+  creds: StoreCredentials,
+  userDir: string,
+): OpenStoreOptions {
   const dataDir = def.dataDir?.trim() ? resolve(userDir, def.dataDir.trim()) : join(userDir, 'lucid');
   const engine = def.engine || 'sqlite';
-  if (engine !== 'sqlite' && engine !== 'postgres') throw new ConfigError(`engine: expected sqlite or postgres, got ${JSON.stringify(engine)}`);
-  if (engine === 'postgres' && !creds.postgresUrl) throw new ConfigError('postgresUrl: required for the postgres engine');
+  if (engine !== 'sqlite' && engine !== 'postgres')
+    throw new ConfigError(`engine: expected sqlite or postgres, got ${JSON.stringify(engine)}`);
+  if (engine === 'postgres' && !creds.postgresUrl)
+    throw new ConfigError('postgresUrl: required for the postgres engine');
   return {
     dataDir,
     engine,
@@ -111,6 +118,9 @@ export interface StoreConfigNode extends Node<StoreCredentials> {
  */
 export function resolveStore(getNode: (id: string) => unknown, storeId: string | undefined): StoreConfigNode {
   const node = storeId ? (getNode(storeId) as StoreConfigNode | null) : null;
-  if (!node || !node.store) throw new ConfigError(`store: select a lucid-store-config node${storeId ? ` ("${storeId}" is missing)` : ''}`);
+  if (!node || !node.store)
+    throw new ConfigError(
+      `store: select a lucid-store-config node${storeId ? ` ("${storeId}" is missing)` : ''}`,
+    );
   return node;
 }

@@ -37,7 +37,11 @@ export = function (RED: NodeAPI) {
     const detach: (() => void)[] = [];
 
     const status = (): void => {
-      node.status({ fill: 'green', shape: 'dot', text: RED._('lucid-store.status.summary', { alerts, detections: samples }) });
+      node.status({
+        fill: 'green',
+        shape: 'dot',
+        text: RED._('lucid-store.status.summary', { alerts, detections: samples }),
+      });
     };
 
     const observeLatency = (fromMs: number | undefined): void => {
@@ -55,17 +59,29 @@ export = function (RED: NodeAPI) {
           node.send({ topic: 'feedback', payload: e.feedback, alert: e.alert } as NodeMessage);
         };
         const onAdaptation = (e: { adaptation: Adaptation; actor: string }): void => {
-          if (e.actor !== 'lucid-feedback') node.send({ topic: 'adaptation', payload: e.adaptation, adaptation: e.adaptation } as NodeMessage);
+          if (e.actor !== 'lucid-feedback')
+            node.send({
+              topic: 'adaptation',
+              payload: e.adaptation,
+              adaptation: e.adaptation,
+            } as NodeMessage);
         };
         const onAlert = (e: { event: AlertEvent }): void => {
-          if (e.event.by !== ROUTE_ACTOR && (e.event.kind === 'acknowledged' || e.event.kind === 'resolved')) {
+          if (
+            e.event.by !== ROUTE_ACTOR &&
+            (e.event.kind === 'acknowledged' || e.event.kind === 'resolved')
+          ) {
             node.send({ topic: 'alert', payload: e.event.alert, event: e.event } as NodeMessage);
           }
         };
         s.on('feedback', onFeedback);
         s.on('adaptation', onAdaptation);
         s.on('alert', onAlert);
-        detach.push(() => s.off('feedback', onFeedback), () => s.off('adaptation', onAdaptation), () => s.off('alert', onAlert));
+        detach.push(
+          () => s.off('feedback', onFeedback),
+          () => s.off('adaptation', onAdaptation),
+          () => s.off('alert', onAlert),
+        );
         status();
       });
       queue = ready.catch((err: Error) => {
@@ -89,7 +105,9 @@ export = function (RED: NodeAPI) {
     async function handleEvents(msgs: StoreMsg[]): Promise<void> {
       if (!store) throw openError ?? new Error('lucid-store: the store is not open');
       const t0 = process.hrtime.bigint();
-      const results = await store.applyAlertEvents(msgs.map((m) => ({ event: m.event!, incident: m.incident ?? undefined })));
+      const results = await store.applyAlertEvents(
+        msgs.map((m) => ({ event: m.event!, incident: m.incident ?? undefined })),
+      );
       metrics.storeWrite.observe({ op: 'alerts' }, Number(process.hrtime.bigint() - t0) / 1e9);
       results.forEach((r, i) => countAlert(r, msgs[i]));
     }
@@ -110,7 +128,10 @@ export = function (RED: NodeAPI) {
         return;
       }
       const items = toItems<unknown>(msg.payload);
-      if (items.length > 0 && items.every((d) => d && typeof d === 'object' && 'reading' in d && 'score' in d)) {
+      if (
+        items.length > 0 &&
+        items.every((d) => d && typeof d === 'object' && 'reading' in d && 'score' in d)
+      ) {
         const t0 = process.hrtime.bigint();
         const r = store.recordDetections(items as Detection[]);
         metrics.storeWrite.observe({ op: 'detections' }, Number(process.hrtime.bigint() - t0) / 1e9);
@@ -121,7 +142,11 @@ export = function (RED: NodeAPI) {
           metrics.detections.inc({ anomalous: d.score.isAnomaly ? 'true' : 'false' });
         }
         observeLatency(msg.lucidIngestMs ?? (items[items.length - 1] as Detection)?.reading?.tsMs);
-        if (r.skipped > 0) throw new InputError('invalid_detection', `${r.skipped} of ${items.length} detections have no valid reading (deviceId, tsMs, metrics)`);
+        if (r.skipped > 0)
+          throw new InputError(
+            'invalid_detection',
+            `${r.skipped} of ${items.length} detections have no valid reading (deviceId, tsMs, metrics)`,
+          );
         return;
       }
       if (msg.incident) {
@@ -144,7 +169,7 @@ export = function (RED: NodeAPI) {
       await queue;
       while (pending.length) {
         const batch = pending.splice(0, 500);
-        for (let i = 0; i < batch.length; ) {
+        for (let i = 0; i < batch.length;) {
           let j = i;
           while (j < batch.length && batch[j].msg.event !== undefined) j++;
           if (j - i > 1) {

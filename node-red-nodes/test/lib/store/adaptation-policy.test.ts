@@ -1,5 +1,9 @@
 import type { Adaptation, Feedback } from '../../../src/lib/contracts/types';
-import { adaptationsForFeedback, DEFAULT_FEEDBACK_POLICY, resolveFeedbackPolicy } from '../../../src/lib/feedback/adaptation-policy';
+import {
+  adaptationsForFeedback,
+  DEFAULT_FEEDBACK_POLICY,
+  resolveFeedbackPolicy,
+} from '../../../src/lib/feedback/adaptation-policy';
 import { resolveDetectConfig } from '../../../src/lib/detect/detect-config';
 import { StreamingDetector } from '../../../src/lib/detect/streaming-detector';
 import { AlertRouter } from '../../../src/lib/route/alert-router';
@@ -10,7 +14,13 @@ import { makeAlert } from './fixtures';
 const alert = makeAlert({ lastSeenMs: 1_000_000 });
 let n = 0;
 const newId = (): string => `ad-${++n}`;
-const fb = (verdict: Feedback['verdict'], comment?: string): Feedback => ({ alertId: alert.id, verdict, user: 'alice', tsMs: 5, comment });
+const fb = (verdict: Feedback['verdict'], comment?: string): Feedback => ({
+  alertId: alert.id,
+  verdict,
+  user: 'alice',
+  tsMs: 5,
+  comment,
+});
 
 beforeEach(() => {
   n = 0;
@@ -18,8 +28,31 @@ beforeEach(() => {
 
 describe('adaptationsForFeedback', () => {
   it.each([
-    ['false_positive', [{ kind: 'threshold', deviceId: 'dev-1', metric: 'temperature', value: 0.1, untilMs: 1_000_000 + 7 * 86_400_000 }, { kind: 'suppress', fingerprint: alert.fingerprint, untilMs: 1_000_000 + 86_400_000 }]],
-    ['expected', [{ kind: 'silence', deviceId: 'dev-1', metric: 'temperature', type: 'spike', untilMs: 1_000_000 + 3_600_000 }]],
+    [
+      'false_positive',
+      [
+        {
+          kind: 'threshold',
+          deviceId: 'dev-1',
+          metric: 'temperature',
+          value: 0.1,
+          untilMs: 1_000_000 + 7 * 86_400_000,
+        },
+        { kind: 'suppress', fingerprint: alert.fingerprint, untilMs: 1_000_000 + 86_400_000 },
+      ],
+    ],
+    [
+      'expected',
+      [
+        {
+          kind: 'silence',
+          deviceId: 'dev-1',
+          metric: 'temperature',
+          type: 'spike',
+          untilMs: 1_000_000 + 3_600_000,
+        },
+      ],
+    ],
     ['maintenance', [{ kind: 'silence', deviceId: 'dev-1', untilMs: 1_000_000 + 4 * 3_600_000 }]],
     ['useful', [{ kind: 'priority_weight', type: 'spike', value: 1.25 }]],
     ['not_useful', [{ kind: 'priority_weight', type: 'spike', deviceId: 'dev-1', value: 0.8 }]],
@@ -36,9 +69,24 @@ describe('adaptationsForFeedback', () => {
 
   it('caps the summed threshold raise of a series and ignores reverted or expired ones', () => {
     const prior = (value: number, extra: Partial<Adaptation> = {}): Adaptation => ({
-      id: `p${value}`, kind: 'threshold', deviceId: 'dev-1', metric: 'temperature', value, createdBy: 'x', reason: 'r', tsMs: 0, ...extra,
+      id: `p${value}`,
+      kind: 'threshold',
+      deviceId: 'dev-1',
+      metric: 'temperature',
+      value,
+      createdBy: 'x',
+      reason: 'r',
+      tsMs: 0,
+      ...extra,
     });
-    const raise = (active: Adaptation[]) => adaptationsForFeedback(fb('false_positive'), alert, active, resolveFeedbackPolicy({ falsePositive: 'threshold' }), newId);
+    const raise = (active: Adaptation[]) =>
+      adaptationsForFeedback(
+        fb('false_positive'),
+        alert,
+        active,
+        resolveFeedbackPolicy({ falsePositive: 'threshold' }),
+        newId,
+      );
     expect(raise([prior(0.35)])[0].value).toBeCloseTo(0.05, 9);
     expect(raise([prior(0.4)])).toEqual([]);
     expect(raise([prior(0.4, { revertedMs: 1 })])[0].value).toBeCloseTo(0.1, 9);
@@ -46,9 +94,21 @@ describe('adaptationsForFeedback', () => {
   });
 
   it('stops priority weights at the bounds', () => {
-    const w = (value: number): Adaptation => ({ id: `w${value}`, kind: 'priority_weight', type: 'spike', value, createdBy: 'x', reason: 'r', tsMs: 0 });
-    expect(adaptationsForFeedback(fb('useful'), alert, [w(2), w(1.7)], DEFAULT_FEEDBACK_POLICY, newId)).toEqual([]);
-    expect(adaptationsForFeedback(fb('useful'), alert, [w(2), w(1.5)], DEFAULT_FEEDBACK_POLICY, newId)).toHaveLength(1);
+    const w = (value: number): Adaptation => ({
+      id: `w${value}`,
+      kind: 'priority_weight',
+      type: 'spike',
+      value,
+      createdBy: 'x',
+      reason: 'r',
+      tsMs: 0,
+    });
+    expect(
+      adaptationsForFeedback(fb('useful'), alert, [w(2), w(1.7)], DEFAULT_FEEDBACK_POLICY, newId),
+    ).toEqual([]);
+    expect(
+      adaptationsForFeedback(fb('useful'), alert, [w(2), w(1.5)], DEFAULT_FEEDBACK_POLICY, newId),
+    ).toHaveLength(1);
   });
 
   it.each([

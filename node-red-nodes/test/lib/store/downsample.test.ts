@@ -1,7 +1,10 @@
 import { lttb } from '../../../src/lib/store/downsample';
 
 describe('lttb', () => {
-  const series = Array.from({ length: 1000 }, (_, i) => ({ tsMs: i, value: i === 500 ? 100 : Math.sin(i / 20) }));
+  const series = Array.from({ length: 1000 }, (_, i) => ({
+    tsMs: i,
+    value: i === 500 ? 100 : Math.sin(i / 20),
+  }));
 
   it('keeps first, last and the spike, with exactly maxPoints original points', () => {
     const out = lttb(series, 50);

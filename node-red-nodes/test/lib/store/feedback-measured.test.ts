@@ -34,13 +34,19 @@ const TRUTH_MARGIN_AFTER_MS = 10 * 60_000;
 
 function isTrue(incidents: ScheduledIncident[], deviceId: string, tsMs: number): boolean {
   return incidents.some(
-    (i) => i.deviceIds.includes(deviceId) && tsMs >= i.startTsMs - TRUTH_MARGIN_BEFORE_MS && tsMs < i.endTsMs + TRUTH_MARGIN_AFTER_MS,
+    (i) =>
+      i.deviceIds.includes(deviceId) &&
+      tsMs >= i.startTsMs - TRUTH_MARGIN_BEFORE_MS &&
+      tsMs < i.endTsMs + TRUTH_MARGIN_AFTER_MS,
   );
 }
 
 it('feedback on recurring false positives cuts them by at least 80 % while injected incidents still alert', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lucid-measured-'));
-  const sim = new FleetSimulator({ deviceCount: DEVICES, seed: 7, intervalMs: INTERVAL_MS }, () => 1_700_000_000_000);
+  const sim = new FleetSimulator(
+    { deviceCount: DEVICES, seed: 7, intervalMs: INTERVAL_MS },
+    () => 1_700_000_000_000,
+  );
   const fleet = new FleetRegistry(sim.fleetDefinition() as never);
   let now = 0;
   const pipeline = () => ({
@@ -70,20 +76,31 @@ it('feedback on recurring false positives cuts them by at least 80 % while injec
         ['fb', fb],
       ] as const) {
         const scores = p.detector.detectBatch(readings);
-        const routed = p.router.route(p.explainer.process(readings.map((reading, k) => ({ reading, score: scores[k] }))));
+        const routed = p.router.route(
+          p.explainer.process(readings.map((reading, k) => ({ reading, score: scores[k] }))),
+        );
         for (const e of routed.events) if (e.kind === 'opened') opened[name].push(e);
         if (name === 'fb' && routed.events.length + routed.resolved.length > 0) {
           await store.applyAlertEvents([...routed.events, ...routed.resolved].map((event) => ({ event })));
           if (t < TICKS / 2) {
             // The scripted operator reviews each new alert and marks the false ones.
             for (const e of routed.events) {
-              if (e.kind !== 'opened' || isTrue(sim.incidents(now + INTERVAL_MS), e.alert.deviceId, e.alert.firstSeenMs)) continue;
+              if (
+                e.kind !== 'opened' ||
+                isTrue(sim.incidents(now + INTERVAL_MS), e.alert.deviceId, e.alert.firstSeenMs)
+              )
+                continue;
               const { feedback, alert } = await store.recordFeedback(
                 { alertId: e.alert.id, verdict: 'false_positive', user: 'operator-bot', tsMs: now },
                 'operator',
               );
               marked.add(alert.fingerprint);
-              for (const a of adaptationsForFeedback(feedback, alert, await store.activeAdaptations(), DEFAULT_FEEDBACK_POLICY)) {
+              for (const a of adaptationsForFeedback(
+                feedback,
+                alert,
+                await store.activeAdaptations(),
+                DEFAULT_FEEDBACK_POLICY,
+              )) {
                 await store.recordAdaptation(a, 'lucid-feedback');
                 fb.detector.applyAdaptation(a);
                 fb.router.applyAdaptation(a);
@@ -95,10 +112,22 @@ it('feedback on recurring false positives cuts them by at least 80 % while injec
     }
     const incidents = sim.incidents(now + INTERVAL_MS);
     const falseMarkedAfter = (events: AlertEvent[]) =>
-      events.filter((e) => e.tsMs >= halfTsMs && marked.has(e.alert.fingerprint) && !isTrue(incidents, e.alert.deviceId, e.alert.firstSeenMs)).length;
+      events.filter(
+        (e) =>
+          e.tsMs >= halfTsMs &&
+          marked.has(e.alert.fingerprint) &&
+          !isTrue(incidents, e.alert.deviceId, e.alert.firstSeenMs),
+      ).length;
     const secondHalf = incidents.filter((i) => i.startTsMs >= halfTsMs && i.endTsMs <= now);
     const detected = (events: AlertEvent[]) =>
-      secondHalf.filter((i) => events.some((e) => i.deviceIds.includes(e.alert.deviceId) && e.tsMs >= i.startTsMs - TRUTH_MARGIN_BEFORE_MS && e.tsMs < i.endTsMs + TRUTH_MARGIN_AFTER_MS)).length;
+      secondHalf.filter((i) =>
+        events.some(
+          (e) =>
+            i.deviceIds.includes(e.alert.deviceId) &&
+            e.tsMs >= i.startTsMs - TRUTH_MARGIN_BEFORE_MS &&
+            e.tsMs < i.endTsMs + TRUTH_MARGIN_AFTER_MS,
+        ),
+      ).length;
     const before = falseMarkedAfter(opened.base);
     const after = falseMarkedAfter(opened.fb);
     const figures = {
@@ -111,7 +140,6 @@ it('feedback on recurring false positives cuts them by at least 80 % while injec
       detectedWithoutFeedback: detected(opened.base),
       detectedWithFeedback: detected(opened.fb),
     };
-    // eslint-disable-next-line no-console
     console.log(`feedback-measured: ${JSON.stringify(figures)}`);
     expect(marked.size).toBeGreaterThan(0);
     expect(before).toBeGreaterThanOrEqual(5);

@@ -40,7 +40,12 @@ export function makeAlert(over: Partial<Alert> = {}): Alert {
   };
 }
 
-export function makeEvent(kind: AlertEvent['kind'], alert: Alert, tsMs = alert.lastSeenMs, by = 'lucid-route'): AlertEvent {
+export function makeEvent(
+  kind: AlertEvent['kind'],
+  alert: Alert,
+  tsMs = alert.lastSeenMs,
+  by = 'lucid-route',
+): AlertEvent {
   return { kind, alert, tsMs, by };
 }
 
@@ -62,7 +67,12 @@ export function makeIncident(over: Partial<Incident> = {}): Incident {
 }
 
 /** A detection of one reading with an expected band; anomalous when `value` is outside 19..23. */
-export function makeDetection(deviceId: string, tsMs: number, value: number, metric = 'temperature'): Detection {
+export function makeDetection(
+  deviceId: string,
+  tsMs: number,
+  value: number,
+  metric = 'temperature',
+): Detection {
   const isAnomaly = value < 19 || value > 23;
   return {
     reading: { deviceId, tsMs, metrics: { [metric]: value } },
@@ -74,7 +84,11 @@ export function makeDetection(deviceId: string, tsMs: number, value: number, met
       detector: 'level',
       contributions: { [metric]: isAnomaly ? 1 : 0 },
       expected: { [metric]: { value: 21, lower: 19, upper: 23 } },
-      evidence: { metrics: {}, warmingUp: false, combined: { method: 'max', anomalousMetrics: isAnomaly ? [metric] : [] } },
+      evidence: {
+        metrics: {},
+        warmingUp: false,
+        combined: { method: 'max', anomalousMetrics: isAnomaly ? [metric] : [] },
+      },
     },
   };
 }

@@ -16,9 +16,13 @@ import { iterationWrites } from './kill-writes';
 it('loses and duplicates nothing when the writer is killed with SIGKILL', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lucid-kill-'));
   try {
-    const child = spawn(process.execPath, ['-r', join(__dirname, '../../store/ts-register.js'), join(__dirname, 'kill-writer.ts'), dir, '100000'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', join(__dirname, '../../store/ts-register.js'), join(__dirname, 'kill-writer.ts'), dir, '100000'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let lastCommitted = -1;
     await new Promise<void>((resolve, reject) => {
       let buf = '';
@@ -32,14 +36,20 @@ it('loses and duplicates nothing when the writer is killed with SIGKILL', async 
           child.kill('SIGKILL');
         }
       });
-      child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited without being killed (${signal})`))));
+      child.on('exit', (_code, signal) =>
+        signal === 'SIGKILL'
+          ? resolve()
+          : reject(new Error(`writer exited without being killed (${signal})`)),
+      );
       setTimeout(() => reject(new Error('writer too slow')), 20_000).unref();
     });
     expect(lastCommitted).toBeGreaterThanOrEqual(150);
 
     const raw = new Database(join(dir, 'lucid.db'), { readonly: true });
     const alertIds = (raw.prepare('SELECT id FROM alerts').all() as { id: string }[]).map((r) => r.id);
-    const eventsPerAlert = raw.prepare('SELECT alert_id, COUNT(*) AS n, MAX(seq) AS m FROM alert_events GROUP BY alert_id').all() as { alert_id: string; n: number; m: number }[];
+    const eventsPerAlert = raw
+      .prepare('SELECT alert_id, COUNT(*) AS n, MAX(seq) AS m FROM alert_events GROUP BY alert_id')
+      .all() as { alert_id: string; n: number; m: number }[];
     raw.close();
     // Every printed iteration is stored; at most the one in flight beyond it.
     for (let i = 0; i <= lastCommitted; i++) expect(alertIds).toContain(`k-${i}`);

@@ -4,8 +4,18 @@ import { makeAlert, makeIncident } from './fixtures';
 const T0 = 1_700_000_000_000;
 
 /** What iteration `i` of the kill writer stores: an opened and an updated alert event, every 10th an adaptation. */
-export function iterationWrites(i: number): { events: AlertEvent[]; incident: Incident; adaptation?: Adaptation } {
-  const a = makeAlert({ id: `k-${i}`, deviceId: `dev-${i % 13}`, fingerprint: `dev-${i % 13}|temperature|spike|${i}`, firstSeenMs: T0 + i * 1000, lastSeenMs: T0 + i * 1000 });
+export function iterationWrites(i: number): {
+  events: AlertEvent[];
+  incident: Incident;
+  adaptation?: Adaptation;
+} {
+  const a = makeAlert({
+    id: `k-${i}`,
+    deviceId: `dev-${i % 13}`,
+    fingerprint: `dev-${i % 13}|temperature|spike|${i}`,
+    firstSeenMs: T0 + i * 1000,
+    lastSeenMs: T0 + i * 1000,
+  });
   const updated = { ...a, count: 2, lastSeenMs: a.lastSeenMs + 500, priority: 80 };
   return {
     events: [
@@ -15,7 +25,17 @@ export function iterationWrites(i: number): { events: AlertEvent[]; incident: In
     incident: makeIncident({ id: `inc-${i % 5}`, lastSeenMs: a.lastSeenMs }),
     adaptation:
       i % 10 === 0
-        ? { id: `ad-${i}`, kind: 'threshold', deviceId: a.deviceId, metric: 'temperature', value: 0.05, createdBy: 'alice', reason: 'false positive', alertId: a.id, tsMs: T0 + i }
+        ? {
+            id: `ad-${i}`,
+            kind: 'threshold',
+            deviceId: a.deviceId,
+            metric: 'temperature',
+            value: 0.05,
+            createdBy: 'alice',
+            reason: 'false positive',
+            alertId: a.id,
+            tsMs: T0 + i,
+          }
         : undefined,
   };
 }

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, signWebhook, SigningKeys, verifySignature, verifyWebhook } from '../../../src/lib/signing';
+import {
+  canonicalJson,
+  signWebhook,
+  SigningKeys,
+  verifySignature,
+  verifyWebhook,
+} from '../../../src/lib/signing';
 
 describe('canonicalJson (RFC 8785 subset)', () => {
   it.each([
@@ -11,7 +17,9 @@ describe('canonicalJson (RFC 8785 subset)', () => {
     ['é"\n', '"é\\"\\n"'],
   ])('%j → %s', (value, text) => expect(canonicalJson(value)).toBe(text));
 
-  it.each([[NaN], [Infinity], [{ f: () => 1 }], [BigInt(1)]])('refuses %p', (v) => expect(() => canonicalJson(v)).toThrow(TypeError));
+  it.each([[NaN], [Infinity], [{ f: () => 1 }], [BigInt(1)]])('refuses %p', (v) =>
+    expect(() => canonicalJson(v)).toThrow(TypeError),
+  );
 });
 
 describe('SigningKeys', () => {

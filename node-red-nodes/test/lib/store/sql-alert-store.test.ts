@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SigningKeys, verifySignature } from '../../../src/lib/signing';
 import { SqlAlertStore } from '../../../src/lib/store/sql-alert-store';
 import { SqliteEngine } from '../../../src/lib/store/sqlite-engine';
+import { MIGRATIONS, migrate } from '../../../src/lib/store/migrations';
 import { makeAlert, makeDetection, makeEvent, makeIncident, manyAlerts } from './fixtures';
 
 const T0 = 1_700_000_000_000;
@@ -38,7 +39,13 @@ describe('SqlAlertStore alert events', () => {
     const first = await store.applyAlertEvent(ev, makeIncident());
     expect(first.duplicate).toBe(false);
     expect(first.auditSeq).toBe(1);
-    expect(verifySignature(keys.info.pem, (({ signature: _s, ...rest }) => rest)(first.alert), first.alert.signature!)).toBe(true);
+    expect(
+      verifySignature(
+        keys.info.pem,
+        (({ signature: _s, ...rest }) => rest)(first.alert),
+        first.alert.signature!,
+      ),
+    ).toBe(true);
     const replay = await store.applyAlertEvent(ev, makeIncident());
     expect(replay.duplicate).toBe(true);
     const page = await store.listAlerts({});
@@ -56,7 +63,9 @@ describe('SqlAlertStore alert events', () => {
     await store.setAlertStatus('a-1', 'acknowledged', 'alice');
     await store.applyAlertEvent(makeEvent('updated', { ...a, count: 2, lastSeenMs: a.lastSeenMs + 1000 }));
     expect((await store.getAlert('a-1'))?.status).toBe('acknowledged');
-    await expect(store.setAlertStatus('a-1', 'acknowledged', 'alice')).rejects.toMatchObject({ code: 'conflict' });
+    await expect(store.setAlertStatus('a-1', 'acknowledged', 'alice')).rejects.toMatchObject({
+      code: 'conflict',
+    });
     const resolved = await store.setAlertStatus('a-1', 'resolved', 'bob');
     expect(resolved.alert.status).toBe('resolved');
     expect(resolved.alert.resolvedMs).toBe(now);
@@ -67,7 +76,9 @@ describe('SqlAlertStore alert events', () => {
       ['updated', 'lucid-route', 'acknowledged'],
       ['resolved', 'bob', 'resolved'],
     ]);
-    await expect(store.setAlertStatus('nope', 'resolved', 'bob')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(store.setAlertStatus('nope', 'resolved', 'bob')).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it.each([
@@ -75,7 +86,9 @@ describe('SqlAlertStore alert events', () => {
     ['bad severity', { ...makeAlert(), severity: 'urgent' }],
     ['NaN priority', { ...makeAlert(), priority: NaN }],
   ])('rejects an event with %s and writes nothing', async (_name, alert) => {
-    await expect(store.applyAlertEvent(makeEvent('opened', alert as never))).rejects.toMatchObject({ code: 'invalid_alert_event' });
+    await expect(store.applyAlertEvent(makeEvent('opened', alert as never))).rejects.toMatchObject({
+      code: 'invalid_alert_event',
+    });
     expect((await store.health()).auditHead).toBe(0);
   });
 });
@@ -114,14 +127,23 @@ describe('SqlAlertStore queries', () => {
 describe('SqlAlertStore samples, series, evidence and stats', () => {
   it('keeps samples with the band, down-samples, and freezes the evidence window of an alert', async () => {
     const ds = [];
-    for (let i = 0; i < 600; i++) ds.push(makeDetection('dev-1', T0 + i * 1000, i >= 300 && i < 310 ? 40 : 21 + Math.sin(i / 10)));
+    for (let i = 0; i < 600; i++)
+      ds.push(makeDetection('dev-1', T0 + i * 1000, i >= 300 && i < 310 ? 40 : 21 + Math.sin(i / 10)));
     store.recordDetections(ds.slice(0, 305));
     const a = makeAlert({ firstSeenMs: T0 + 300_000, lastSeenMs: T0 + 304_000 });
     await store.applyAlertEvent(makeEvent('opened', a));
     store.recordDetections(ds.slice(305));
-    await store.applyAlertEvent(makeEvent('resolved', { ...a, status: 'resolved', lastSeenMs: T0 + 309_000, resolvedMs: T0 + 310_000 }));
+    await store.applyAlertEvent(
+      makeEvent('resolved', { ...a, status: 'resolved', lastSeenMs: T0 + 309_000, resolvedMs: T0 + 310_000 }),
+    );
     await store.flush();
-    const series = await store.getSeries({ deviceId: 'dev-1', metric: 'temperature', fromMs: T0, toMs: T0 + 600_000, maxPoints: 100 });
+    const series = await store.getSeries({
+      deviceId: 'dev-1',
+      metric: 'temperature',
+      fromMs: T0,
+      toMs: T0 + 600_000,
+      maxPoints: 100,
+    });
     expect(series.rawCount).toBe(600);
     expect(series.points).toHaveLength(100);
     expect(series.anomalies).toHaveLength(10);
@@ -160,13 +182,28 @@ describe('SqlAlertStore feedback, adaptations, audit and retention', () => {
     await store.applyAlertEvent(makeEvent('opened', makeAlert()));
     const seen: string[] = [];
     store.on('feedback', (f) => seen.push(f.feedback.verdict));
-    await store.recordFeedback({ alertId: 'a-1', verdict: 'false_positive', user: 'alice', tsMs: now }, 'ops-token');
-    await expect(store.recordFeedback({ alertId: 'zzz', verdict: 'useful', user: 'alice', tsMs: now }, 'ops')).rejects.toMatchObject({ code: 'not_found' });
+    await store.recordFeedback(
+      { alertId: 'a-1', verdict: 'false_positive', user: 'alice', tsMs: now },
+      'ops-token',
+    );
+    await expect(
+      store.recordFeedback({ alertId: 'zzz', verdict: 'useful', user: 'alice', tsMs: now }, 'ops'),
+    ).rejects.toMatchObject({ code: 'not_found' });
     expect(seen).toEqual(['false_positive']);
-    const ad = { id: 'ad-1', kind: 'suppress' as const, fingerprint: 'f', untilMs: now + 3_600_000, createdBy: 'alice', reason: 'fp', tsMs: now };
+    const ad = {
+      id: 'ad-1',
+      kind: 'suppress' as const,
+      fingerprint: 'f',
+      untilMs: now + 3_600_000,
+      createdBy: 'alice',
+      reason: 'fp',
+      tsMs: now,
+    };
     await store.recordAdaptation(ad, 'lucid-feedback');
     await store.recordAdaptation(ad, 'lucid-feedback');
-    await expect(store.recordAdaptation({ ...ad, reason: 'other' }, 'x')).rejects.toMatchObject({ code: 'conflict' });
+    await expect(store.recordAdaptation({ ...ad, reason: 'other' }, 'x')).rejects.toMatchObject({
+      code: 'conflict',
+    });
     expect(await store.activeAdaptations()).toHaveLength(1);
     await store.close();
     store = await openStore();
@@ -194,5 +231,30 @@ describe('SqlAlertStore feedback, adaptations, audit and retention', () => {
     expect((await store.listAlerts({})).items.map((a) => a.id)).toEqual(['new']);
     const v = await store.verifyAudit();
     expect(v).toMatchObject({ ok: true, anchorSeq: 2, headSeq: 3, checkedEntries: 1 });
+  });
+});
+
+describe('migrations', () => {
+  it('upgrades a version-1 database in place, keeping its rows, and is idempotent', async () => {
+    await store.close();
+    const engine = new SqliteEngine(join(dir, 'old.db'));
+    expect(await migrate(engine, () => 1, MIGRATIONS.slice(0, 1))).toBe(1);
+    await engine.close();
+    const old = await SqlAlertStore.open(new SqliteEngine(join(dir, 'old.db')), {
+      keys,
+      flushIntervalMs: 0,
+      cleanupIntervalMs: 0,
+    });
+    await old.applyAlertEvent(makeEvent('opened', makeAlert()));
+    expect(await old.health()).toMatchObject({ schemaVersion: 2, alerts: 1 });
+    await old.close();
+    const again = new SqliteEngine(join(dir, 'old.db'));
+    expect(await migrate(again, () => 2)).toBe(2);
+    expect(await again.all('SELECT version FROM lucid_schema ORDER BY version')).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
+    await again.close();
+    store = await openStore();
   });
 });
