@@ -34,7 +34,7 @@ function describeError(err: unknown, apiUrl: string): HealthCheckResult {
   if (err.status === 401) {
     return failure(
       `The Lucid store refused the API token (401 ${err.code}: ${err.detail}).`,
-      'Enter a token configured in the lucid-store config node (or LUCID_API_TOKEN for the embedded default); a viewer token is enough for dashboards, an operator token for feedback.'
+      'Enter (or re-enter) a token configured in the lucid-store config node (or LUCID_API_TOKEN for the embedded default) and save; an empty token is refused too. A viewer token is enough for dashboards, an operator token is needed for feedback, acknowledge and resolve.'
     );
   }
   if (err.status === 403) {
