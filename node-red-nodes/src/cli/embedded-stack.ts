@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import express from 'express';
 import * as mqtt from 'mqtt';
+import { getOrCreateApiToken } from '../lib/api/api-token';
 import type { Alert } from '../lib/contracts/types';
 import { provisionFlow, type FlowMode, type FlowOverrides } from './flow-provisioning';
 import { assertPortFree } from './ports';
@@ -31,6 +32,12 @@ export interface StackOptions {
 /** A running stack. `stop()` releases every port, timer and connection. */
 export interface RunningStack {
   editorUrl: string;
+  /** The store's HTTP API root, e.g. `http://127.0.0.1:1880/lucid/api`. */
+  apiUrl: string;
+  /** The admin API token (from LUCID_API_TOKEN, or generated and kept in the data folder). */
+  apiToken: string;
+  /** Where the token came from. */
+  apiTokenSource: 'env' | 'file' | 'generated';
   mqttUrl: string;
   stop(): Promise<void>;
 }
@@ -97,6 +104,10 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
       mqttUrl = `mqtt://127.0.0.1:${options.mqttPort}`;
     }
 
+    // The store config node reads the admin token from LUCID_API_TOKEN (its default `tokenEnv`).
+    const apiToken = getOrCreateApiToken(options.dataDir);
+    process.env.LUCID_API_TOKEN = apiToken.token;
+
     const flowFile = path.join(userDir, 'flows.json');
     fs.writeFileSync(flowFile, JSON.stringify(provisionFlow(options.mode, new URL(mqttUrl), options.dataDir, options.flowOverrides), null, 2));
 
@@ -142,7 +153,14 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
 
     await RED.start();
     cleanups.push(() => RED.stop());
-    return { editorUrl: `http://127.0.0.1:${options.port}/`, mqttUrl, stop };
+    return {
+      editorUrl: `http://127.0.0.1:${options.port}/`,
+      apiUrl: `http://127.0.0.1:${options.port}/lucid/api`,
+      apiToken: apiToken.token,
+      apiTokenSource: apiToken.source,
+      mqttUrl,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

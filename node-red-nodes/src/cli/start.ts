@@ -136,6 +136,8 @@ export async function start(args: string[]): Promise<number> {
     `Lucid is running: ${what}.\n` +
       `  Node-RED editor  ${stack.editorUrl}\n` +
       `  MQTT broker      ${stack.mqttUrl}\n` +
+      `  store API        ${stack.apiUrl}  (Authorization: Bearer ${stack.apiToken})\n` +
+      `                   admin token ${stack.apiTokenSource === 'env' ? 'from LUCID_API_TOKEN' : `kept in ${path.join(options.dataDir, 'api-token')}`}\n` +
       `  data folder      ${options.dataDir}\n` +
       `Explained alerts appear below as they happen. Stop with Ctrl+C.\n`,
   );
