@@ -93,7 +93,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     '&:disabled': { cursor: 'default' },
     '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}`, outlineOffset: 2 },
   }),
-  name: css({ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }),
+  name: css({ overflowWrap: 'anywhere' }),
   bar: css({ height: theme.spacing(1), background: theme.colors.background.secondary, borderRadius: theme.shape.radius.pill, overflow: 'hidden', border: `1px solid ${theme.colors.border.weak}` }),
   fill: css({ height: '100%', background: theme.colors.primary.main }),
   pct: css({ textAlign: 'right', fontVariantNumeric: 'tabular-nums', color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),

@@ -59,7 +59,7 @@ export function FeedbackBar({ status, counts, pending, disabledReason, onAct }: 
             tooltip={disabledReason}
             onClick={() => send(v)}
             data-testid={TEST_IDS.feedback(v)}
-            icon={pending === v ? 'spinner' : undefined}
+            icon={pending === v ? 'sync' : undefined}
           >
             {VERDICT_LABELS[v]}
           </Button>
@@ -72,7 +72,7 @@ export function FeedbackBar({ status, counts, pending, disabledReason, onAct }: 
           tooltip={disabledReason}
           onClick={() => send('acknowledge')}
           data-testid={TEST_IDS.feedback('acknowledge')}
-          icon={pending === 'acknowledge' ? 'spinner' : 'eye'}
+          icon={pending === 'acknowledge' ? 'sync' : 'eye'}
         >
           {VERDICT_LABELS.acknowledge}
         </Button>
@@ -83,7 +83,7 @@ export function FeedbackBar({ status, counts, pending, disabledReason, onAct }: 
           tooltip={disabledReason}
           onClick={() => send('resolve')}
           data-testid={TEST_IDS.feedback('resolve')}
-          icon={pending === 'resolve' ? 'spinner' : 'check'}
+          icon={pending === 'resolve' ? 'sync' : 'check'}
         >
           {VERDICT_LABELS.resolve}
         </Button>

@@ -75,3 +75,20 @@ describe('toTrendModel', () => {
     expect(formatWithUnit(v, unit)).toBe(text);
   });
 });
+
+describe('toTrendModel crossings by anomaly type', () => {
+  it.each([
+    ['spike', true],
+    ['drift', true],
+    ['connectivity_loss', false],
+    ['stuck_sensor', false],
+  ])('%s: crossing marked = %p', (type, marked) => {
+    const a = makeAlert({ id: `c-${type}` });
+    a.explanation = { ...a.explanation, type };
+    const vm = toAlertsViewModel([alertsFrame([a])], DEFAULT_OPTIONS);
+    if (vm.kind !== 'alerts') {
+      throw new Error(vm.kind);
+    }
+    expect(toTrendModel(evidenceFor(a).evidence, vm.groups[0].cards[0])?.crossing !== undefined).toBe(marked);
+  });
+});

@@ -27,6 +27,9 @@ export interface TrendModel {
   crossing?: ThresholdCrossing;
 }
 
+/** Anomaly types whose story is not a value crossing a threshold. */
+const NO_CROSSING_TYPES: ReadonlySet<string> = new Set(['connectivity_loss', 'stuck_sensor']);
+
 function metricEvidence(card: AlertCardModel, metric: string): MetricEvidence | undefined {
   const evidence = card.alert?.score?.evidence as Partial<DetectionEvidence> | undefined;
   const metrics = evidence && typeof evidence === 'object' ? evidence.metrics : undefined;
@@ -56,7 +59,8 @@ function findCrossing(points: readonly SeriesPoint[], range: MetricEvidence['ran
 /**
  * Picks the alert's metric from its evidence window (`GET alerts/:id` → `evidence`) and derives
  * what the trend overlay marks: the band, the anomalous period and the first threshold crossing
- * (a declared physical limit first, else the expected band's edge). The unit comes from the
+ * (a declared physical limit first, else the expected band's edge; none for connectivity losses
+ * and stuck sensors). The unit comes from the
  * detector evidence in the alert's score (`score.evidence.metrics[metric].unit`), never from the
  * metric's name.
  *
@@ -73,6 +77,8 @@ export function toTrendModel(evidence: AlertDetail['evidence'] | undefined, card
     return undefined;
   }
   const me = metricEvidence(card, chosen.metric);
+  // A silent device or a frozen sensor crosses no threshold that explains it: mark none.
+  const valueAnomaly = !NO_CROSSING_TYPES.has(card.type ?? '');
   const anomalous = points.filter((p) => p.anomaly);
   const anomaly =
     anomalous.length > 0
@@ -88,7 +94,9 @@ export function toTrendModel(evidence: AlertDetail['evidence'] | undefined, card
     points,
     hasBand: points.some((p) => p.lower !== undefined && p.upper !== undefined),
     anomaly,
-    crossing: (anomalous.length > 0 ? findCrossing(points.filter((p) => p.tsMs >= anomalous[0].tsMs), me?.range) : undefined) ?? findCrossing(points, me?.range),
+    crossing: !valueAnomaly
+      ? undefined
+      : (anomalous.length > 0 ? findCrossing(points.filter((p) => p.tsMs >= anomalous[0].tsMs), me?.range) : undefined) ?? findCrossing(points, me?.range),
   };
 }
 
