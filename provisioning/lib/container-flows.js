@@ -1,0 +1,172 @@
+'use strict';
+/**
+ * The Docker Compose flows, derived from the example flow `npm start` runs
+ * (node-red-nodes/src/cli/example-flows.ts `simulatedFleetFlow()`), changed only where containers
+ * differ from one machine:
+ *
+ * - the simulator runs in its own container (the `simulator` Compose profile), so the example is
+ *   split in two flows: the **pipeline** (everything but the simulator and the node that publishes
+ *   its telemetry) and the **simulator** (the simulator, that publish node and the broker);
+ * - the broker is the `mosquitto` service with password authentication: host, port, user and
+ *   password come from environment variables (`${VAR}`, substituted by Node-RED at start), as do
+ *   the simulator's size, seed, speed and duration, and the store's engine, PostgreSQL URL and
+ *   the Grafana token (credentials are provisioned as `${VAR}` references, never as secrets).
+ *
+ * `ADAPTED` lists every property changed, by node type; a test checks that the provisioned flows
+ * hold every node of the example and differ from it in these properties only.
+ */
+
+const crypto = require('node:crypto');
+
+/** Node properties set from environment variables in the container flows, by node type. */
+const ADAPTED = {
+  'mqtt-broker': { broker: '${LUCID_MQTT_HOST}', port: '${LUCID_MQTT_PORT}', name: 'Mosquitto (Compose)' },
+  'lucid-simulate': {
+    devices: '${LUCID_SIMULATOR_DEVICES}',
+    seed: '${LUCID_SIMULATOR_SEED}',
+    speed: '${LUCID_SIMULATOR_SPEED}',
+    duration: '${LUCID_SIMULATOR_DURATION_MIN}',
+    tenant: '${LUCID_TENANT}',
+  },
+  'lucid-store-config': { engine: '${LUCID_STORE_ENGINE}', tokenEnv: 'LUCID_API_TOKEN' },
+};
+
+/** Credentials of the container flows (`flows_cred.json`): environment references only. */
+const CREDENTIALS = {
+  pipeline: {
+    'mqtt-broker': { user: '${LUCID_MQTT_USERNAME}', password: '${LUCID_MQTT_PASSWORD}' },
+    'lucid-store-config': { operatorToken: '${LUCID_GRAFANA_API_TOKEN}', postgresUrl: '${LUCID_POSTGRES_URL}' },
+  },
+  simulator: {
+    'mqtt-broker': { user: '${LUCID_MQTT_DEVICE_USERNAME}', password: '${LUCID_MQTT_DEVICE_PASSWORD}' },
+  },
+};
+
+/** Node types that run only in the simulator container. */
+const SIMULATOR_TYPES = new Set(['lucid-simulate']);
+
+/** The example's stable id scheme (example-flows.ts `nodeId`), for nodes added here. */
+function nodeId(flow, name) {
+  return crypto.createHash('sha256').update(`${flow}/${name}`).digest('hex').slice(0, 16);
+}
+
+/**
+ * Store nodes wired as node-red-nodes/docs/store-api.md shows, added only while the example flow
+ * has no lucid-store yet (the example gains them in node-red-nodes; then this adds nothing).
+ * @param {object[]} flow - the example flow (changed in place).
+ * @returns {string[]} the ids of the nodes added.
+ */
+function addStoreIfMissing(flow) {
+  if (flow.some((n) => n.type === 'lucid-store')) return [];
+  const byType = (type) => flow.find((n) => n.type === type);
+  const tab = byType('tab');
+  const ingest = byType('lucid-ingest');
+  const detect = byType('lucid-detect');
+  const route = byType('lucid-route');
+  if (!tab || !ingest || !detect || !route) throw new Error('example flow: expected tab, lucid-ingest, lucid-detect and lucid-route');
+  const id = (name) => nodeId('simulated-fleet', name);
+  const storeConfig = {
+    id: id('store-config'),
+    type: 'lucid-store-config',
+    name: 'Lucid store',
+    engine: 'sqlite',
+    dataDir: '',
+    sqliteFile: '',
+    retentionDays: 30,
+    seriesCap: 5000,
+    apiEnabled: true,
+    corsOrigins: '',
+    metricsPublic: false,
+    tokenEnv: 'LUCID_API_TOKEN',
+    generateToken: true,
+  };
+  const store = { id: id('store'), type: 'lucid-store', z: tab.id, name: '', store: storeConfig.id, x: 1160, y: 320, wires: [[id('feedback')]] };
+  const feedback = {
+    id: id('feedback'),
+    type: 'lucid-feedback',
+    z: tab.id,
+    name: '',
+    store: storeConfig.id,
+    falsePositive: 'both',
+    thresholdStep: 0.1,
+    suppressHours: 24,
+    expectedMinutes: 60,
+    maintenanceHours: 4,
+    usefulWeight: 1.25,
+    notUsefulWeight: 0.8,
+    replayOnStart: true,
+    x: 1340,
+    y: 320,
+    wires: [[detect.id, route.id]],
+  };
+  for (const port of route.wires) port.push(store.id);
+  detect.wires[0].push(store.id);
+  ingest.wires[1].push(store.id);
+  flow.push(storeConfig, store, feedback);
+  return [storeConfig.id, store.id, feedback.id];
+}
+
+/**
+ * Splits the example flow into the pipeline and simulator flows of the Compose stack.
+ * @param {object[]} example - `simulatedFleetFlow()` (not changed).
+ * @returns {{ pipeline: object[], pipelineCredentials: object, simulator: object[], simulatorCredentials: object, added: string[] }}
+ * @throws Error when the example has no lucid-simulate, no mqtt-broker or no tab.
+ */
+function containerFlows(example) {
+  const flow = JSON.parse(JSON.stringify(example));
+  const added = addStoreIfMissing(flow);
+  for (const node of flow) Object.assign(node, ADAPTED[node.type] ?? {});
+
+  const tab = flow.find((n) => n.type === 'tab');
+  const broker = flow.find((n) => n.type === 'mqtt-broker');
+  const simulators = flow.filter((n) => SIMULATOR_TYPES.has(n.type));
+  if (!tab || !broker || simulators.length === 0) throw new Error('example flow: expected a tab, an mqtt-broker and a lucid-simulate');
+  // The nodes only the simulator feeds (its publish node), followed along the wires.
+  const simulatorIds = new Set(simulators.map((n) => n.id));
+  const feeds = new Map();
+  for (const n of flow) for (const port of n.wires ?? []) for (const target of port) feeds.set(target, [...(feeds.get(target) ?? []), n.id]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const n of flow) {
+      const sources = feeds.get(n.id);
+      if (!simulatorIds.has(n.id) && sources && sources.every((s) => simulatorIds.has(s))) {
+        simulatorIds.add(n.id);
+        grew = true;
+      }
+    }
+  }
+  const pipeline = flow.filter((n) => !simulatorIds.has(n.id));
+  const simulatorTab = {
+    ...tab,
+    label: 'Lucid: simulated devices',
+    info:
+      'The simulated fleet of the Lucid example, in its own container (Compose profile "simulator"): it publishes ' +
+      'device telemetry to the broker like real devices would, with the device account. Switch the profile off ' +
+      'for real devices.',
+  };
+  const simulator = [simulatorTab, broker, ...flow.filter((n) => simulatorIds.has(n.id))];
+  const credentials = (nodes, byType) =>
+    Object.fromEntries(nodes.filter((n) => byType[n.type]).map((n) => [n.id, { ...byType[n.type] }]));
+  return {
+    pipeline,
+    pipelineCredentials: credentials(pipeline, CREDENTIALS.pipeline),
+    simulator,
+    simulatorCredentials: credentials(simulator, CREDENTIALS.simulator),
+    added,
+  };
+}
+
+/** The files written to provisioning/node-red/, by name, from `containerFlows`. */
+function containerFlowFiles(example) {
+  const f = containerFlows(example);
+  const json = (v) => `${JSON.stringify(v, null, 2)}\n`;
+  return {
+    'flows.json': json(f.pipeline),
+    'flows_cred.json': json(f.pipelineCredentials),
+    'simulator-flows.json': json(f.simulator),
+    'simulator-flows_cred.json': json(f.simulatorCredentials),
+  };
+}
+
+module.exports = { ADAPTED, CREDENTIALS, containerFlows, containerFlowFiles, addStoreIfMissing };
