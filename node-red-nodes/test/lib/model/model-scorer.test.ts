@@ -115,7 +115,7 @@ describe('ModelScorer across concurrent devices', () => {
     }));
     const first = card.features[0]!.name;
     const second = card.features[1]!.name;
-    const { [first]: _dropped, ...withoutFirst } = means;
+    const withoutFirst = Object.fromEntries(Object.entries(means).filter(([k]) => k !== first));
     const t = warm.length;
     const [ready, imputed, nan, skipped] = (
       await scorer.scoreBatch([
