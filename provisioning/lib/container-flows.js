@@ -16,8 +16,6 @@
  * hold every node of the example and differ from it in these properties only.
  */
 
-const crypto = require('node:crypto');
-
 /** Node properties set from environment variables in the container flows, by node type. */
 const ADAPTED = {
   'mqtt-broker': { broker: '${LUCID_MQTT_HOST}', port: '${LUCID_MQTT_PORT}', name: 'Mosquitto (Compose)' },
@@ -28,7 +26,7 @@ const ADAPTED = {
     duration: '${LUCID_SIMULATOR_DURATION_MIN}',
     tenant: '${LUCID_TENANT}',
   },
-  'lucid-store-config': { engine: '${LUCID_STORE_ENGINE}', tokenEnv: 'LUCID_API_TOKEN' },
+  'lucid-store-config': { engine: '${LUCID_STORE_ENGINE}', tokenEnv: 'LUCID_API_TOKEN', name: 'Lucid store (${LUCID_STORE_ENGINE})' },
 };
 
 /** Credentials of the container flows (`flows_cred.json`): environment references only. */
@@ -45,76 +43,14 @@ const CREDENTIALS = {
 /** Node types that run only in the simulator container. */
 const SIMULATOR_TYPES = new Set(['lucid-simulate']);
 
-/** The example's stable id scheme (example-flows.ts `nodeId`), for nodes added here. */
-function nodeId(flow, name) {
-  return crypto.createHash('sha256').update(`${flow}/${name}`).digest('hex').slice(0, 16);
-}
-
-/**
- * Store nodes wired as node-red-nodes/docs/store-api.md shows, added only while the example flow
- * has no lucid-store yet (the example gains them in node-red-nodes; then this adds nothing).
- * @param {object[]} flow - the example flow (changed in place).
- * @returns {string[]} the ids of the nodes added.
- */
-function addStoreIfMissing(flow) {
-  if (flow.some((n) => n.type === 'lucid-store')) return [];
-  const byType = (type) => flow.find((n) => n.type === type);
-  const tab = byType('tab');
-  const ingest = byType('lucid-ingest');
-  const detect = byType('lucid-detect');
-  const route = byType('lucid-route');
-  if (!tab || !ingest || !detect || !route) throw new Error('example flow: expected tab, lucid-ingest, lucid-detect and lucid-route');
-  const id = (name) => nodeId('simulated-fleet', name);
-  const storeConfig = {
-    id: id('store-config'),
-    type: 'lucid-store-config',
-    name: 'Lucid store',
-    engine: 'sqlite',
-    dataDir: '',
-    sqliteFile: '',
-    retentionDays: 30,
-    seriesCap: 5000,
-    apiEnabled: true,
-    corsOrigins: '',
-    metricsPublic: false,
-    tokenEnv: 'LUCID_API_TOKEN',
-    generateToken: true,
-  };
-  const store = { id: id('store'), type: 'lucid-store', z: tab.id, name: '', store: storeConfig.id, x: 1160, y: 320, wires: [[id('feedback')]] };
-  const feedback = {
-    id: id('feedback'),
-    type: 'lucid-feedback',
-    z: tab.id,
-    name: '',
-    store: storeConfig.id,
-    falsePositive: 'both',
-    thresholdStep: 0.1,
-    suppressHours: 24,
-    expectedMinutes: 60,
-    maintenanceHours: 4,
-    usefulWeight: 1.25,
-    notUsefulWeight: 0.8,
-    replayOnStart: true,
-    x: 1340,
-    y: 320,
-    wires: [[detect.id, route.id]],
-  };
-  for (const port of route.wires) port.push(store.id);
-  detect.wires[0].push(store.id);
-  ingest.wires[1].push(store.id);
-  flow.push(storeConfig, store, feedback);
-  return [storeConfig.id, store.id, feedback.id];
-}
-
 /**
  * Splits the example flow into the pipeline and simulator flows of the Compose stack.
  * @param {object[]} example - `simulatedFleetFlow()` (not changed).
- * @returns {{ pipeline: object[], pipelineCredentials: object, simulator: object[], simulatorCredentials: object, added: string[] }}
+ * @returns {{ pipeline: object[], pipelineCredentials: object, simulator: object[], simulatorCredentials: object }}
  * @throws Error when the example has no lucid-simulate, no mqtt-broker or no tab.
  */
 function containerFlows(example) {
   const flow = JSON.parse(JSON.stringify(example));
-  const added = addStoreIfMissing(flow);
   for (const node of flow) Object.assign(node, ADAPTED[node.type] ?? {});
 
   const tab = flow.find((n) => n.type === 'tab');
@@ -153,7 +89,6 @@ function containerFlows(example) {
     pipelineCredentials: credentials(pipeline, CREDENTIALS.pipeline),
     simulator,
     simulatorCredentials: credentials(simulator, CREDENTIALS.simulator),
-    added,
   };
 }
 
@@ -169,4 +104,4 @@ function containerFlowFiles(example) {
   };
 }
 
-module.exports = { ADAPTED, CREDENTIALS, containerFlows, containerFlowFiles, addStoreIfMissing };
+module.exports = { ADAPTED, CREDENTIALS, containerFlows, containerFlowFiles };
