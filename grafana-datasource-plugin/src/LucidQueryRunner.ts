@@ -95,7 +95,7 @@ export class LucidQueryRunner {
         const errors = results.flatMap((r) => (r.error ? [r.error] : []));
         const lives = results.filter((r) => r.live);
         const canStream = lives.length > 0 && request.rangeEndsNow === true && this.openStream !== undefined;
-        subscriber.next({ data: frames, errors: errors.length ? errors : undefined, error: errors[0], state: canStream ? LoadingState.Streaming : errors.length ? LoadingState.Error : LoadingState.Done });
+        subscriber.next({ data: frames, errors: errors.length ? errors : undefined, state: canStream ? LoadingState.Streaming : errors.length ? LoadingState.Error : LoadingState.Done });
         if (!canStream) {
           subscriber.complete();
           return;

@@ -1,17 +1,16 @@
 import { test, expect } from '@grafana/plugin-e2e';
 
-test('smoke: should render query editor', async ({ panelEditPage, readProvisionedDataSource }) => {
+// Needs a running Grafana with a reachable Lucid store (`docker compose up` at the repository root).
+
+test('smoke: renders the query editor with the Alerts filters', async ({ panelEditPage, readProvisionedDataSource }) => {
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await panelEditPage.datasource.set(ds.name);
-  await expect(panelEditPage.getQueryEditorRow('A').getByRole('textbox', { name: 'Query Text' })).toBeVisible();
+  await expect(panelEditPage.getQueryEditorRow('A').getByTestId('lucid-query-site')).toBeVisible();
 });
 
-test('data query should return a value', async ({ panelEditPage, readProvisionedDataSource }) => {
+test('an Alerts query returns the alert table', async ({ panelEditPage, readProvisionedDataSource }) => {
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await panelEditPage.datasource.set(ds.name);
   await panelEditPage.setVisualization('Table');
-  await panelEditPage.getQueryEditorRow('A').getByRole('textbox', { name: 'Query Text' }).fill('test query');
-  await panelEditPage.getQueryEditorRow('A').getByRole('spinbutton').fill('10');
-  await expect(panelEditPage.panel.fieldNames).toContainText(['Time', 'Value']);
-  await expect(panelEditPage.panel.data).toContainText(['10']);
+  await expect(panelEditPage.panel.fieldNames).toContainText(['Detected', 'Priority', 'Severity', 'Title']);
 });

@@ -1,8 +1,7 @@
 import React from 'react';
 import type { QueryEditorProps } from '@grafana/data';
 import { Stack, Text } from '@grafana/ui';
-import type { LucidQuery } from '../types';
-import { QueryType } from '../types';
+import { type LucidQuery, QueryType } from '../types';
 import { AlertFilters } from './QueryEditor';
 
 /** Annotation editor: which alerts become annotations (same filters as Alerts queries). */

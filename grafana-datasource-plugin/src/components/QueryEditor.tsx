@@ -1,5 +1,5 @@
 import React, { type ChangeEvent } from 'react';
-import { InlineField, InlineFieldRow, InlineSwitch, Input, MultiSelect, RadioButtonGroup, Select, Stack } from '@grafana/ui';
+import { Combobox, type ComboboxOption, InlineField, InlineFieldRow, InlineSwitch, Input, MultiCombobox, RadioButtonGroup, Stack } from '@grafana/ui';
 import type { QueryEditorProps, SelectableValue } from '@grafana/data';
 import type { DataSource } from '../datasource';
 import {
@@ -32,7 +32,7 @@ const ORDERS: Array<SelectableValue<SortOrder>> = [
   { label: 'Desc', value: SortOrder.Desc },
   { label: 'Asc', value: SortOrder.Asc },
 ];
-const BUCKETS: Array<SelectableValue<number>> = [
+const BUCKETS: Array<ComboboxOption<number>> = [
   { label: 'None', value: 0 },
   { label: '1 minute', value: 60_000 },
   { label: '5 minutes', value: 300_000 },
@@ -40,7 +40,9 @@ const BUCKETS: Array<SelectableValue<number>> = [
   { label: '1 hour', value: 3_600_000 },
   { label: '1 day', value: 86_400_000 },
 ];
-const options = (values: readonly string[]): Array<SelectableValue<string>> => values.map((v) => ({ label: v, value: v }));
+const options = (values: readonly string[]): Array<ComboboxOption<string>> => values.map((v) => ({ label: v, value: v }));
+/** Selected values of a multi-combobox (custom values such as `$severity` included). */
+const picked = (items: Array<ComboboxOption<string>>): string[] => items.map((x) => x.value).filter(Boolean);
 const LABEL = 14;
 
 /** A text filter that accepts template variables; runs the query when it loses focus. */
@@ -71,25 +73,25 @@ export function AlertFilters({ query, onChange, onRunQuery }: Pick<Props, 'query
     <>
       <InlineFieldRow>
         <InlineField label="Severity" labelWidth={LABEL} tooltip="Empty: all severities. Accepts a multi-value variable.">
-          <MultiSelect
+          <MultiCombobox
             data-testid={TEST_IDS.querySeverity}
             options={options(SEVERITY_OPTIONS)}
             value={query.severity ?? []}
-            allowCustomValue
+            createCustomValue
             placeholder="All"
             width={36}
-            onChange={(v: Array<SelectableValue<string>>) => set({ severity: v.map((x) => x.value!).filter(Boolean) }, true)}
+            onChange={(v) => set({ severity: picked(v) }, true)}
           />
         </InlineField>
         <InlineField label="Status" labelWidth={LABEL} tooltip="Empty: all statuses.">
-          <MultiSelect
+          <MultiCombobox
             data-testid={TEST_IDS.queryStatus}
             options={options(ALERT_STATUS_OPTIONS)}
             value={query.status ?? []}
-            allowCustomValue
+            createCustomValue
             placeholder="All"
             width={36}
-            onChange={(v: Array<SelectableValue<string>>) => set({ status: v.map((x) => x.value!).filter(Boolean) }, true)}
+            onChange={(v) => set({ status: picked(v) }, true)}
           />
         </InlineField>
       </InlineFieldRow>
@@ -203,24 +205,24 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
         <>
           <InlineFieldRow>
             <InlineField label="Status" labelWidth={LABEL}>
-              <MultiSelect
+              <MultiCombobox
                 data-testid={TEST_IDS.queryIncidentStatus}
                 options={options(INCIDENT_STATUS_OPTIONS)}
                 value={query.incidentStatus ?? []}
                 placeholder="All"
                 width={30}
-                onChange={(v: Array<SelectableValue<string>>) => set({ incidentStatus: v.map((x) => x.value!).filter(Boolean) }, true)}
+                onChange={(v) => set({ incidentStatus: picked(v) }, true)}
               />
             </InlineField>
             <InlineField label="Severity" labelWidth={LABEL}>
-              <MultiSelect
+              <MultiCombobox
                 data-testid={TEST_IDS.querySeverity}
                 options={options(SEVERITY_OPTIONS)}
                 value={query.severity ?? []}
-                allowCustomValue
+                createCustomValue
                 placeholder="All"
                 width={36}
-                onChange={(v: Array<SelectableValue<string>>) => set({ severity: v.map((x) => x.value!).filter(Boolean) }, true)}
+                onChange={(v) => set({ severity: picked(v) }, true)}
               />
             </InlineField>
           </InlineFieldRow>
@@ -234,7 +236,7 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
       {type === QueryType.Stats && (
         <InlineFieldRow>
           <InlineField label="Over time" labelWidth={LABEL} tooltip="Also return the counters per time bucket as a time series">
-            <Select data-testid={TEST_IDS.queryBucket} options={BUCKETS} value={query.bucketMs ?? 0} width={20} onChange={(v) => set({ bucketMs: v.value || undefined }, true)} />
+            <Combobox data-testid={TEST_IDS.queryBucket} options={BUCKETS} value={query.bucketMs ?? 0} width={20} onChange={(v) => set({ bucketMs: v.value || undefined }, true)} />
           </InlineField>
         </InlineFieldRow>
       )}

@@ -7,6 +7,11 @@ import { VariableQueryEditor } from './VariableQueryEditor';
 import { TEST_IDS } from './testIds';
 import { QueryType, VariableKind, type LucidDataSourceOptions, type LucidQuery, type LucidSecureJsonData } from '../types';
 
+// Grafana's Combobox measures text on a canvas; jsdom has none (the scaffold's setup stubs getContext empty).
+beforeAll(() => {
+  HTMLCanvasElement.prototype.getContext = (() => ({ measureText: (text: string) => ({ width: text.length * 7 }), font: '' })) as never;
+});
+
 const settings = (patch: Partial<DataSourceSettings<LucidDataSourceOptions, LucidSecureJsonData>> = {}) =>
   ({ jsonData: {}, secureJsonFields: {}, ...patch }) as DataSourceSettings<LucidDataSourceOptions, LucidSecureJsonData>;
 

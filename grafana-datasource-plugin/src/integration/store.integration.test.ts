@@ -47,12 +47,9 @@ interface StoreConfig {
 }
 
 // node-red-node-test-helper ships no types; the store nodes are loaded from the workspace package's sources.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper') as TestHelper;
 const lucidDir = path.dirname(require.resolve('node-red-contrib-lucid/package.json'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const storeConfigNode = require(path.join(lucidDir, 'src/nodes/lucid-store-config/lucid-store-config'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const storeNode = require(path.join(lucidDir, 'src/nodes/lucid-store/lucid-store'));
 const routes = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'plugin.json'), 'utf8')) as { routes: PluginRoute[] }).routes;
 
