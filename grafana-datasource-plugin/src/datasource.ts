@@ -63,6 +63,11 @@ export class DataSource extends DataSourceApi<LucidQuery, LucidDataSourceOptions
     };
   }
 
+  /** The typed store client (the panel reads details, keys and adaptations through it). */
+  get api(): LucidApi {
+    return this.runner.api;
+  }
+
   getDefaultQuery(_: CoreApp): Partial<LucidQuery> {
     return DEFAULT_QUERY;
   }

@@ -1,4 +1,4 @@
-import type { Alert, AlertEvent, Incident } from 'node-red-contrib-lucid';
+import type { Adaptation, Alert, AlertEvent, Incident } from 'node-red-contrib-lucid';
 import type { HttpTransport, QueryParams } from './HttpTransport';
 import type { AlertDetail, HealthResponse, Page, PublicKeyInfo, SeriesResult, StatsResult, StoredFeedback } from './storeTypes';
 import type { FeedbackVerdict } from '../types';
@@ -43,6 +43,14 @@ export interface StatsParams extends QueryParams {
   from?: number;
   to?: number;
   bucketMs?: number;
+}
+
+/** Query string of `GET adaptations`. */
+export interface AdaptationsParams extends QueryParams {
+  /** Only adaptations in force. */
+  active?: boolean;
+  limit?: number;
+  offset?: number;
 }
 
 /** What the store's `openapi.json` tells about its version. */
@@ -102,6 +110,11 @@ export class LucidApi {
 
   stats(params: StatsParams): Promise<StatsResult> {
     return this.transport({ method: 'GET', path: 'stats', params });
+  }
+
+  /** Adaptations made from feedback (or by an admin), newest first. */
+  adaptations(params: AdaptationsParams = {}): Promise<Page<Adaptation>> {
+    return this.transport({ method: 'GET', path: 'adaptations', params });
   }
 
   /** `POST alerts/:id/feedback` (operator role): 201 with the stored feedback and the alert after it. */

@@ -4,7 +4,8 @@
 /**
  * The datasource's real query code against a real Lucid store: Node-RED (node-red-node-test-helper)
  * runs the `lucid-store-config` and `lucid-store` nodes from node-red-nodes, fed with detections,
- * alert events, incidents and a notification; the store's API router is served over HTTP as
+ * alert events, incidents and a notification, with `lucid-feedback` turning verdicts into
+ * adaptations; the store's API router is served over HTTP as
  * Node-RED's httpNode would serve it, and every request of the datasource goes through a proxy
  * that plays Grafana's data proxy with this plugin's own plugin.json route (token injected
  * server-side). Covers every query type, variables, annotations, feedback, live updates and
@@ -51,6 +52,7 @@ const helper = require('node-red-node-test-helper') as TestHelper;
 const lucidDir = path.dirname(require.resolve('node-red-contrib-lucid/package.json'));
 const storeConfigNode = require(path.join(lucidDir, 'src/nodes/lucid-store-config/lucid-store-config'));
 const storeNode = require(path.join(lucidDir, 'src/nodes/lucid-store/lucid-store'));
+const feedbackNode = require(path.join(lucidDir, 'src/nodes/lucid-feedback/lucid-feedback'));
 const routes = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'plugin.json'), 'utf8')) as { routes: PluginRoute[] }).routes;
 
 helper.init(require.resolve('node-red'));
@@ -144,10 +146,11 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-ds-it-'));
   await helper.startServer();
   await helper.load(
-    [storeConfigNode, storeNode],
+    [storeConfigNode, storeNode, feedbackNode],
     [
       { id: 'cfg', type: 'lucid-store-config', dataDir: dir, retentionDays: 30, seriesCap: 5000, apiEnabled: true, tokenEnv: '' },
-      { id: 'store', type: 'lucid-store', store: 'cfg', wires: [[]] },
+      { id: 'store', type: 'lucid-store', store: 'cfg', wires: [['feedback']] },
+      { id: 'feedback', type: 'lucid-feedback', store: 'cfg', falsePositive: 'both', replayOnStart: false, wires: [[]] },
     ],
     { cfg: { adminToken: TOKENS.admin, operatorToken: TOKENS.operator, viewerToken: TOKENS.viewer } }
   );
@@ -318,6 +321,16 @@ describe('operator actions and live updates', () => {
     const refused = await viewer.acknowledge('al-1').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(LucidApiError);
     expect(refused).toMatchObject({ status: 403, code: 'forbidden' });
+    // lucid-feedback turned the false positive into adaptations, listed through the same route.
+    const adaptations = await until(async () => {
+      const page = await viewer.api.adaptations({ limit: 10 });
+      return page.items.length > 0 ? page.items : undefined;
+    });
+    // falsePositive 'both': raise the series threshold and suppress the fingerprint, credited to the Grafana user
+    expect(adaptations.map((a) => [a.kind, a.alertId, a.createdBy]).sort()).toEqual([
+      ['suppress', 'al-3', 'ana'],
+      ['threshold', 'al-3', 'ana'],
+    ]);
     const unknown = await operator.postFeedback('no-such-alert', 'useful').catch((e: unknown) => e);
     expect(unknown).toMatchObject({ status: 404 });
   });
