@@ -26,7 +26,7 @@ const ADAPTED = {
     duration: '${LUCID_SIMULATOR_DURATION_MIN}',
     tenant: '${LUCID_TENANT}',
   },
-  'lucid-store-config': { engine: '${LUCID_STORE_ENGINE}', tokenEnv: 'LUCID_API_TOKEN', name: 'Lucid store (${LUCID_STORE_ENGINE})' },
+  'lucid-store-config': { engine: '${LUCID_STORE_ENGINE}', tokenEnv: 'LUCID_API_TOKEN', name: 'Lucid store' },
 };
 
 /** Credentials of the container flows (`flows_cred.json`): environment references only. */

@@ -85,6 +85,8 @@ module.exports = {
   disableEditor: process.env.LUCID_FLOW === 'simulator',
 
   functionExternalModules: false,
+  /** Nodes come with the image (rebuild it to add some): no installs from the editor. */
+  externalModules: { palette: { allowInstall: false, allowUpload: false } },
   functionGlobalContext: {},
   exportGlobalContextKeys: false,
   contextStorage: { default: { module: 'localfilesystem' } },
@@ -96,7 +98,6 @@ module.exports = {
   editorTheme: {
     projects: { enabled: false },
     tours: false,
-    palette: { editable: false },
     page: { title: 'Lucid · Node-RED' },
     header: { title: 'Lucid · Node-RED' },
   },
