@@ -107,11 +107,13 @@ describe('LucidQueryRunner', () => {
 
   describe('live Alerts queries', () => {
     let emit: ((e: AlertEvent) => void) | undefined;
+    let fail: ((err: Error) => void) | undefined;
     let closed = 0;
     let params: unknown;
-    const opener: StreamOpener = (p, onEvent) => {
+    const opener: StreamOpener = (p, onEvent, onError) => {
       params = p;
       emit = onEvent;
+      fail = onError;
       return () => {
         closed += 1;
       };
@@ -140,6 +142,9 @@ describe('LucidQueryRunner', () => {
       expect((responses[1].data[0] as DataFrame).fields.find((f) => f.name === 'id')?.values).toEqual(['al-3', 'al-1']);
       expect((responses[2].data[0] as DataFrame).fields.find((f) => f.name === 'id')?.values).toEqual(['al-3']);
       expect((responses[1].data[0] as DataFrame).fields.find((f) => f.name === 'feedback')?.values[0]).toMatchObject({ useful: 0 });
+      fail!(new Error('stream: HTTP 502'));
+      expect(responses[3].errors).toEqual([{ refId: 'A', message: 'Live updates interrupted, reconnecting: stream: HTTP 502' }]);
+      expect((responses[3].data[0] as DataFrame).fields.find((f) => f.name === 'id')?.values).toEqual(['al-3']);
       sub.unsubscribe();
       expect(closed).toBe(1);
     });

@@ -121,7 +121,13 @@ export class LucidQueryRunner {
                 live.total += (isShown ? 1 : 0) - (wasShown ? 1 : 0);
                 subscriber.next({ key: q.refId, data: [alertsToFrame(q.refId, live.alerts, live.feedback, { total: live.total })], state: LoadingState.Streaming });
               },
-              (err) => subscriber.next({ key: q.refId, data: [], state: LoadingState.Streaming, errors: [{ refId: q.refId, message: `Live updates interrupted, reconnecting: ${err.message}` }] })
+              (err) =>
+                subscriber.next({
+                  key: q.refId,
+                  data: [alertsToFrame(q.refId, live.alerts, live.feedback, { total: live.total })],
+                  state: LoadingState.Streaming,
+                  errors: [{ refId: q.refId, message: `Live updates interrupted, reconnecting: ${err.message}` }],
+                })
             )
           );
         }
