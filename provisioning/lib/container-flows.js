@@ -1,4 +1,5 @@
 'use strict';
+const path = require('node:path');
 /**
  * The Docker Compose flows, derived from the example flow `npm start` runs
  * (node-red-nodes/src/cli/example-flows.ts `simulatedFleetFlow()`), changed only where containers
@@ -15,6 +16,8 @@
  * `ADAPTED` lists every property changed, by node type; a test checks that the provisioned flows
  * hold every node of the example and differ from it in these properties only.
  */
+
+/** @typedef {{ id: string, type: string, z?: string, wires?: string[][] } & Record<string, unknown>} FlowNode */
 
 /** Node properties set from environment variables in the container flows, by node type. */
 const ADAPTED = {
@@ -33,7 +36,10 @@ const ADAPTED = {
 const CREDENTIALS = {
   pipeline: {
     'mqtt-broker': { user: '${LUCID_MQTT_USERNAME}', password: '${LUCID_MQTT_PASSWORD}' },
-    'lucid-store-config': { operatorToken: '${LUCID_GRAFANA_API_TOKEN}', postgresUrl: '${LUCID_POSTGRES_URL}' },
+    'lucid-store-config': {
+      operatorToken: '${LUCID_GRAFANA_API_TOKEN}',
+      postgresUrl: '${LUCID_POSTGRES_URL}',
+    },
   },
   simulator: {
     'mqtt-broker': { user: '${LUCID_MQTT_DEVICE_USERNAME}', password: '${LUCID_MQTT_DEVICE_PASSWORD}' },
@@ -45,8 +51,8 @@ const SIMULATOR_TYPES = new Set(['lucid-simulate']);
 
 /**
  * Splits the example flow into the pipeline and simulator flows of the Compose stack.
- * @param {object[]} example - `simulatedFleetFlow()` (not changed).
- * @returns {{ pipeline: object[], pipelineCredentials: object, simulator: object[], simulatorCredentials: object }}
+ * @param {FlowNode[]} example - `simulatedFleetFlow()` (not changed).
+ * @returns {{ pipeline: FlowNode[], pipelineCredentials: Record<string, Record<string, string>>, simulator: FlowNode[], simulatorCredentials: Record<string, Record<string, string>> }}
  * @throws Error when the example has no lucid-simulate, no mqtt-broker or no tab.
  */
 function containerFlows(example) {
@@ -56,11 +62,14 @@ function containerFlows(example) {
   const tab = flow.find((n) => n.type === 'tab');
   const broker = flow.find((n) => n.type === 'mqtt-broker');
   const simulators = flow.filter((n) => SIMULATOR_TYPES.has(n.type));
-  if (!tab || !broker || simulators.length === 0) throw new Error('example flow: expected a tab, an mqtt-broker and a lucid-simulate');
+  if (!tab || !broker || simulators.length === 0)
+    throw new Error('example flow: expected a tab, an mqtt-broker and a lucid-simulate');
   // The nodes only the simulator feeds (its publish node), followed along the wires.
   const simulatorIds = new Set(simulators.map((n) => n.id));
   const feeds = new Map();
-  for (const n of flow) for (const port of n.wires ?? []) for (const target of port) feeds.set(target, [...(feeds.get(target) ?? []), n.id]);
+  for (const n of flow)
+    for (const port of n.wires ?? [])
+      for (const target of port) feeds.set(target, [...(feeds.get(target) ?? []), n.id]);
   let grew = true;
   while (grew) {
     grew = false;
@@ -92,16 +101,28 @@ function containerFlows(example) {
   };
 }
 
-/** The files written to provisioning/node-red/, by name, from `containerFlows`. */
-function containerFlowFiles(example) {
+/**
+ * The files written to provisioning/node-red/, by name, from `containerFlows`, formatted by the
+ * repository's Prettier settings (so that `npm run lint` passes on them).
+ * @returns {Promise<Record<string, string>>}
+ */
+/** @param {FlowNode[]} example */
+async function containerFlowFiles(example) {
+  const prettier = require('prettier');
   const f = containerFlows(example);
-  const json = (v) => `${JSON.stringify(v, null, 2)}\n`;
-  return {
-    'flows.json': json(f.pipeline),
-    'flows_cred.json': json(f.pipelineCredentials),
-    'simulator-flows.json': json(f.simulator),
-    'simulator-flows_cred.json': json(f.simulatorCredentials),
+  const files = {
+    'flows.json': f.pipeline,
+    'flows_cred.json': f.pipelineCredentials,
+    'simulator-flows.json': f.simulator,
+    'simulator-flows_cred.json': f.simulatorCredentials,
   };
+  const out = {};
+  for (const [name, value] of Object.entries(files)) {
+    const filepath = path.join(__dirname, '..', 'node-red', name);
+    const options = (await prettier.resolveConfig(filepath)) ?? {};
+    out[name] = await prettier.format(JSON.stringify(value, null, 2), { ...options, filepath });
+  }
+  return out;
 }
 
 module.exports = { ADAPTED, CREDENTIALS, containerFlows, containerFlowFiles };

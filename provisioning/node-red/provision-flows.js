@@ -18,6 +18,7 @@
  * NODE_RED_CREDENTIAL_SECRET when it next saves the flow.
  */
 'use strict';
+const { setTimeout: sleep } = require('node:timers/promises');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -75,7 +76,10 @@ function provisionFlows(options = {}) {
   fs.writeFileSync(target, source);
   fs.writeFileSync(targetCred, sourceCred, { mode: 0o600 });
   const flowHash = sha256(JSON.stringify(JSON.parse(source.toString('utf8'))));
-  fs.writeFileSync(stampFile, `${JSON.stringify({ flow: kind, flowHash, writtenAt: new Date().toISOString() })}\n`);
+  fs.writeFileSync(
+    stampFile,
+    `${JSON.stringify({ flow: kind, flowHash, writtenAt: new Date().toISOString() })}\n`,
+  );
   log(`provisioned the ${kind} flow into ${target}`);
   return 'written';
 }
@@ -104,7 +108,7 @@ async function waitForPostgres(env = process.env, log = (line) => process.stdout
       lastError = err;
       await client.end().catch(() => undefined);
       log(`waiting for PostgreSQL: ${err.message}`);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await sleep(2000);
     }
   }
   throw new Error(`PostgreSQL did not answer: ${lastError ? lastError.message : 'timeout'}`);

@@ -36,9 +36,12 @@ for (const [name, value] of Object.entries(FLOW_ENV_DEFAULTS)) {
 
 function required(name, minLength) {
   const value = (process.env[name] || '').trim();
-  if (!value) throw new Error(`Lucid settings: the environment variable ${name} is required (see .env.example)`);
+  if (!value)
+    throw new Error(`Lucid settings: the environment variable ${name} is required (see .env.example)`);
   if (value.length < minLength) {
-    throw new Error(`Lucid settings: ${name} must have at least ${minLength} characters, got ${value.length}`);
+    throw new Error(
+      `Lucid settings: ${name} must have at least ${minLength} characters, got ${value.length}`,
+    );
   }
   return value;
 }
@@ -50,7 +53,9 @@ const admin = { username: adminUser, permissions: '*' };
 const logLevel = process.env.LUCID_LOG_LEVEL || 'info';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 if (!LOG_LEVELS.includes(logLevel)) {
-  throw new Error(`Lucid settings: LUCID_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  throw new Error(
+    `Lucid settings: LUCID_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`,
+  );
 }
 
 module.exports = {

@@ -8,8 +8,10 @@ const path = require('node:path');
 const { simulatedFleetFlow } = require('../../node-red-nodes/dist/cli/example-flows.js');
 const { containerFlowFiles } = require('../lib/container-flows');
 
-for (const [file, text] of Object.entries(containerFlowFiles(simulatedFleetFlow()))) {
-  const target = path.join(__dirname, '..', 'node-red', file);
-  fs.writeFileSync(target, text);
-  process.stdout.write(`wrote ${path.relative(process.cwd(), target)}\n`);
-}
+containerFlowFiles(simulatedFleetFlow()).then((files) => {
+  for (const [file, text] of Object.entries(files)) {
+    const target = path.join(__dirname, '..', 'node-red', file);
+    fs.writeFileSync(target, text);
+    process.stdout.write(`wrote ${path.relative(process.cwd(), target)}\n`);
+  }
+});

@@ -8,21 +8,36 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import { compose, envReferences, mounts, parseEnvFile, readJson, readText, repoPath, testEnv, REPO } from './helpers/repo';
+import {
+  compose,
+  envReferences,
+  mounts,
+  parseEnvFile,
+  readJson,
+  readText,
+  repoPath,
+  testEnv,
+  REPO,
+} from './helpers/repo';
 
 const COMPOSE_SCHEMA = path.join(__dirname, 'fixtures', 'compose-spec.schema.json');
 /** The shared copy the fixture was taken from (present in the project's workspace, not in a clone). */
 const SHARED_SCHEMA = path.join(REPO, '..', 'shared', 'schemas', 'compose-spec.schema.json');
 
 function dockerCompose(args: string[], envFile?: string): { status: number | null; output: string } {
-  const r = spawnSync('docker-compose', [...(envFile ? ['--env-file', envFile] : []), '-f', 'docker-compose.yml', ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-    // Only the env file counts: no variable leaks in from the caller's environment.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir() },
-    timeout: 20_000,
-  });
-  if (r.error) throw new Error(`docker-compose: ${r.error.message} (apt-get install docker-compose; .ci/run does)`);
+  const r = spawnSync(
+    'docker-compose',
+    [...(envFile ? ['--env-file', envFile] : []), '-f', 'docker-compose.yml', ...args],
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+      // Only the env file counts: no variable leaks in from the caller's environment.
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir() },
+      timeout: 20_000,
+    },
+  );
+  if (r.error)
+    throw new Error(`docker-compose: ${r.error.message} (apt-get install docker-compose; .ci/run does)`);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -52,13 +67,20 @@ describe('docker-compose.yml', () => {
   it('puts the simulator and PostgreSQL in profiles, the simulator on by default', () => {
     expect(services.simulator.profiles).toEqual(['simulator']);
     expect(services.postgres.profiles).toEqual(['postgres']);
-    const always = Object.keys(services).filter((s) => !services[s].profiles).sort();
+    const always = Object.keys(services)
+      .filter((s) => !services[s].profiles)
+      .sort();
     expect(always).toEqual(['grafana', 'mosquitto', 'node-red']);
     expect(parseEnvFile(readText('.env.example')).get('COMPOSE_PROFILES')).toBe('simulator');
   });
 
   it('validates against the Compose Specification schema', () => {
-    const schema = readJson<Record<string, unknown>>('provisioning', 'test', 'fixtures', 'compose-spec.schema.json');
+    const schema = readJson<Record<string, unknown>>(
+      'provisioning',
+      'test',
+      'fixtures',
+      'compose-spec.schema.json',
+    );
     delete schema.$schema;
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
     const validate = ajv.compile(schema);
@@ -69,21 +91,34 @@ describe('docker-compose.yml', () => {
 
   it('keeps its copy of the schema equal to the shared one (when the shared folder is there)', () => {
     if (!fs.existsSync(SHARED_SCHEMA)) return;
-    expect(fs.readFileSync(COMPOSE_SCHEMA, 'utf8')).toBe(fs.readFileSync(SHARED_SCHEMA, 'utf8'));
+    expect(JSON.parse(fs.readFileSync(COMPOSE_SCHEMA, 'utf8'))).toEqual(
+      JSON.parse(fs.readFileSync(SHARED_SCHEMA, 'utf8')),
+    );
   });
 
   it('has no top-level `name:` or `version:` (v1.29 rejects the first, Compose v2 warns on the second)', () => {
-    expect(Object.keys(file).filter((k) => !k.startsWith('x-')).sort()).toEqual(['services', 'volumes']);
+    expect(
+      Object.keys(file)
+        .filter((k) => !k.startsWith('x-'))
+        .sort(),
+    ).toEqual(['services', 'volumes']);
   });
 
   it('makes every depends_on target an existing service, started before it when healthy', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const [target, dep] of Object.entries(service.depends_on ?? {})) {
         expect({ name, target, exists: target in services }).toEqual({ name, target, exists: true });
-        expect(['service_started', 'service_healthy', 'service_completed_successfully']).toContain(dep.condition);
+        expect(['service_started', 'service_healthy', 'service_completed_successfully']).toContain(
+          dep.condition,
+        );
         if (dep.condition === 'service_healthy') expect(services[target].healthcheck?.test).toBeDefined();
         // A service that always runs must not wait for one of an optional profile.
-        if (!service.profiles) expect({ name, target, profiles: services[target].profiles }).toEqual({ name, target, profiles: undefined });
+        if (!service.profiles)
+          expect({ name, target, profiles: services[target].profiles }).toEqual({
+            name,
+            target,
+            profiles: undefined,
+          });
       }
     }
     expect(services['node-red'].depends_on).toEqual({ mosquitto: { condition: 'service_healthy' } });
@@ -93,7 +128,10 @@ describe('docker-compose.yml', () => {
 
   it('gives every service a health check', () => {
     for (const [name, service] of Object.entries(services)) {
-      expect({ name, test: service.healthcheck?.test?.[0] }).toEqual({ name, test: expect.stringMatching(/^CMD(-SHELL)?$/) });
+      expect({ name, test: service.healthcheck?.test?.[0] }).toEqual({
+        name,
+        test: expect.stringMatching(/^CMD(-SHELL)?$/),
+      });
     }
   });
 
@@ -108,7 +146,11 @@ describe('docker-compose.yml', () => {
     };
     for (const [name, target] of Object.entries(stateful)) {
       const m = mounts(services[name]).find((v) => v.target === target);
-      expect({ name, source: m?.source, declared: declared.includes(m?.source ?? '') }).toEqual({ name, source: expect.any(String), declared: true });
+      expect({ name, source: m?.source, declared: declared.includes(m?.source ?? '') }).toEqual({
+        name,
+        source: expect.any(String),
+        declared: true,
+      });
     }
     const used = Object.values(services).flatMap((s) => mounts(s).map((m) => m.source));
     for (const volume of declared) expect(used).toContain(volume);
@@ -117,7 +159,12 @@ describe('docker-compose.yml', () => {
   it('mounts only files that exist, read-only', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const m of mounts(service).filter((v) => v.source.startsWith('./'))) {
-        expect({ name, source: m.source, exists: fs.existsSync(repoPath(m.source)), readOnly: m.readOnly }).toEqual({ name, source: m.source, exists: true, readOnly: true });
+        expect({
+          name,
+          source: m.source,
+          exists: fs.existsSync(repoPath(m.source)),
+          readOnly: m.readOnly,
+        }).toEqual({ name, source: m.source, exists: true, readOnly: true });
       }
     }
   });
@@ -140,11 +187,21 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps secrets out of the repository: every secret is required and empty in .env.example', () => {
-    const secrets = ['LUCID_MQTT_PASSWORD', 'LUCID_MQTT_DEVICE_PASSWORD', 'NODE_RED_ADMIN_PASSWORD', 'NODE_RED_CREDENTIAL_SECRET', 'LUCID_API_TOKEN', 'LUCID_GRAFANA_API_TOKEN', 'GRAFANA_ADMIN_PASSWORD', 'POSTGRES_PASSWORD'];
+    const secrets = [
+      'LUCID_MQTT_PASSWORD',
+      'LUCID_MQTT_DEVICE_PASSWORD',
+      'NODE_RED_ADMIN_PASSWORD',
+      'NODE_RED_CREDENTIAL_SECRET',
+      'LUCID_API_TOKEN',
+      'LUCID_GRAFANA_API_TOKEN',
+      'GRAFANA_ADMIN_PASSWORD',
+      'POSTGRES_PASSWORD',
+    ];
     const env = parseEnvFile(readText('.env.example'));
     for (const name of secrets) expect({ name, value: env.get(name) }).toEqual({ name, value: '' });
     const text = readText('docker-compose.yml');
-    for (const name of secrets.filter((s) => s !== 'POSTGRES_PASSWORD')) expect(text).toContain(`\${${name}:?`);
+    for (const name of secrets.filter((s) => s !== 'POSTGRES_PASSWORD'))
+      expect(text).toContain(`\${${name}:?`);
     expect(fs.readFileSync(repoPath('.gitignore'), 'utf8')).toMatch(/^\.env$/m);
   });
 
@@ -152,9 +209,14 @@ describe('docker-compose.yml', () => {
     const env = services.grafana.environment ?? {};
     expect(env.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
     expect(env.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
-    const ids = ['grafana-datasource-plugin', 'grafana-panel-plugin'].map((p) => readJson<{ id: string }>(p, 'src', 'plugin.json').id);
+    const ids = ['grafana-datasource-plugin', 'grafana-panel-plugin'].map(
+      (p) => readJson<{ id: string }>(p, 'src', 'plugin.json').id,
+    );
     expect((env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS ?? '').split(',').sort()).toEqual([...ids].sort());
-    for (const [plugin, id] of [['grafana-datasource-plugin', ids[0]], ['grafana-panel-plugin', ids[1]]]) {
+    for (const [plugin, id] of [
+      ['grafana-datasource-plugin', ids[0]],
+      ['grafana-panel-plugin', ids[1]],
+    ]) {
       const m = mounts(services.grafana).find((v) => v.source === `./${plugin}/dist`);
       expect(m?.target).toBe(`${env.GF_PATHS_PLUGINS}/${id}`);
     }

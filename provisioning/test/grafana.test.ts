@@ -7,7 +7,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compose, envReferences, mounts, pluginJson, readText, readYaml, DATASOURCE_PLUGIN, PANEL_PLUGIN, PROVISIONING } from './helpers/repo';
+import {
+  compose,
+  envReferences,
+  mounts,
+  pluginJson,
+  readText,
+  readYaml,
+  DATASOURCE_PLUGIN,
+  PANEL_PLUGIN,
+  PROVISIONING,
+} from './helpers/repo';
 import { enumValues, interfaceFields, optionPaths, stringArray } from './helpers/ts-source';
 
 const GRAFANA = path.join(PROVISIONING, 'grafana');
@@ -41,16 +51,38 @@ interface Dashboard {
   uid: string;
   title: string;
   panels: Panel[];
-  annotations: { list: (Record<string, unknown> & { datasource: DsRef; target?: Record<string, unknown>; filter?: { ids: number[] } })[] };
-  templating: { list: { name: string; type: string; datasource: DsRef; query: Record<string, unknown>; includeAll: boolean }[] };
+  annotations: {
+    list: (Record<string, unknown> & {
+      datasource: DsRef;
+      target?: Record<string, unknown>;
+      filter?: { ids: number[] };
+    })[];
+  };
+  templating: {
+    list: {
+      name: string;
+      type: string;
+      datasource: DsRef;
+      query: Record<string, unknown>;
+      includeAll: boolean;
+    }[];
+  };
 }
 
 /** Every file of a folder, recursively. */
 function files(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
-const datasourceFile = readYaml<{ apiVersion: number; datasources: DataSourceDef[] }>('provisioning', 'grafana', 'provisioning', 'datasources', 'lucid.yaml');
+const datasourceFile = readYaml<{ apiVersion: number; datasources: DataSourceDef[] }>(
+  'provisioning',
+  'grafana',
+  'provisioning',
+  'datasources',
+  'lucid.yaml',
+);
 const provisioned = datasourceFile.datasources;
 const dashboardFile = path.join(GRAFANA, 'dashboards', 'lucid-explained-alerts.json');
 const dashboard = JSON.parse(fs.readFileSync(dashboardFile, 'utf8')) as Dashboard;
@@ -65,7 +97,8 @@ describe('Grafana provisioning files', () => {
     expect(all.length).toBeGreaterThanOrEqual(3);
     for (const f of all) {
       if (f.endsWith('.json')) expect(() => JSON.parse(fs.readFileSync(f, 'utf8'))).not.toThrow();
-      else if (/\.ya?ml$/.test(f)) expect(readYaml(path.relative(path.join(PROVISIONING, '..'), f))).toHaveProperty('apiVersion', 1);
+      else if (/\.ya?ml$/.test(f))
+        expect(readYaml(path.relative(path.join(PROVISIONING, '..'), f))).toHaveProperty('apiVersion', 1);
       else throw new Error(`unexpected file ${f}`);
     }
   });
@@ -95,19 +128,33 @@ describe('Grafana provisioning files', () => {
   });
 
   it('takes the API URL and token from variables the Grafana container has', () => {
-    const refs = envReferences(readText('provisioning', 'grafana', 'provisioning', 'datasources', 'lucid.yaml'));
+    const refs = envReferences(
+      readText('provisioning', 'grafana', 'provisioning', 'datasources', 'lucid.yaml'),
+    );
     expect([...refs].sort()).toEqual(['LUCID_API_URL', 'LUCID_GRAFANA_API_TOKEN']);
     for (const name of refs) expect(grafana.environment).toHaveProperty(name);
     expect(grafana.environment?.LUCID_API_URL).toBe('http://node-red:1880/lucid/api');
   });
 
   it('points the dashboard provider at the folder Compose mounts, and Grafana at its provisioning folder', () => {
-    const providers = readYaml<{ providers: { type: string; options: { path: string } }[] }>('provisioning', 'grafana', 'provisioning', 'dashboards', 'lucid.yaml').providers;
+    const providers = readYaml<{ providers: { type: string; options: { path: string } }[] }>(
+      'provisioning',
+      'grafana',
+      'provisioning',
+      'dashboards',
+      'lucid.yaml',
+    ).providers;
     expect(providers).toHaveLength(1);
     const m = mounts(grafana);
-    expect(m.find((v) => v.source === './provisioning/grafana/dashboards')?.target).toBe(providers[0].options.path);
-    expect(m.find((v) => v.source === './provisioning/grafana/provisioning')?.target).toBe(grafana.environment?.GF_PATHS_PROVISIONING);
-    expect(grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toBe(`${providers[0].options.path}/${path.basename(dashboardFile)}`);
+    expect(m.find((v) => v.source === './provisioning/grafana/dashboards')?.target).toBe(
+      providers[0].options.path,
+    );
+    expect(m.find((v) => v.source === './provisioning/grafana/provisioning')?.target).toBe(
+      grafana.environment?.GF_PATHS_PROVISIONING,
+    );
+    expect(grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toBe(
+      `${providers[0].options.path}/${path.basename(dashboardFile)}`,
+    );
   });
 });
 
@@ -117,12 +164,18 @@ describe('the "Lucid: explained alerts" dashboard', () => {
   const refs: { where: string; ref: DsRef }[] = [
     ...dashboard.panels.flatMap((p) => [
       ...(p.datasource ? [{ where: `panel ${p.id}`, ref: p.datasource }] : []),
-      ...(p.targets ?? []).filter((t) => t.datasource).map((t) => ({ where: `panel ${p.id} target ${t.refId}`, ref: t.datasource! })),
+      ...(p.targets ?? [])
+        .filter((t) => t.datasource)
+        .map((t) => ({ where: `panel ${p.id} target ${t.refId}`, ref: t.datasource! })),
     ]),
-    ...dashboard.annotations.list.filter((a) => !a.builtIn).map((a) => ({ where: `annotation ${a.name}`, ref: a.datasource })),
+    ...dashboard.annotations.list
+      .filter((a) => !a.builtIn)
+      .map((a) => ({ where: `annotation ${a.name}`, ref: a.datasource })),
     ...dashboard.templating.list.map((v) => ({ where: `variable ${v.name}`, ref: v.datasource })),
   ];
-  const lucidTargets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p, target: t })));
+  const lucidTargets = dashboard.panels.flatMap((p) =>
+    (p.targets ?? []).map((t) => ({ panel: p, target: t })),
+  );
 
   it('has the title and a stable uid', () => {
     expect(dashboard.title).toBe('Lucid: explained alerts');
@@ -170,7 +223,10 @@ describe('the "Lucid: explained alerts" dashboard', () => {
   it('writes queries in the data source query model: known query types and fields', () => {
     const queryTypes = enumValues(dsTypes, 'QueryType');
     const fields = new Set([...interfaceFields(dsTypes, 'LucidQuery'), 'refId', 'datasource', 'hide']);
-    const targets = [...lucidTargets.map((t) => t.target), ...dashboard.annotations.list.filter((a) => a.target).map((a) => a.target!)];
+    const targets = [
+      ...lucidTargets.map((t) => t.target),
+      ...dashboard.annotations.list.filter((a) => a.target).map((a) => a.target!),
+    ];
     for (const t of targets) {
       expect(queryTypes).toContain(t.queryType);
       for (const key of Object.keys(t)) expect({ key, known: fields.has(key) }).toEqual({ key, known: true });
@@ -178,12 +234,15 @@ describe('the "Lucid: explained alerts" dashboard', () => {
   });
 
   it('has the Lucid panel, a device series with the band and Lucid annotations, and a fatigue-reduction stat', () => {
-    const byQuery = (type: string, panelType: string) => lucidTargets.filter((t) => t.target.queryType === type && t.panel.type === panelType);
+    const byQuery = (type: string, panelType: string) =>
+      lucidTargets.filter((t) => t.target.queryType === type && t.panel.type === panelType);
     expect(byQuery('alerts', pluginJson(PANEL_PLUGIN).id)).toHaveLength(1);
     const series = byQuery('series', 'timeseries');
     expect(series).toHaveLength(1);
     expect(series[0].target).toMatchObject({ device: '$device', metric: '$metric' });
-    const annotation = dashboard.annotations.list.find((a) => a.datasource.type === pluginJson(DATASOURCE_PLUGIN).id);
+    const annotation = dashboard.annotations.list.find(
+      (a) => a.datasource.type === pluginJson(DATASOURCE_PLUGIN).id,
+    );
     expect(annotation?.target).toMatchObject({ queryType: 'annotations', device: '$device' });
     expect(annotation?.filter?.ids).toEqual([series[0].panel.id]);
     const stats = byQuery('stats', 'stat');
@@ -200,7 +259,8 @@ describe('the "Lucid: explained alerts" dashboard', () => {
     expect(vars.map((v) => v.name)).toEqual(['site', 'device', 'metric']);
     for (const v of vars) {
       expect(kinds).toContain(v.query.kind);
-      for (const key of Object.keys(v.query)) expect([...interfaceFields(dsTypes, 'LucidVariableQuery'), 'refId']).toContain(key);
+      for (const key of Object.keys(v.query))
+        expect([...interfaceFields(dsTypes, 'LucidVariableQuery'), 'refId']).toContain(key);
     }
     // Every $variable used in the dashboard is defined.
     const used = new Set([...JSON.stringify(dashboard).matchAll(/\$([a-z]+)\b/g)].map((m) => m[1]));

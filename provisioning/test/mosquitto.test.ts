@@ -9,10 +9,33 @@ import { compose, mounts, readText, PROVISIONING } from './helpers/repo';
 
 /** Directives of mosquitto.conf(5) this repository may use. */
 const DIRECTIVES = new Set([
-  'per_listener_settings', 'allow_anonymous', 'password_file', 'acl_file', 'listener', 'protocol', 'persistence',
-  'persistence_location', 'autosave_interval', 'log_dest', 'log_type', 'connection_messages', 'log_timestamp',
-  'log_timestamp_format', 'include_dir', 'cafile', 'capath', 'certfile', 'keyfile', 'tls_version', 'require_certificate',
-  'use_identity_as_username', 'ciphers', 'max_keepalive', 'max_packet_size', 'message_size_limit', 'socket_domain',
+  'per_listener_settings',
+  'allow_anonymous',
+  'password_file',
+  'acl_file',
+  'listener',
+  'protocol',
+  'persistence',
+  'persistence_location',
+  'autosave_interval',
+  'log_dest',
+  'log_type',
+  'connection_messages',
+  'log_timestamp',
+  'log_timestamp_format',
+  'include_dir',
+  'cafile',
+  'capath',
+  'certfile',
+  'keyfile',
+  'tls_version',
+  'require_certificate',
+  'use_identity_as_username',
+  'ciphers',
+  'max_keepalive',
+  'max_packet_size',
+  'message_size_limit',
+  'socket_domain',
 ]);
 
 /** `directive args…` of each non-comment line. */
@@ -26,7 +49,8 @@ function parseConf(text: string): { directive: string; args: string[] }[] {
       return { directive, args };
     });
 }
-const values = (conf: ReturnType<typeof parseConf>, directive: string) => conf.filter((c) => c.directive === directive).map((c) => c.args.join(' '));
+const values = (conf: ReturnType<typeof parseConf>, directive: string) =>
+  conf.filter((c) => c.directive === directive).map((c) => c.args.join(' '));
 
 const conf = parseConf(readText('provisioning', 'mosquitto', 'mosquitto.conf'));
 const tls = parseConf(readText('provisioning', 'mosquitto', 'conf.d', 'tls.conf.example'));
@@ -36,7 +60,11 @@ const entrypoint = readText('provisioning', 'mosquitto', 'entrypoint.sh');
 describe('provisioning/mosquitto', () => {
   it('uses only known directives, each with a value', () => {
     for (const c of [...conf, ...tls]) {
-      expect({ directive: c.directive, known: DIRECTIVES.has(c.directive), hasValue: c.args.length > 0 }).toEqual({ directive: c.directive, known: true, hasValue: true });
+      expect({
+        directive: c.directive,
+        known: DIRECTIVES.has(c.directive),
+        hasValue: c.args.length > 0,
+      }).toEqual({ directive: c.directive, known: true, hasValue: true });
     }
   });
 
@@ -72,10 +100,13 @@ describe('provisioning/mosquitto', () => {
     expect(values(tls, 'listener')).toEqual(['8883']);
     const certs = mounts(service).find((v) => v.source === './provisioning/mosquitto/certs')!;
     expect(certs.readOnly).toBe(true);
-    for (const d of ['cafile', 'certfile', 'keyfile']) expect(values(tls, d)[0]).toMatch(new RegExp(`^${certs.target}/`));
+    for (const d of ['cafile', 'certfile', 'keyfile'])
+      expect(values(tls, d)[0]).toMatch(new RegExp(`^${certs.target}/`));
     expect(service.ports).toContain('${LUCID_MQTT_BIND_ADDRESS:-0.0.0.0}:${LUCID_MQTT_TLS_PORT:-8883}:8883');
     // Only *.conf files are loaded: the example stays off until copied.
-    expect(fs.readdirSync(path.join(PROVISIONING, 'mosquitto', 'conf.d')).filter((f) => f.endsWith('.conf'))).toEqual([]);
+    expect(
+      fs.readdirSync(path.join(PROVISIONING, 'mosquitto', 'conf.d')).filter((f) => f.endsWith('.conf')),
+    ).toEqual([]);
     expect(readText('provisioning', 'mosquitto', 'certs', '.gitignore')).toMatch(/^\*$/m);
   });
 
@@ -89,9 +120,15 @@ describe('provisioning/mosquitto', () => {
       else rules.set(user, [...(rules.get(user) ?? []), c.args.join(' ')]);
     }
     expect([...rules.keys()]).toEqual(['@SERVICE_USER@', '@DEVICE_USER@']);
-    expect(rules.get('@DEVICE_USER@')).toEqual(['write tenants/+/devices/+/telemetry', 'write tenants/+/devices/+/status']);
+    expect(rules.get('@DEVICE_USER@')).toEqual([
+      'write tenants/+/devices/+/telemetry',
+      'write tenants/+/devices/+/status',
+    ]);
     // The pipeline flow subscribes and publishes where the ACL lets it.
-    const flow = JSON.parse(readText('provisioning', 'node-red', 'flows.json')) as { type: string; topic?: string }[];
+    const flow = JSON.parse(readText('provisioning', 'node-red', 'flows.json')) as {
+      type: string;
+      topic?: string;
+    }[];
     const mqttIn = flow.filter((n) => n.type === 'mqtt in').map((n) => n.topic);
     for (const topic of mqttIn) expect(rules.get('@SERVICE_USER@')).toContain(`read ${topic}`);
     expect(rules.get('@SERVICE_USER@')).toContain('readwrite tenants/+/alerts/#');

@@ -80,14 +80,21 @@ async function stop(p: Proc): Promise<void> {
   clearTimeout(timer);
 }
 
-const logs = () => procs.map((p) => `---- ${p.name} (exit ${p.child.exitCode ?? p.child.signalCode ?? 'running'})\n${p.log.join('').slice(-4000)}`).join('\n');
+const logs = () =>
+  procs
+    .map(
+      (p) =>
+        `---- ${p.name} (exit ${p.child.exitCode ?? p.child.signalCode ?? 'running'})\n${p.log.join('').slice(-4000)}`,
+    )
+    .join('\n');
 
 /** Polls `probe` every 250 ms until it returns a value, or fails with the processes' logs. */
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
-    for (const p of procs) if (p.child.exitCode !== null) throw new Error(`${p.name} exited while waiting for ${what}\n${logs()}`);
+    for (const p of procs)
+      if (p.child.exitCode !== null) throw new Error(`${p.name} exited while waiting for ${what}\n${logs()}`);
     try {
       const v = await probe();
       if (v !== undefined) return v;
@@ -100,9 +107,15 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 }
 
 /** Connects an MQTT client; resolves with the CONNACK outcome instead of retrying. */
-function mqttConnect(options: mqtt.IClientOptions): Promise<{ client?: mqtt.MqttClient; error?: Error & { code?: number } }> {
+function mqttConnect(
+  options: mqtt.IClientOptions,
+): Promise<{ client?: mqtt.MqttClient; error?: Error & { code?: number } }> {
   return new Promise((resolve) => {
-    const client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    const client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, {
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...options,
+    });
     client.once('connect', () => resolve({ client }));
     client.once('error', (error) => {
       client.end(true);
@@ -115,19 +128,35 @@ const api = (pathAndQuery: string, token?: string) =>
   fetch(`${apiUrl}${pathAndQuery}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 /** Starts Node-RED as the image's entrypoint does: provision the flow, then red.js with the settings. */
-async function startNodeRed(flow: 'pipeline' | 'simulator', env: Record<string, string>): Promise<{ proc: Proc; port: number; userDir: string }> {
+async function startNodeRed(
+  flow: 'pipeline' | 'simulator',
+  env: Record<string, string>,
+): Promise<{ proc: Proc; port: number; userDir: string }> {
   const userDir = path.join(tmp, flow);
   const port = await freePort();
   const all = { ...env, LUCID_FLOW: flow, NODE_RED_USER_DIR: userDir, LUCID_FLOW_PROVISIONING: 'auto' };
-  const provision = spawnSync(process.execPath, [repoPath('provisioning', 'node-red', 'provision-flows.js')], { env: { ...all, PATH: process.env.PATH }, encoding: 'utf8' });
+  const provision = spawnSync(
+    process.execPath,
+    [repoPath('provisioning', 'node-red', 'provision-flows.js')],
+    { env: { ...all, PATH: process.env.PATH }, encoding: 'utf8' },
+  );
   if (provision.status !== 0) throw new Error(`provision-flows.js (${flow}) failed: ${provision.stderr}`);
-  const proc = start(`node-red ${flow}`, process.execPath, [
-    repoPath('node_modules', 'node-red', 'red.js'),
-    '--userDir', userDir,
-    '--settings', repoPath('provisioning', 'node-red', 'settings.js'),
-    '--port', String(port),
-    '-D', 'uiHost=127.0.0.1',
-  ], all);
+  const proc = start(
+    `node-red ${flow}`,
+    process.execPath,
+    [
+      repoPath('node_modules', 'node-red', 'red.js'),
+      '--userDir',
+      userDir,
+      '--settings',
+      repoPath('provisioning', 'node-red', 'settings.js'),
+      '--port',
+      String(port),
+      '-D',
+      'uiHost=127.0.0.1',
+    ],
+    all,
+  );
   return { proc, port, userDir };
 }
 
@@ -137,7 +166,9 @@ describe('the provisioned stack without containers (Mosquitto + Node-RED pipelin
 
   beforeAll(async () => {
     if (!MOSQUITTO || spawnSync('mosquitto_passwd', ['-h']).error) {
-      throw new Error('Mosquitto is not installed: apt-get install -y --no-install-recommends mosquitto (.ci/run does)');
+      throw new Error(
+        'Mosquitto is not installed: apt-get install -y --no-install-recommends mosquitto (.ci/run does)',
+      );
     }
     if (!fs.existsSync(repoPath('node-red-nodes', 'dist', 'nodes', 'lucid-store', 'lucid-store.js'))) {
       throw new Error('node-red-nodes/dist is missing: run `npm run build` first');
@@ -150,7 +181,9 @@ describe('the provisioned stack without containers (Mosquitto + Node-RED pipelin
     mqttPort = await freePort();
     const confDir = path.join(tmp, 'mosquitto');
     fs.mkdirSync(path.join(confDir, 'data'), { recursive: true });
-    fs.cpSync(repoPath('provisioning', 'mosquitto', 'conf.d'), path.join(confDir, 'conf.d'), { recursive: true });
+    fs.cpSync(repoPath('provisioning', 'mosquitto', 'conf.d'), path.join(confDir, 'conf.d'), {
+      recursive: true,
+    });
     let conf = readText('provisioning', 'mosquitto', 'mosquitto.conf');
     const rewrites: [RegExp, string][] = [
       [/^listener 1883$/m, `listener ${mqttPort} 127.0.0.1`],
@@ -172,23 +205,38 @@ describe('the provisioned stack without containers (Mosquitto + Node-RED pipelin
       MOSQUITTO_AUTH_DIR: path.join(confDir, 'auth'),
     });
     await waitFor('Mosquitto', 10_000, async () => {
-      const r = await mqttConnect({ username: CREDS.LUCID_MQTT_USERNAME, password: CREDS.LUCID_MQTT_PASSWORD });
+      const r = await mqttConnect({
+        username: CREDS.LUCID_MQTT_USERNAME,
+        password: CREDS.LUCID_MQTT_PASSWORD,
+      });
       if (!r.client) return undefined;
       await r.client.endAsync();
       return true;
     });
 
     // ---- Node-RED: the pipeline first (as Compose orders it), then the simulator.
-    const common = { ...NODE_RED_ENV, ...CREDS, LUCID_MQTT_HOST: '127.0.0.1', LUCID_MQTT_PORT: String(mqttPort) };
-    const { LUCID_MQTT_DEVICE_USERNAME: _u, LUCID_MQTT_DEVICE_PASSWORD: _p, ...pipelineEnv } = common;
+    const common = {
+      ...NODE_RED_ENV,
+      ...CREDS,
+      LUCID_MQTT_HOST: '127.0.0.1',
+      LUCID_MQTT_PORT: String(mqttPort),
+    };
+    // Each process gets only its own MQTT account, as in docker-compose.yml.
+    const without = (names: string[]) =>
+      Object.fromEntries(Object.entries(common).filter(([k]) => !names.includes(k)));
+    const pipelineEnv = without(['LUCID_MQTT_DEVICE_USERNAME', 'LUCID_MQTT_DEVICE_PASSWORD']);
     pipeline = await startNodeRed('pipeline', pipelineEnv);
     apiUrl = `http://127.0.0.1:${pipeline.port}/lucid/api`;
-    await waitFor('the store API', 40_000, async () => ((await api('/health')).status === 200 ? true : undefined));
+    await waitFor('the store API', 40_000, async () =>
+      (await api('/health')).status === 200 ? true : undefined,
+    );
     // The flow is deployed; its MQTT client subscribes within moments (early readings would only
     // shorten the detectors' warm-up).
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const { LUCID_MQTT_USERNAME: _s, LUCID_MQTT_PASSWORD: _q, LUCID_API_TOKEN: _a, LUCID_GRAFANA_API_TOKEN: _g, ...simulatorEnv } = common;
-    await startNodeRed('simulator', simulatorEnv);
+    await startNodeRed(
+      'simulator',
+      without(['LUCID_MQTT_USERNAME', 'LUCID_MQTT_PASSWORD', 'LUCID_API_TOKEN', 'LUCID_GRAFANA_API_TOKEN']),
+    );
 
     // ---- Wait for the incident's alert in the store (the Grafana token reads it).
     alerts = await waitFor('an alert in the store', 90_000, async () => {
@@ -236,8 +284,15 @@ describe('the provisioned stack without containers (Mosquitto + Node-RED pipelin
   });
 
   it('lets a device publish telemetry but not read alerts (ACL)', async () => {
-    const device = (await mqttConnect({ username: CREDS.LUCID_MQTT_DEVICE_USERNAME, password: CREDS.LUCID_MQTT_DEVICE_PASSWORD })).client!;
-    const service = (await mqttConnect({ username: CREDS.LUCID_MQTT_USERNAME, password: CREDS.LUCID_MQTT_PASSWORD })).client!;
+    const device = (
+      await mqttConnect({
+        username: CREDS.LUCID_MQTT_DEVICE_USERNAME,
+        password: CREDS.LUCID_MQTT_DEVICE_PASSWORD,
+      })
+    ).client!;
+    const service = (
+      await mqttConnect({ username: CREDS.LUCID_MQTT_USERNAME, password: CREDS.LUCID_MQTT_PASSWORD })
+    ).client!;
     expect(device).toBeDefined();
     expect(service).toBeDefined();
     try {
@@ -248,8 +303,14 @@ describe('the provisioned stack without containers (Mosquitto + Node-RED pipelin
       const telemetryTopic = 'tenants/acl-test/devices/probe/telemetry';
       // Mosquitto grants the subscription and filters at delivery.
       await device.subscribeAsync('tenants/acl-test/#', { qos: 1 });
-      await service.subscribeAsync(['tenants/acl-test/alerts/#', 'tenants/acl-test/devices/+/telemetry'], { qos: 1 });
-      await device.publishAsync(telemetryTopic, JSON.stringify({ ts: Date.now(), metrics: { temperature: 21 } }), { qos: 1 });
+      await service.subscribeAsync(['tenants/acl-test/alerts/#', 'tenants/acl-test/devices/+/telemetry'], {
+        qos: 1,
+      });
+      await device.publishAsync(
+        telemetryTopic,
+        JSON.stringify({ ts: Date.now(), metrics: { temperature: 21 } }),
+        { qos: 1 },
+      );
       await device.publishAsync(alertTopic, '{"forged":true}', { qos: 1 });
       await service.publishAsync(alertTopic, '{"probe":true}', { qos: 1 });
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -264,9 +325,12 @@ describe('the provisioned stack without containers (Mosquitto + Node-RED pipelin
   });
 
   it('encrypts the provisioned credentials with the credential secret once Node-RED has loaded them', () => {
-    const cred = JSON.parse(fs.readFileSync(path.join(pipeline.userDir, 'flows_cred.json'), 'utf8')) as Record<string, unknown>;
+    const cred = JSON.parse(
+      fs.readFileSync(path.join(pipeline.userDir, 'flows_cred.json'), 'utf8'),
+    ) as Record<string, unknown>;
     // Either still the provisioned ${VAR} references or Node-RED's encrypted form: never a secret.
     const text = JSON.stringify(cred);
-    for (const secret of [CREDS.LUCID_MQTT_PASSWORD, NODE_RED_ENV.LUCID_GRAFANA_API_TOKEN]) expect(text).not.toContain(secret);
+    for (const secret of [CREDS.LUCID_MQTT_PASSWORD, NODE_RED_ENV.LUCID_GRAFANA_API_TOKEN])
+      expect(text).not.toContain(secret);
   });
 });

@@ -59,7 +59,8 @@ export function parseEnvFile(text: string): Map<string, string> {
 /** The secrets `.env.example` leaves empty, filled with test values (16+ URL-safe characters). */
 export function testEnv(): Map<string, string> {
   const env = parseEnvFile(readText('.env.example'));
-  for (const [name, value] of env) if (value === '') env.set(name, `test-${name.toLowerCase().replace(/_/g, '-')}-0123456789`);
+  for (const [name, value] of env)
+    if (value === '') env.set(name, `test-${name.toLowerCase().replace(/_/g, '-')}-0123456789`);
   return env;
 }
 

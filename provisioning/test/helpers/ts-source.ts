@@ -17,18 +17,27 @@ function body(source: string, header: RegExp, what: string): string {
   throw new Error(`${what}: unbalanced braces`);
 }
 
-const stripComments = (text: string): string => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+const stripComments = (text: string): string =>
+  text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
 
 /** The string values of `export enum Name { A = 'a', … }`. */
 export function enumValues(source: string, name: string): string[] {
-  const values = [...stripComments(body(source, new RegExp(`enum\\s+${name}\\s*\\{`), `enum ${name}`)).matchAll(/=\s*'([^']*)'/g)].map((m) => m[1]);
+  const values = [
+    ...stripComments(body(source, new RegExp(`enum\\s+${name}\\s*\\{`), `enum ${name}`)).matchAll(
+      /=\s*'([^']*)'/g,
+    ),
+  ].map((m) => m[1]);
   if (values.length === 0) throw new Error(`enum ${name}: no values`);
   return values;
 }
 
 /** The field names of `interface Name … { field?: T; … }` (own fields, not inherited ones). */
 export function interfaceFields(source: string, name: string): string[] {
-  const fields = [...stripComments(body(source, new RegExp(`interface\\s+${name}\\b[^{]*\\{`), `interface ${name}`)).matchAll(/^\s*(?:readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)\??\s*:/gm)].map((m) => m[1]);
+  const fields = [
+    ...stripComments(
+      body(source, new RegExp(`interface\\s+${name}\\b[^{]*\\{`), `interface ${name}`),
+    ).matchAll(/^\s*(?:readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)\??\s*:/gm),
+  ].map((m) => m[1]);
   if (fields.length === 0) throw new Error(`interface ${name}: no fields`);
   return fields;
 }
