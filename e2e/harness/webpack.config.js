@@ -24,7 +24,12 @@ module.exports = (outDir) => ({
         use: {
           loader: 'swc-loader',
           options: {
-            jsc: { baseUrl: __dirname, target: 'es2020', parser: { syntax: 'typescript', tsx: true, decorators: false, dynamicImport: true }, transform: { react: { runtime: 'automatic' } } },
+            jsc: {
+              baseUrl: __dirname,
+              target: 'es2020',
+              parser: { syntax: 'typescript', tsx: true, decorators: false, dynamicImport: true },
+              transform: { react: { runtime: 'automatic' } },
+            },
           },
         },
       },
@@ -37,4 +42,5 @@ module.exports = (outDir) => ({
 });
 
 module.exports.HARNESS_DIR = __dirname;
-module.exports.DEFAULT_OUT_DIR = path.join(__dirname, '..', '.harness-build');
+// Under dist/: ignored by git, ESLint and Prettier like every build output.
+module.exports.DEFAULT_OUT_DIR = path.join(__dirname, '..', 'dist', 'harness');

@@ -13,7 +13,9 @@ export const DATASOURCES = { operator: 'lucid', viewer: 'lucid-viewer' } as cons
 
 async function buildHarness(outDir: string): Promise<void> {
   const stats = await new Promise<webpack.Stats>((resolve, reject) =>
-    webpack(harnessConfig(outDir), (err, s) => (err || !s ? reject(err ?? new Error('no stats')) : resolve(s)))
+    webpack(harnessConfig(outDir), (err, s) =>
+      err || !s ? reject(err ?? new Error('no stats')) : resolve(s),
+    ),
   );
   if (stats.hasErrors()) {
     throw new Error(`harness build failed:\n${stats.toString('errors-only')}`);
@@ -28,10 +30,23 @@ async function buildHarness(outDir: string): Promise<void> {
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const outDir = harnessConfig.DEFAULT_OUT_DIR as string;
   const [, backend] = await Promise.all([buildHarness(outDir), startLucidBackend()]);
-  const routes = JSON.parse(fs.readFileSync(path.join(__dirname, '../../grafana-datasource-plugin/src/plugin.json'), 'utf8')).routes;
-  const operator = await startGrafanaDataProxy(routes, { uid: DATASOURCES.operator, jsonData: { apiUrl: backend.apiUrl }, secureJsonData: { apiToken: TOKENS.operator } });
-  const viewer = await startGrafanaDataProxy(routes, { uid: DATASOURCES.viewer, jsonData: { apiUrl: backend.apiUrl }, secureJsonData: { apiToken: TOKENS.viewer } });
-  const page = await startHarnessServer(outDir, { [DATASOURCES.operator]: operator.url, [DATASOURCES.viewer]: viewer.url });
+  const routes = JSON.parse(
+    fs.readFileSync(path.join(__dirname, '../../grafana-datasource-plugin/src/plugin.json'), 'utf8'),
+  ).routes;
+  const operator = await startGrafanaDataProxy(routes, {
+    uid: DATASOURCES.operator,
+    jsonData: { apiUrl: backend.apiUrl },
+    secureJsonData: { apiToken: TOKENS.operator },
+  });
+  const viewer = await startGrafanaDataProxy(routes, {
+    uid: DATASOURCES.viewer,
+    jsonData: { apiUrl: backend.apiUrl },
+    secureJsonData: { apiToken: TOKENS.viewer },
+  });
+  const page = await startHarnessServer(outDir, {
+    [DATASOURCES.operator]: operator.url,
+    [DATASOURCES.viewer]: viewer.url,
+  });
   process.env.LUCID_E2E_PAGE = page.url;
   process.env.LUCID_E2E_API = backend.apiUrl;
   process.env.LUCID_E2E_FLOW_ADDED = backend.added.join(',');

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+// The stack as `npm start` runs it, from the workspace package's build (the root `npm test` builds first).
+import { startEmbeddedStack } from 'node-red-contrib-lucid/dist/cli/embedded-stack';
 
 /** API tokens of the test store: one per role (names as lucid-store-config's credentials). */
 export const TOKENS = {
@@ -70,23 +72,56 @@ export function completeFlow(flow: FlowNode[], dataDir: string): { flow: FlowNod
   };
   const tab = one('lucid-route').z;
   const sim = one('lucid-simulate');
-  Object.assign(sim, { speed: SIMULATION.speed, seed: SIMULATION.seed, duration: SIMULATION.durationMin, warmup: SIMULATION.warmupMin, quiet: SIMULATION.quietMin, autoStart: true, start: '' });
+  Object.assign(sim, {
+    speed: SIMULATION.speed,
+    seed: SIMULATION.seed,
+    duration: SIMULATION.durationMin,
+    warmup: SIMULATION.warmupMin,
+    quiet: SIMULATION.quietMin,
+    autoStart: true,
+    start: '',
+  });
   for (const ingest of byType('lucid-ingest')) {
     ingest.rateLimitPerSec = 100_000;
   }
 
   let cfg = byType('lucid-store-config')[0];
   if (!cfg) {
-    cfg = { id: 'e2e0store0config', type: 'lucid-store-config', name: 'e2e store', engine: 'sqlite', dataDir, retentionDays: 30, seriesCap: 5000, apiEnabled: true };
+    cfg = {
+      id: 'e2e0store0config',
+      type: 'lucid-store-config',
+      name: 'e2e store',
+      engine: 'sqlite',
+      dataDir,
+      retentionDays: 30,
+      seriesCap: 5000,
+      apiEnabled: true,
+    };
     flow.push(cfg);
     added.push('lucid-store-config');
   }
   // The test owns the store's folder (the tamper test edits its SQLite file) and its tokens.
-  Object.assign(cfg, { engine: 'sqlite', dataDir, sqliteFile: '', tokenEnv: '', generateToken: false, credentials: { adminToken: TOKENS.admin, operatorToken: TOKENS.operator, viewerToken: TOKENS.viewer } });
+  Object.assign(cfg, {
+    engine: 'sqlite',
+    dataDir,
+    sqliteFile: '',
+    tokenEnv: '',
+    generateToken: false,
+    credentials: { adminToken: TOKENS.admin, operatorToken: TOKENS.operator, viewerToken: TOKENS.viewer },
+  });
 
   let store = byType('lucid-store')[0];
   if (!store) {
-    store = { id: 'e2e0store0node00', type: 'lucid-store', name: '', store: cfg.id, z: tab, x: 1100, y: 260, wires: [[]] };
+    store = {
+      id: 'e2e0store0node00',
+      type: 'lucid-store',
+      name: '',
+      store: cfg.id,
+      z: tab,
+      x: 1100,
+      y: 260,
+      wires: [[]],
+    };
     flow.push(store);
     added.push('lucid-store');
     const explain = one('lucid-explain');
@@ -96,7 +131,16 @@ export function completeFlow(flow: FlowNode[], dataDir: string): { flow: FlowNod
   }
 
   if (byType('lucid-feedback').length === 0) {
-    const feedback: FlowNode = { id: 'e2e0feedback0000', type: 'lucid-feedback', name: '', store: cfg.id, z: tab, x: 1300, y: 260, wires: [[one('lucid-detect').id, one('lucid-route').id]] };
+    const feedback: FlowNode = {
+      id: 'e2e0feedback0000',
+      type: 'lucid-feedback',
+      name: '',
+      store: cfg.id,
+      z: tab,
+      x: 1300,
+      y: 260,
+      wires: [[one('lucid-detect').id, one('lucid-route').id]],
+    };
     flow.push(feedback);
     store.wires = [[...(store.wires?.[0] ?? []), feedback.id]];
     added.push('lucid-feedback');
@@ -113,8 +157,6 @@ export function completeFlow(flow: FlowNode[], dataDir: string): { flow: FlowNod
  */
 export async function startLucidBackend(timeoutMs = 120_000): Promise<LucidBackend> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-e2e-'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startEmbeddedStack } = require('node-red-contrib-lucid/dist/cli/embedded-stack') as typeof import('node-red-contrib-lucid/dist/cli/embedded-stack');
   const stack = await startEmbeddedStack({
     port: await freePort(),
     mqttPort: await freePort(),
@@ -131,20 +173,33 @@ export async function startLucidBackend(timeoutMs = 120_000): Promise<LucidBacke
     const headers = { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v1' };
     const flow = (await (await fetch(`${nodeRedUrl}/flows`, { headers })).json()) as FlowNode[];
     const completed = completeFlow(flow, path.join(dataDir, 'store'));
-    const deployed = await fetch(`${nodeRedUrl}/flows`, { method: 'POST', headers: { ...headers, 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(completed.flow) });
+    const deployed = await fetch(`${nodeRedUrl}/flows`, {
+      method: 'POST',
+      headers: { ...headers, 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify(completed.flow),
+    });
     if (!deployed.ok) {
-      throw new Error(`deploying the completed flow failed: HTTP ${deployed.status} ${await deployed.text()}`);
+      throw new Error(
+        `deploying the completed flow failed: HTTP ${deployed.status} ${await deployed.text()}`,
+      );
     }
     const apiUrl = `${nodeRedUrl}/lucid/api`;
     const auth = { Authorization: `Bearer ${TOKENS.admin}` };
-    await until('the store API', async () => ((await fetch(`${apiUrl}/health`, { headers: auth })).ok ? true : undefined), 30_000);
+    await until(
+      'the store API',
+      async () => ((await fetch(`${apiUrl}/health`, { headers: auth })).ok ? true : undefined),
+      30_000,
+    );
     // Alerts whose evidence window holds samples, and a fleet that has gone quiet (simulation over).
     let lastTotal = -1;
     let stableSince = Date.now();
     await until(
       'alerts from the simulated fleet',
       async () => {
-        const page = (await (await fetch(`${apiUrl}/alerts?limit=1`, { headers: auth })).json()) as { total: number; items: Array<{ id: string }> };
+        const page = (await (await fetch(`${apiUrl}/alerts?limit=1`, { headers: auth })).json()) as {
+          total: number;
+          items: Array<{ id: string }>;
+        };
         if (page.total !== lastTotal) {
           lastTotal = page.total;
           stableSince = Date.now();
@@ -152,12 +207,20 @@ export async function startLucidBackend(timeoutMs = 120_000): Promise<LucidBacke
         if (page.total < 3 || Date.now() - stableSince < 4000) {
           return undefined;
         }
-        const detail = (await (await fetch(`${apiUrl}/alerts/${encodeURIComponent(page.items[0].id)}`, { headers: auth })).json()) as { evidence: { series: Array<{ points: unknown[] }> } };
+        const detail = (await (
+          await fetch(`${apiUrl}/alerts/${encodeURIComponent(page.items[0].id)}`, { headers: auth })
+        ).json()) as { evidence: { series: Array<{ points: unknown[] }> } };
         return detail.evidence.series.some((s) => s.points.length > 2) ? true : undefined;
       },
-      timeoutMs
+      timeoutMs,
     );
-    return { nodeRedUrl, apiUrl, added: completed.added, sqliteFile: path.join(dataDir, 'store', 'lucid.db'), stop };
+    return {
+      nodeRedUrl,
+      apiUrl,
+      added: completed.added,
+      sqliteFile: path.join(dataDir, 'store', 'lucid.db'),
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -41,7 +41,9 @@ test('the top-priority alert comes first with its explanation', async ({ page })
   await expect(first.getByTestId(TEST_IDS.severity)).toHaveText(expected!.severity);
   await expect(first.getByTestId(TEST_IDS.priority)).toHaveText(`P${Math.round(expected!.priority)}`);
   await expect(first.getByTestId(TEST_IDS.cause)).toHaveCount(expected!.explanation.causes.length);
-  const priorities = await cards(page).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-priority'))));
+  const priorities = await cards(page).evaluateAll((els) =>
+    els.map((e) => Number(e.getAttribute('data-priority'))),
+  );
   expect(priorities).toEqual([...priorities].sort((a, b) => b - a));
   expect(errors).toEqual([]);
 });
@@ -75,12 +77,18 @@ for (const theme of ['dark', 'light'] as const) {
   test(`screenshot, ${theme} theme`, async ({ page }, testInfo) => {
     await openPanel(page, panelUrl({ theme, options: { ...ALL, maxAlerts: 3 }, height: 1180 }));
     await expect(cards(page).first().getByTestId(TEST_IDS.trend).locator('canvas')).toBeVisible();
-    await expect(cards(page).first().getByTestId(TEST_IDS.signature)).not.toHaveAttribute('data-state', 'checking');
+    await expect(cards(page).first().getByTestId(TEST_IDS.signature)).not.toHaveAttribute(
+      'data-state',
+      'checking',
+    );
     const file = testInfo.outputPath(`lucid-alerts-panel-${theme}.png`);
     await page.locator('#panel').screenshot({ path: file });
     await testInfo.attach(`panel-${theme}`, { path: file, contentType: 'image/png' });
     if (process.env.LUCID_E2E_README_SCREENSHOTS === '1') {
-      fs.copyFileSync(file, path.join(__dirname, '../../grafana-panel-plugin/src/img', `screenshot-${theme}.png`));
+      fs.copyFileSync(
+        file,
+        path.join(__dirname, '../../grafana-panel-plugin/src/img', `screenshot-${theme}.png`),
+      );
     }
   });
 }
@@ -88,7 +96,9 @@ for (const theme of ['dark', 'light'] as const) {
 test('no layout break in a small panel, keyboard works', async ({ page }) => {
   await openPanel(page, panelUrl({ options: { ...ALL, compact: true }, width: 320, height: 420 }));
   const overflow = await page.getByTestId(TEST_IDS.panel).evaluate((root) => {
-    const wide = [root, ...Array.from(root.querySelectorAll('[data-testid^="lucid-alert-card-"]'))].filter((e) => e.scrollWidth > e.clientWidth + 1);
+    const wide = [root, ...Array.from(root.querySelectorAll('[data-testid^="lucid-alert-card-"]'))].filter(
+      (e) => e.scrollWidth > e.clientWidth + 1,
+    );
     return wide.map((e) => `${e.getAttribute('data-testid')}: ${e.scrollWidth} > ${e.clientWidth}`);
   });
   expect(overflow).toEqual([]);
@@ -107,7 +117,9 @@ test('a signature is verified in the browser with the store key', async ({ page 
   await openPanel(page, panelUrl({ options: ALL }));
   const badges = cards(page).getByTestId(TEST_IDS.signature);
   await expect(badges.first()).toHaveAttribute('data-state', 'verified');
-  expect(await badges.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(Array(await badges.count()).fill('verified'));
+  expect(await badges.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(
+    Array(await badges.count()).fill('verified'),
+  );
 });
 
 test('a viewer token gets a visible refusal and nothing changes', async ({ page }) => {
@@ -135,14 +147,24 @@ test('"false positive" persists in the store and the adaptation appears', async 
   await expect(card.getByTestId(TEST_IDS.feedbackCounts)).toContainText('False positive 1');
   await expect(card.getByTestId(TEST_IDS.actionError)).toHaveCount(0);
   const detail = await storeGet<Detail>(`alerts/${encodeURIComponent(id)}`);
-  expect(detail.feedback).toEqual([expect.objectContaining({ verdict: 'false_positive', comment: 'known vibration test on this line', actor: expect.stringContaining('operator') })]);
+  expect(detail.feedback).toEqual([
+    expect.objectContaining({
+      verdict: 'false_positive',
+      comment: 'known vibration test on this line',
+      actor: expect.stringContaining('operator'),
+    }),
+  ]);
   await expect(card.getByTestId(TEST_IDS.adaptation)).toBeVisible({ timeout: 10_000 });
-  const adaptations = (await storeGet<{ items: Adaptation[] }>('adaptations?limit=100')).items.filter((a) => a.alertId === id);
+  const adaptations = (await storeGet<{ items: Adaptation[] }>('adaptations?limit=100')).items.filter(
+    (a) => a.alertId === id,
+  );
   expect(adaptations.length).toBeGreaterThan(0);
   await expect(card.getByTestId(TEST_IDS.adaptation)).toContainText(adaptations[0].reason);
   // After a reload the count comes from the store.
   await page.reload();
-  await expect(page.getByTestId(TEST_IDS.card(id)).getByTestId(TEST_IDS.feedbackCounts)).toContainText('False positive 1');
+  await expect(page.getByTestId(TEST_IDS.card(id)).getByTestId(TEST_IDS.feedbackCounts)).toContainText(
+    'False positive 1',
+  );
 });
 
 test('an alert edited behind the store’s back shows an invalid signature', async ({ page }) => {
@@ -152,7 +174,9 @@ test('an alert edited behind the store’s back shows an invalid signature', asy
   const Database = require('better-sqlite3');
   const db = new Database(process.env.LUCID_E2E_DB!, { timeout: 5000 });
   try {
-    const changed = db.prepare(`UPDATE alerts SET body = json_set(body, '$.explanation.summary', ?) WHERE id = ?`).run('Nothing to see here.', victim.id);
+    const changed = db
+      .prepare(`UPDATE alerts SET body = json_set(body, '$.explanation.summary', ?) WHERE id = ?`)
+      .run('Nothing to see here.', victim.id);
     expect(changed.changes).toBe(1);
   } finally {
     db.close();
@@ -162,7 +186,10 @@ test('an alert edited behind the store’s back shows an invalid signature', asy
   await expect(card.getByTestId(TEST_IDS.summary)).toHaveText('Nothing to see here.');
   await expect(card.getByTestId(TEST_IDS.signature)).toHaveAttribute('data-state', 'invalid');
   await expect(card.getByTestId(TEST_IDS.signature)).toContainText('Signature invalid');
-  await expect(page.getByTestId(TEST_IDS.card(top[0].id)).getByTestId(TEST_IDS.signature)).toHaveAttribute('data-state', 'verified');
+  await expect(page.getByTestId(TEST_IDS.card(top[0].id)).getByTestId(TEST_IDS.signature)).toHaveAttribute(
+    'data-state',
+    'verified',
+  );
   const audit = await storeGet<{ ok: boolean; records: { firstMismatch?: { id: string } } }>('audit/verify');
   expect(audit.ok).toBe(false);
   expect(audit.records.firstMismatch?.id).toBe(victim.id);

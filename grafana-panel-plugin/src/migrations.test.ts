@@ -2,18 +2,37 @@ import type { PanelModel } from '@grafana/data';
 import { migrateOptions } from './migrations';
 import { type AlertsPanelOptions, DEFAULT_OPTIONS, SortBy } from './types';
 
-const panel = (options: Record<string, unknown> | undefined, pluginVersion?: string) => ({ id: 1, options, fieldConfig: { defaults: {}, overrides: [] }, pluginVersion }) as unknown as PanelModel<Partial<AlertsPanelOptions>>;
+const panel = (options: Record<string, unknown> | undefined, pluginVersion?: string) =>
+  ({ id: 1, options, fieldConfig: { defaults: {}, overrides: [] }, pluginVersion }) as unknown as PanelModel<
+    Partial<AlertsPanelOptions>
+  >;
 
 describe('migrateOptions', () => {
   it.each([
     ['a new panel gets the defaults', undefined, DEFAULT_OPTIONS],
-    ['current options are kept', { ...DEFAULT_OPTIONS, compact: true, maxAlerts: 5 }, { ...DEFAULT_OPTIONS, compact: true, maxAlerts: 5 }],
+    [
+      'current options are kept',
+      { ...DEFAULT_OPTIONS, compact: true, maxAlerts: 5 },
+      { ...DEFAULT_OPTIONS, compact: true, maxAlerts: 5 },
+    ],
     [
       'renamed options are carried over',
       { severity: 'high', sort: 'time', status: 'open', limit: 7, groupByIncidents: true, showTrends: false },
-      { ...DEFAULT_OPTIONS, minSeverity: 'high', sortBy: SortBy.Time, statuses: ['open'], maxAlerts: 7, groupByIncident: true, showTrend: false },
+      {
+        ...DEFAULT_OPTIONS,
+        minSeverity: 'high',
+        sortBy: SortBy.Time,
+        statuses: ['open'],
+        maxAlerts: 7,
+        groupByIncident: true,
+        showTrend: false,
+      },
     ],
-    ['today’s name wins over an old one', { severity: 'low', minSeverity: 'critical' }, { ...DEFAULT_OPTIONS, minSeverity: 'critical' }],
+    [
+      'today’s name wins over an old one',
+      { severity: 'low', minSeverity: 'critical' },
+      { ...DEFAULT_OPTIONS, minSeverity: 'critical' },
+    ],
     [
       'invalid values fall back to defaults',
       { minSeverity: 'urgent', sortBy: 'random', statuses: ['open', 'gone'], maxAlerts: 'lots', compact: 'yes' },

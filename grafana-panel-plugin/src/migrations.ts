@@ -27,14 +27,25 @@ export function migrateOptions(panel: PanelModel<Partial<AlertsPanelOptions>>): 
     }
     delete raw[from];
   }
-  const statusList = Array.isArray(raw.statuses) ? raw.statuses : typeof raw.statuses === 'string' ? [raw.statuses] : undefined;
+  const statusList = Array.isArray(raw.statuses)
+    ? raw.statuses
+    : typeof raw.statuses === 'string'
+      ? [raw.statuses]
+      : undefined;
   const maxAlerts = Number(raw.maxAlerts);
   return {
-    minSeverity: SEVERITIES.includes(raw.minSeverity as Severity) ? (raw.minSeverity as Severity) : DEFAULT_OPTIONS.minSeverity,
-    statuses: statusList ? (statusList.filter((s) => ALERT_STATUSES.includes(s as never)) as AlertsPanelOptions['statuses']) : DEFAULT_OPTIONS.statuses,
+    minSeverity: SEVERITIES.includes(raw.minSeverity as Severity)
+      ? (raw.minSeverity as Severity)
+      : DEFAULT_OPTIONS.minSeverity,
+    statuses: statusList
+      ? (statusList.filter((s) => ALERT_STATUSES.includes(s as never)) as AlertsPanelOptions['statuses'])
+      : DEFAULT_OPTIONS.statuses,
     sortBy: Object.values(SortBy).includes(raw.sortBy as SortBy) ? (raw.sortBy as SortBy) : DEFAULT_OPTIONS.sortBy,
     groupByIncident: typeof raw.groupByIncident === 'boolean' ? raw.groupByIncident : DEFAULT_OPTIONS.groupByIncident,
-    maxAlerts: Number.isFinite(maxAlerts) && raw.maxAlerts !== null && raw.maxAlerts !== '' ? Math.min(MAX_ALERTS_LIMIT, Math.max(1, Math.round(maxAlerts))) : DEFAULT_OPTIONS.maxAlerts,
+    maxAlerts:
+      Number.isFinite(maxAlerts) && raw.maxAlerts !== null && raw.maxAlerts !== ''
+        ? Math.min(MAX_ALERTS_LIMIT, Math.max(1, Math.round(maxAlerts)))
+        : DEFAULT_OPTIONS.maxAlerts,
     showTrend: typeof raw.showTrend === 'boolean' ? raw.showTrend : DEFAULT_OPTIONS.showTrend,
     showActions: typeof raw.showActions === 'boolean' ? raw.showActions : DEFAULT_OPTIONS.showActions,
     compact: typeof raw.compact === 'boolean' ? raw.compact : DEFAULT_OPTIONS.compact,

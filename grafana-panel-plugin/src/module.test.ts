@@ -5,7 +5,13 @@ describe('panel plugin module', () => {
   const items = (() => {
     const builder = plugin.getPanelOptionsSupplier();
     // Grafana builds the editor from the supplier; collect what it registers
-    const collected: Array<{ path: string; name: string; description?: string; category?: string[]; defaultValue?: unknown }> = [];
+    const collected: Array<{
+      path: string;
+      name: string;
+      description?: string;
+      category?: string[];
+      defaultValue?: unknown;
+    }> = [];
     const fake = new Proxy(
       {},
       {

@@ -4,4 +4,6 @@ import { migrateOptions } from './migrations';
 import { addPanelOptions } from './options';
 import type { AlertsPanelOptions } from './types';
 
-export const plugin = new PanelPlugin<AlertsPanelOptions>(AlertsPanel).setPanelOptions(addPanelOptions).setMigrationHandler(migrateOptions);
+export const plugin = new PanelPlugin<AlertsPanelOptions>(AlertsPanel)
+  .setPanelOptions(addPanelOptions)
+  .setMigrationHandler(migrateOptions);

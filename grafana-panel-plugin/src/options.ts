@@ -7,7 +7,9 @@ const FILTER = ['Alerts'];
 const DISPLAY = ['Display'];
 
 /** The panel's options editor: every option has a description and a category. */
-export function addPanelOptions(builder: PanelOptionsEditorBuilder<AlertsPanelOptions>): PanelOptionsEditorBuilder<AlertsPanelOptions> {
+export function addPanelOptions(
+  builder: PanelOptionsEditorBuilder<AlertsPanelOptions>
+): PanelOptionsEditorBuilder<AlertsPanelOptions> {
   return builder
     .addSelect({
       path: 'minSeverity',
@@ -24,12 +26,17 @@ export function addPanelOptions(builder: PanelOptionsEditorBuilder<AlertsPanelOp
       category: FILTER,
       defaultValue: DEFAULT_OPTIONS.statuses,
       // Grafana types a multi-select's options with the option's (array) type; each option is one status.
-      settings: { options: ALERT_STATUSES.map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1) })) as unknown as Array<SelectableValue<AlertStatus[]>> },
+      settings: {
+        options: ALERT_STATUSES.map((s) => ({ value: s, label: s[0].toUpperCase() + s.slice(1) })) as unknown as Array<
+          SelectableValue<AlertStatus[]>
+        >,
+      },
     })
     .addRadio({
       path: 'sortBy',
       name: 'Sort by',
-      description: 'Priority: most urgent first (priority, then severity, then last seen). Time: most recently seen first.',
+      description:
+        'Priority: most urgent first (priority, then severity, then last seen). Time: most recently seen first.',
       category: FILTER,
       defaultValue: DEFAULT_OPTIONS.sortBy,
       settings: {
@@ -57,7 +64,8 @@ export function addPanelOptions(builder: PanelOptionsEditorBuilder<AlertsPanelOp
     .addBooleanSwitch({
       path: 'showTrend',
       name: 'Show trend',
-      description: "Draw each alert's evidence window: observed values, expected band, anomaly period and threshold crossing (one request per card).",
+      description:
+        "Draw each alert's evidence window: observed values, expected band, anomaly period and threshold crossing (one request per card).",
       category: DISPLAY,
       defaultValue: DEFAULT_OPTIONS.showTrend,
     })

@@ -28,22 +28,32 @@ describe('plugin.json', () => {
   it('is the lucid-alerts-panel panel with catalog metadata, needing the Lucid data source', () => {
     expect(source).toMatchObject({ id: 'lucid-alerts-panel', type: 'panel' });
     expect(source.dependencies.grafanaDependency).toMatch(/^>=12\./);
-    expect(source.dependencies.plugins).toEqual([expect.objectContaining({ id: 'lucid-alerts-datasource', type: 'datasource' })]);
+    expect(source.dependencies.plugins).toEqual([
+      expect.objectContaining({ id: 'lucid-alerts-datasource', type: 'datasource' }),
+    ]);
     expect(source.info.keywords.length).toBeGreaterThanOrEqual(3);
-    expect(source.info.links.map((l: { name: string }) => l.name)).toEqual(expect.arrayContaining(['documentation', 'repository', 'license']));
-    for (const file of [...Object.values(source.info.logos), ...source.info.screenshots.map((s: { path: string }) => s.path)] as string[]) {
+    expect(source.info.links.map((l: { name: string }) => l.name)).toEqual(
+      expect.arrayContaining(['documentation', 'repository', 'license'])
+    );
+    for (const file of [
+      ...Object.values(source.info.logos),
+      ...source.info.screenshots.map((s: { path: string }) => s.path),
+    ] as string[]) {
       expect(fs.existsSync(path.join(__dirname, file))).toBe(true);
     }
   });
 
   const built = path.join(__dirname, '..', 'dist', 'plugin.json');
-  (fs.existsSync(built) ? it : it.skip)('the build output (dist/plugin.json) is valid, with version and date filled in', () => {
-    const dist = read(built);
-    const validate = validator();
-    validate(dist);
-    expect(validate.errors ?? []).toEqual([]);
-    expect(dist.info.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(dist.info.updated).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(fs.existsSync(path.join(path.dirname(built), 'module.js'))).toBe(true);
-  });
+  (fs.existsSync(built) ? it : it.skip)(
+    'the build output (dist/plugin.json) is valid, with version and date filled in',
+    () => {
+      const dist = read(built);
+      const validate = validator();
+      validate(dist);
+      expect(validate.errors ?? []).toEqual([]);
+      expect(dist.info.version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(dist.info.updated).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(fs.existsSync(path.join(path.dirname(built), 'module.js'))).toBe(true);
+    }
+  );
 });

@@ -55,8 +55,18 @@ export function makeAlert(overrides: Partial<Alert> & { id: string }): Alert {
       title: `Temperature spike on ${deviceId}`,
       summary: 'Temperature rose 18.2 °C in 5 min, 3.4× its usual rate.',
       causes: [
-        { cause: 'Cooling fan failure', confidence: 0.62, evidence: ['fan current dropped to 0.1 A', 'temperature rising on one device only'], family: 'process_anomaly' },
-        { cause: 'Sensor fault', confidence: 0.21, evidence: ['no step in neighbouring sensors'], family: 'sensor_fault' },
+        {
+          cause: 'Cooling fan failure',
+          confidence: 0.62,
+          evidence: ['fan current dropped to 0.1 A', 'temperature rising on one device only'],
+          family: 'process_anomaly',
+        },
+        {
+          cause: 'Sensor fault',
+          confidence: 0.21,
+          evidence: ['no step in neighbouring sensors'],
+          family: 'sensor_fault',
+        },
       ],
       actions: [
         { action: 'Check the cooling fan', why: 'Fan current dropped before the rise' },
@@ -70,8 +80,12 @@ export function makeAlert(overrides: Partial<Alert> & { id: string }): Alert {
 }
 
 /** Alerts frame as lucid-alerts-datasource builds it (same field names and types). */
-export function alertsFrame(alerts: Alert[], feedback: Array<FeedbackCounts | null> = alerts.map(() => null), refId = 'A'): DataFrame {
-  const col = <T,>(fn: (a: Alert) => T) => alerts.map(fn);
+export function alertsFrame(
+  alerts: Alert[],
+  feedback: Array<FeedbackCounts | null> = alerts.map(() => null),
+  refId = 'A'
+): DataFrame {
+  const col = <T>(fn: (a: Alert) => T) => alerts.map(fn);
   return toDataFrame({
     refId,
     name: 'alerts',
@@ -115,7 +129,11 @@ export function evidenceFor(alert: Alert, samples = 30, stepMs = 60_000): AlertD
     alert,
     events: [],
     feedback: [],
-    evidence: { fromMs, toMs: fromMs + (samples - 1) * stepMs, series: [{ metric: alert.metric ?? 'temperature', rawCount: samples, points }] },
+    evidence: {
+      fromMs,
+      toMs: fromMs + (samples - 1) * stepMs,
+      series: [{ metric: alert.metric ?? 'temperature', rawCount: samples, points }],
+    },
     signatureValid: true,
     keyId: 'ed25519:test',
   };
@@ -123,5 +141,13 @@ export function evidenceFor(alert: Alert, samples = 30, stepMs = 60_000): AlertD
 
 /** Severity of each priority band, for building varied fixtures. */
 export function severityFor(priority: number): Severity {
-  return priority >= 80 ? 'critical' : priority >= 60 ? 'high' : priority >= 40 ? 'medium' : priority >= 20 ? 'low' : 'info';
+  return priority >= 80
+    ? 'critical'
+    : priority >= 60
+      ? 'high'
+      : priority >= 40
+        ? 'medium'
+        : priority >= 20
+          ? 'low'
+          : 'info';
 }

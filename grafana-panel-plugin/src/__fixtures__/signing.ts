@@ -18,8 +18,12 @@ export function makeSigner(kid = 'ed25519:test0000000000') {
 
 /** The alert with `signature` = Ed25519 over the canonical JSON of the alert without it (as the store signs). */
 function signWith(privateKey: KeyObject, alert: Alert): Alert {
-  const { signature: _s, ...body } = alert;
-  return { ...alert, signature: sign(null, Buffer.from(canonicalJson(body), 'utf8'), privateKey).toString('base64url') };
+  const body: Partial<Alert> = { ...alert };
+  delete body.signature;
+  return {
+    ...alert,
+    signature: sign(null, Buffer.from(canonicalJson(body), 'utf8'), privateKey).toString('base64url'),
+  };
 }
 
 /** Node's WebCrypto, the same API as the browser's `crypto.subtle`. */

@@ -28,7 +28,10 @@ export function ActionChecklist({ actions }: Props) {
   return (
     <section className={styles.section} aria-label="Recommended actions" data-testid={TEST_IDS.actions}>
       <h4 className={styles.heading}>
-        Recommended actions <span className={styles.progress}>({done.size}/{actions.length})</span>
+        Recommended actions{' '}
+        <span className={styles.progress}>
+          ({done.size}/{actions.length})
+        </span>
       </h4>
       <ul className={styles.list}>
         {actions.map((a, i) => (
@@ -43,8 +46,20 @@ export function ActionChecklist({ actions }: Props) {
 
 const getStyles = (theme: GrafanaTheme2) => ({
   section: css({ marginTop: theme.spacing(1) }),
-  heading: css({ fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary, margin: theme.spacing(0, 0, 0.5), fontWeight: theme.typography.fontWeightMedium }),
+  heading: css({
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+    margin: theme.spacing(0, 0, 0.5),
+    fontWeight: theme.typography.fontWeightMedium,
+  }),
   progress: css({ fontWeight: theme.typography.fontWeightRegular }),
-  list: css({ listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: theme.spacing(0.5) }),
+  list: css({
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(0.5),
+  }),
   item: css({ minWidth: 0, overflowWrap: 'anywhere' }),
 });

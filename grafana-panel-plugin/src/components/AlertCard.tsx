@@ -38,7 +38,20 @@ export interface AlertCardProps {
 }
 
 /** One alert: what happened, why, what to do, the evidence, and the operator's verdict buttons. */
-export function AlertCard({ card, override, options, client, clientReady, detailCache, signature, canAct, disabledReason, onAct, timeZone, nowMs }: AlertCardProps) {
+export function AlertCard({
+  card,
+  override,
+  options,
+  client,
+  clientReady,
+  detailCache,
+  signature,
+  canAct,
+  disabledReason,
+  onAct,
+  timeZone,
+  nowMs,
+}: AlertCardProps) {
   const styles = useStyles2(getStyles);
   const [expanded, setExpanded] = useState(false);
   const titleId = useId();
@@ -60,13 +73,20 @@ export function AlertCard({ card, override, options, client, clientReady, detail
     >
       <header className={styles.header}>
         <SeverityBadge severity={card.severity} />
-        <span className={styles.priority} data-testid={TEST_IDS.priority} title="Priority 0–100 (severity × criticality × confidence × blast radius × recurrence)">
+        <span
+          className={styles.priority}
+          data-testid={TEST_IDS.priority}
+          title="Priority 0–100 (severity × criticality × confidence × blast radius × recurrence)"
+        >
           P{Math.round(card.priority)}
         </span>
         <h3 id={titleId} className={styles.title} data-testid={TEST_IDS.title}>
           {card.title}
         </h3>
-        <span className={cx(styles.status, card.status === 'open' ? styles.statusOpen : undefined)} data-testid={TEST_IDS.status}>
+        <span
+          className={cx(styles.status, card.status === 'open' ? styles.statusOpen : undefined)}
+          data-testid={TEST_IDS.status}
+        >
           {override?.pending ? `${card.status}…` : card.status}
         </span>
         <SignatureBadge check={signature} />
@@ -106,7 +126,16 @@ export function AlertCard({ card, override, options, client, clientReady, detail
         {showDetails && (
           <>
             {card.insight && <p className={styles.insight}>{card.insight}</p>}
-            {options.showTrend && <TrendOverlay card={card} client={client} clientReady={clientReady} cache={detailCache} large={expanded} timeZone={timeZone} />}
+            {options.showTrend && (
+              <TrendOverlay
+                card={card}
+                client={client}
+                clientReady={clientReady}
+                cache={detailCache}
+                large={expanded}
+                timeZone={timeZone}
+              />
+            )}
             <div className={styles.columns}>
               <CauseList causes={card.causes} expandAll={expanded} />
               {options.showActions && <ActionChecklist actions={card.actions} />}
@@ -115,18 +144,33 @@ export function AlertCard({ card, override, options, client, clientReady, detail
               <div className={styles.related} data-testid={TEST_IDS.related}>
                 <span className={styles.label}>Related devices</span>
                 {card.related.map((r) => (
-                  <Tag key={r.deviceId} name={`${r.deviceId} · ${r.relation} · ${Math.round(r.similarity * 100)}%`} colorIndex={7} />
+                  <Tag
+                    key={r.deviceId}
+                    name={`${r.deviceId} · ${r.relation} · ${Math.round(r.similarity * 100)}%`}
+                    colorIndex={7}
+                  />
                 ))}
               </div>
             )}
           </>
         )}
         {canAct && (
-          <FeedbackBar status={card.status} counts={card.feedback} pending={override?.pending} disabledReason={disabledReason} onAct={(v, c) => onAct(card, v, c)} />
+          <FeedbackBar
+            status={card.status}
+            counts={card.feedback}
+            pending={override?.pending}
+            disabledReason={disabledReason}
+            onAct={(v, c) => onAct(card, v, c)}
+          />
         )}
         {override?.error && (
           <div data-testid={TEST_IDS.actionError} role="alert">
-            <AlertBox severity="error" title="The store refused the action; the card shows the stored state again." bottomSpacing={0} topSpacing={1}>
+            <AlertBox
+              severity="error"
+              title="The store refused the action; the card shows the stored state again."
+              bottomSpacing={0}
+              topSpacing={1}
+            >
               {override.error}
             </AlertBox>
           </div>
@@ -135,7 +179,10 @@ export function AlertCard({ card, override, options, client, clientReady, detail
           <ul className={styles.adaptations} data-testid={TEST_IDS.adaptation} aria-live="polite">
             {adaptations.map((a) => (
               <li key={a.id}>
-                <Icon name="sliders-v-alt" size="sm" /> {describeAdaptation(a, abs)} <span className={styles.abs}>({a.createdBy}: {a.reason})</span>
+                <Icon name="sliders-v-alt" size="sm" /> {describeAdaptation(a, abs)}{' '}
+                <span className={styles.abs}>
+                  ({a.createdBy}: {a.reason})
+                </span>
               </li>
             ))}
           </ul>
@@ -156,11 +203,33 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   compact: css({ padding: theme.spacing(0.5, 1) }),
   header: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), flexWrap: 'wrap', minWidth: 0 }),
-  priority: css({ fontVariantNumeric: 'tabular-nums', fontWeight: theme.typography.fontWeightBold, color: theme.colors.text.primary }),
-  title: css({ flex: '1 1 12em', minWidth: 0, margin: 0, fontSize: theme.typography.h5.fontSize, fontWeight: theme.typography.fontWeightMedium, overflowWrap: 'anywhere' }),
-  status: css({ fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary, textTransform: 'capitalize' }),
+  priority: css({
+    fontVariantNumeric: 'tabular-nums',
+    fontWeight: theme.typography.fontWeightBold,
+    color: theme.colors.text.primary,
+  }),
+  title: css({
+    flex: '1 1 12em',
+    minWidth: 0,
+    margin: 0,
+    fontSize: theme.typography.h5.fontSize,
+    fontWeight: theme.typography.fontWeightMedium,
+    overflowWrap: 'anywhere',
+  }),
+  status: css({
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+    textTransform: 'capitalize',
+  }),
   statusOpen: css({ color: theme.colors.text.primary, fontWeight: theme.typography.fontWeightMedium }),
-  meta: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(0.5, 2), color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize, marginTop: theme.spacing(0.5) }),
+  meta: css({
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: theme.spacing(0.5, 2),
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+    marginTop: theme.spacing(0.5),
+  }),
   where: css({ overflowWrap: 'anywhere' }),
   abs: css({ color: theme.colors.text.secondary, '@container (max-width: 420px)': { display: 'none' } }),
   summary: css({ margin: theme.spacing(0.5, 0, 0), color: theme.colors.text.primary, overflowWrap: 'anywhere' }),
@@ -171,7 +240,24 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gridTemplateColumns: 'repeat(auto-fit, minmax(min(100%, 260px), 1fr))',
     gap: theme.spacing(0, 2),
   }),
-  related: css({ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: theme.spacing(0.5), marginTop: theme.spacing(1) }),
-  label: css({ fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary, marginRight: theme.spacing(0.5) }),
-  adaptations: css({ listStyle: 'none', margin: theme.spacing(1, 0, 0), padding: theme.spacing(0.5, 1), borderLeft: `3px solid ${theme.colors.info.border}`, color: theme.colors.text.primary, fontSize: theme.typography.bodySmall.fontSize }),
+  related: css({
+    display: 'flex',
+    flexWrap: 'wrap',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    marginTop: theme.spacing(1),
+  }),
+  label: css({
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+    marginRight: theme.spacing(0.5),
+  }),
+  adaptations: css({
+    listStyle: 'none',
+    margin: theme.spacing(1, 0, 0),
+    padding: theme.spacing(0.5, 1),
+    borderLeft: `3px solid ${theme.colors.info.border}`,
+    color: theme.colors.text.primary,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
 });

@@ -1,6 +1,13 @@
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { FieldType, getDefaultTimeRange, LoadingState, type PanelData, type PanelProps, toDataFrame } from '@grafana/data';
+import {
+  FieldType,
+  getDefaultTimeRange,
+  LoadingState,
+  type PanelData,
+  type PanelProps,
+  toDataFrame,
+} from '@grafana/data';
 import { webcrypto } from 'node:crypto';
 import React from 'react';
 import type { Alert } from 'node-red-contrib-lucid';
@@ -28,7 +35,9 @@ if (!globalThis.crypto?.subtle) {
 }
 
 const store = makeSigner();
-const top = store.signAlert(makeAlert({ id: 'top', priority: 93, severity: 'critical', count: 7, lastSeenMs: T0 + 600_000, deviceId: 'press-07' }));
+const top = store.signAlert(
+  makeAlert({ id: 'top', priority: 93, severity: 'critical', count: 7, lastSeenMs: T0 + 600_000, deviceId: 'press-07' })
+);
 const second = store.signAlert(
   makeAlert({
     id: 'second',
@@ -36,7 +45,14 @@ const second = store.signAlert(
     severity: 'medium',
     deviceId: 'pump-3',
     site: 'plant-b',
-    explanation: { type: 'drift', title: 'Pressure drifting on pump-3', summary: 'Pressure fell 0.4 bar in 2 h.', causes: [], actions: [], related: [] },
+    explanation: {
+      type: 'drift',
+      title: 'Pressure drifting on pump-3',
+      summary: 'Pressure fell 0.4 bar in 2 h.',
+      causes: [],
+      actions: [],
+      related: [],
+    },
   })
 );
 const tampered = { ...store.signAlert(makeAlert({ id: 'tampered', priority: 30, severity: 'low' })), priority: 31 };
@@ -48,7 +64,9 @@ function panelData(series = [alertsFrame(ALL)], state = LoadingState.Done): Pane
     series,
     state,
     timeRange: getDefaultTimeRange(),
-    request: { targets: [{ refId: 'A', datasource: { type: 'lucid-alerts-datasource', uid: 'lucid' } }] } as PanelData['request'],
+    request: {
+      targets: [{ refId: 'A', datasource: { type: 'lucid-alerts-datasource', uid: 'lucid' } }],
+    } as PanelData['request'],
   };
 }
 
@@ -77,8 +95,18 @@ function makeClient(overrides: Partial<LucidPanelClient> = {}): jest.Mocked<Luci
   } as jest.Mocked<LucidPanelClient>;
 }
 
-function renderPanel(client: LucidPanelClient | undefined, options: Partial<AlertsPanelOptions> = {}, data = panelData()) {
-  const props = { data, options: { ...DEFAULT_OPTIONS, ...options }, width: 800, height: 600, timeZone: 'utc' } as unknown as PanelProps<AlertsPanelOptions>;
+function renderPanel(
+  client: LucidPanelClient | undefined,
+  options: Partial<AlertsPanelOptions> = {},
+  data = panelData()
+) {
+  const props = {
+    data,
+    options: { ...DEFAULT_OPTIONS, ...options },
+    width: 800,
+    height: 600,
+    timeZone: 'utc',
+  } as unknown as PanelProps<AlertsPanelOptions>;
   return render(
     <LucidClientContext.Provider value={async () => client}>
       <AlertsPanel {...props} />
@@ -96,12 +124,16 @@ describe('AlertsPanel cards', () => {
   it('ranks by priority and shows what the operator needs on each card', async () => {
     renderPanel(makeClient());
     const cards = await screen.findAllByTestId(/^lucid-alert-card-/);
-    expect(cards.map((c) => c.getAttribute('data-testid'))).toEqual(['top', 'second', 'tampered', 'unsigned'].map(TEST_IDS.card));
+    expect(cards.map((c) => c.getAttribute('data-testid'))).toEqual(
+      ['top', 'second', 'tampered', 'unsigned'].map(TEST_IDS.card)
+    );
     const c = within(card('top'));
     expect(c.getByTestId(TEST_IDS.severity)).toHaveTextContent('critical');
     expect(c.getByTestId(TEST_IDS.priority)).toHaveTextContent('P93');
     expect(c.getByTestId(TEST_IDS.title)).toHaveTextContent('Temperature spike on press-07');
-    expect(c.getByTestId(TEST_IDS.summary)).toHaveTextContent('Temperature rose 18.2 °C in 5 min, 3.4× its usual rate.');
+    expect(c.getByTestId(TEST_IDS.summary)).toHaveTextContent(
+      'Temperature rose 18.2 °C in 5 min, 3.4× its usual rate.'
+    );
     expect(card('top')).toHaveTextContent('press-07 · plant-a · line-2 · temperature');
     expect(c.getByTestId(TEST_IDS.time)).toHaveTextContent('2026-03-01 10:00:00');
     expect(c.getByTestId(TEST_IDS.time).querySelector('time')).toHaveAttribute('datetime', new Date(T0).toISOString());
@@ -141,13 +173,17 @@ describe('AlertsPanel cards', () => {
     const trend = await within(await screen.findByTestId(TEST_IDS.card('top'))).findByTestId(TEST_IDS.trend);
     expect(trend).toHaveAttribute('data-has-band', 'true');
     expect(within(trend).getByTestId(TEST_IDS.trendBand)).toBeInTheDocument();
-    expect(within(trend).getByTestId(TEST_IDS.trendCaption)).toHaveTextContent(/^Crossed maximum 80\.0 °C at \d\d:\d\d:\d\d \(81\.5 °C\)$/);
+    expect(within(trend).getByTestId(TEST_IDS.trendCaption)).toHaveTextContent(
+      /^Crossed maximum 80\.0 °C at \d\d:\d\d:\d\d \(81\.5 °C\)$/
+    );
     expect(client.alertDetail).toHaveBeenCalledWith('top', expect.any(Number));
   });
 
   it('says why the trend is missing when the evidence cannot be fetched', async () => {
     renderPanel(makeClient({ alertDetail: jest.fn(() => Promise.reject(new Error('HTTP 404'))) }));
-    expect(await within(await screen.findByTestId(TEST_IDS.card('top'))).findByTestId(TEST_IDS.trendUnavailable)).toHaveTextContent('HTTP 404');
+    expect(
+      await within(await screen.findByTestId(TEST_IDS.card('top'))).findByTestId(TEST_IDS.trendUnavailable)
+    ).toHaveTextContent('HTTP 404');
   });
 
   it.each([
@@ -172,7 +208,9 @@ describe('AlertsPanel cards', () => {
 
   it('groups by incident', async () => {
     renderPanel(makeClient(), { groupByIncident: true });
-    expect(await screen.findByTestId(TEST_IDS.group('inc-top'))).toHaveTextContent('Incident inc-top · 1 alert · top P93');
+    expect(await screen.findByTestId(TEST_IDS.group('inc-top'))).toHaveTextContent(
+      'Incident inc-top · 1 alert · top P93'
+    );
   });
 });
 
@@ -233,10 +271,20 @@ describe('feedback', () => {
     const c = within(await screen.findByTestId(TEST_IDS.card('top')));
     await user.click(c.getByTestId(TEST_IDS.feedback('resolve')));
     expect(c.getByTestId(TEST_IDS.status)).toHaveTextContent('resolved…');
-    await act(async () => answer.reject(Object.assign(new Error('forbidden'), { status: 403, code: 'forbidden', detail: 'token "viewer" has role viewer; operator required' })));
+    await act(async () =>
+      answer.reject(
+        Object.assign(new Error('forbidden'), {
+          status: 403,
+          code: 'forbidden',
+          detail: 'token "viewer" has role viewer; operator required',
+        })
+      )
+    );
     expect(c.getByTestId(TEST_IDS.status)).toHaveTextContent(/^open$/);
     expect(c.getByTestId(TEST_IDS.feedbackCounts)).toHaveTextContent(/^$/);
-    expect(c.getByTestId(TEST_IDS.actionError)).toHaveTextContent('HTTP 403: token "viewer" has role viewer; operator required');
+    expect(c.getByTestId(TEST_IDS.actionError)).toHaveTextContent(
+      'HTTP 403: token "viewer" has role viewer; operator required'
+    );
     expect(screen.getAllByTestId(TEST_IDS.readOnlyNotice)[0]).toHaveTextContent('refused');
     // disabled with the reason as tooltip: Grafana's Button keeps it focusable (aria-disabled) and ignores clicks
     expect(c.getByTestId(TEST_IDS.feedback('useful'))).toHaveAttribute('aria-disabled', 'true');
@@ -245,7 +293,13 @@ describe('feedback', () => {
 
   it('rolls back a failure other than 403 without disabling the panel', async () => {
     const user = userEvent.setup();
-    renderPanel(makeClient({ act: jest.fn(() => Promise.reject(Object.assign(new Error('x'), { status: 409, detail: 'alert "top" is resolved' }))) }));
+    renderPanel(
+      makeClient({
+        act: jest.fn(() =>
+          Promise.reject(Object.assign(new Error('x'), { status: 409, detail: 'alert "top" is resolved' }))
+        ),
+      })
+    );
     const c = within(await screen.findByTestId(TEST_IDS.card('top')));
     await user.click(c.getByTestId(TEST_IDS.feedback('acknowledge')));
     expect(await c.findByTestId(TEST_IDS.actionError)).toHaveTextContent('HTTP 409');
@@ -256,12 +310,27 @@ describe('feedback', () => {
 
   it('shows the adaptation made from a false positive', async () => {
     const user = userEvent.setup();
-    const adaptation: Adaptation = { id: 'ad1', kind: 'threshold', deviceId: 'press-07', metric: 'temperature', value: 0.1, createdBy: 'lucid-feedback', reason: 'false positive', alertId: 'top', tsMs: T0 };
-    const client = makeClient({ act: jest.fn(async () => top), adaptations: jest.fn(async () => [adaptation, { ...adaptation, id: 'other', alertId: 'second' }]) });
+    const adaptation: Adaptation = {
+      id: 'ad1',
+      kind: 'threshold',
+      deviceId: 'press-07',
+      metric: 'temperature',
+      value: 0.1,
+      createdBy: 'lucid-feedback',
+      reason: 'false positive',
+      alertId: 'top',
+      tsMs: T0,
+    };
+    const client = makeClient({
+      act: jest.fn(async () => top),
+      adaptations: jest.fn(async () => [adaptation, { ...adaptation, id: 'other', alertId: 'second' }]),
+    });
     renderPanel(client);
     const c = within(await screen.findByTestId(TEST_IDS.card('top')));
     await user.click(c.getByTestId(TEST_IDS.feedback('false_positive')));
-    expect(await c.findByTestId(TEST_IDS.adaptation, {}, { timeout: 3000 })).toHaveTextContent('Detection threshold of press-07 / temperature raised by 0.1');
+    expect(await c.findByTestId(TEST_IDS.adaptation, {}, { timeout: 3000 })).toHaveTextContent(
+      'Detection threshold of press-07 / temperature raised by 0.1'
+    );
     expect(c.getAllByTestId(TEST_IDS.adaptation)).toHaveLength(1);
   });
 
@@ -277,7 +346,9 @@ describe('feedback', () => {
     renderPanel(undefined);
     await screen.findByTestId(TEST_IDS.card('top'));
     expect(screen.queryByTestId(TEST_IDS.feedback('useful'))).toBeNull();
-    await waitFor(() => expect(within(card('top')).getByTestId(TEST_IDS.signature)).toHaveAttribute('data-state', 'unverified'));
+    await waitFor(() =>
+      expect(within(card('top')).getByTestId(TEST_IDS.signature)).toHaveAttribute('data-state', 'unverified')
+    );
   });
 });
 
@@ -293,13 +364,29 @@ describe('panel states', () => {
   });
 
   it('explains a frame of another shape', () => {
-    const other = toDataFrame({ name: 'cpu', fields: [{ name: 'time', type: FieldType.time, values: [1] }, { name: 'value', type: FieldType.number, values: [2] }] });
+    const other = toDataFrame({
+      name: 'cpu',
+      fields: [
+        { name: 'time', type: FieldType.time, values: [1] },
+        { name: 'value', type: FieldType.number, values: [2] },
+      ],
+    });
     renderPanel(makeClient(), {}, panelData([other]));
-    expect(screen.getByTestId(TEST_IDS.schemaMismatch)).toHaveTextContent('missing id, severity, priority, status, device in cpu');
+    expect(screen.getByTestId(TEST_IDS.schemaMismatch)).toHaveTextContent(
+      'missing id, severity, priority, status, device in cpu'
+    );
   });
 
   it('shows the query error', () => {
-    renderPanel(makeClient(), {}, { ...panelData([]), state: LoadingState.Error, errors: [{ message: 'Lucid store: forbidden (HTTP 403, forbidden)' }] });
+    renderPanel(
+      makeClient(),
+      {},
+      {
+        ...panelData([]),
+        state: LoadingState.Error,
+        errors: [{ message: 'Lucid store: forbidden (HTTP 403, forbidden)' }],
+      }
+    );
     expect(screen.getByText('Lucid store: forbidden (HTTP 403, forbidden)')).toBeInTheDocument();
   });
 });

@@ -1,6 +1,7 @@
 import { css } from '@emotion/css';
 import { type GrafanaTheme2, LoadingState as GrafanaLoadingState, type PanelProps } from '@grafana/data';
 import { config } from '@grafana/runtime';
+import type { DataSourceRef } from '@grafana/schema';
 import { Alert, useStyles2 } from '@grafana/ui';
 import React, { useContext, useEffect, useMemo, useState } from 'react';
 import { type AlertCardModel, toAlertsViewModel } from '../data/alertsViewModel';
@@ -21,7 +22,12 @@ const CLOCK_TICK_MS = 30_000;
 
 /** Who is looking, from Grafana's boot data: Viewers read, Editors and Admins act. */
 export function currentUser(): { login?: string; canAct: boolean } {
-  const user = (config.bootData?.user ?? {}) as { login?: string; orgRole?: string; isGrafanaAdmin?: boolean; isSignedIn?: boolean };
+  const user = (config.bootData?.user ?? {}) as {
+    login?: string;
+    orgRole?: string;
+    isGrafanaAdmin?: boolean;
+    isSignedIn?: boolean;
+  };
   const canAct = user.isGrafanaAdmin === true || user.orgRole === 'Editor' || user.orgRole === 'Admin';
   return { login: user.login, canAct };
 }
@@ -31,26 +37,27 @@ export function AlertsPanel({ data, options, width, height, timeZone }: PanelPro
   const styles = useStyles2(getStyles);
   const resolveClient = useContext(LucidClientContext);
   const dsRef = data.request?.targets?.[0]?.datasource;
-  const dsKey = dsRef ? `${dsRef.type ?? ''}/${dsRef.uid ?? ''}` : '';
+  // The ref object changes with every query; its type and uid identify the data source.
+  const dsKey = dsRef ? JSON.stringify({ type: dsRef.type, uid: dsRef.uid }) : '';
   // `resolved` stays false until the data source lookup answers, so nothing claims "unavailable" too early.
-  const [{ client, resolved }, setClient] = useState<{ client?: LucidPanelClient; resolved: boolean }>({ resolved: false });
+  const [{ client, resolved }, setClient] = useState<{ client?: LucidPanelClient; resolved: boolean }>({
+    resolved: false,
+  });
   useEffect(() => {
     let live = true;
-    resolveClient(dsRef).then(
+    resolveClient(dsKey ? (JSON.parse(dsKey) as DataSourceRef) : undefined).then(
       (c) => live && setClient({ client: c, resolved: true }),
       () => live && setClient({ client: undefined, resolved: true })
     );
     return () => {
       live = false;
     };
-    // the ref object changes on every query; its type/uid identify it
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [resolveClient, dsKey]);
 
-  const user = useMemo(currentUser, []);
+  const user = useMemo(() => currentUser(), []);
   const actions = useAlertActions(client, user.login);
   const keys = usePublicKeys(client, resolved);
-  const detailCache = useMemo<DetailCache>(() => new Map(), [client]);
+  const [detailCache] = useState<DetailCache>(() => new Map());
   const [nowMs, setNowMs] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNowMs(Date.now()), CLOCK_TICK_MS);
@@ -59,13 +66,16 @@ export function AlertsPanel({ data, options, width, height, timeZone }: PanelPro
 
   const vm = useMemo(() => toAlertsViewModel(data.series, options), [data.series, options]);
   const shownCards = useMemo<AlertCardModel[]>(
-    () => (vm.kind === 'alerts' ? vm.groups.flatMap((g) => g.cards.map((c) => applyOverride(c, actions.overrides.get(c.id)))) : []),
+    () =>
+      vm.kind === 'alerts'
+        ? vm.groups.flatMap((g) => g.cards.map((c) => applyOverride(c, actions.overrides.get(c.id))))
+        : [],
     [vm, actions.overrides]
   );
   const checks = useSignatureChecks(shownCards, keys);
   const byId = useMemo(() => new Map(shownCards.map((c) => [c.id, c])), [shownCards]);
 
-  const queryError = data.errors?.[0] ?? data.error;
+  const queryError = data.errors?.[0];
   const canAct = user.canAct && client !== undefined;
 
   let body: React.ReactNode;
@@ -91,11 +101,16 @@ export function AlertsPanel({ data, options, width, height, timeZone }: PanelPro
           </div>
         )}
         {vm.groups.map((group) => (
-          <section key={group.key} className={styles.group} data-testid={TEST_IDS.group(group.key)} aria-label={group.incidentId ? `Incident ${group.incidentId}` : 'Alerts'}>
+          <section
+            key={group.key}
+            className={styles.group}
+            data-testid={TEST_IDS.group(group.key)}
+            aria-label={group.incidentId ? `Incident ${group.incidentId}` : 'Alerts'}
+          >
             {group.incidentId !== undefined && vm.groups.length > 0 && options.groupByIncident && (
               <h2 className={styles.groupTitle}>
-                <SeverityBadge severity={group.topSeverity} /> Incident {group.incidentId} · {group.cards.length} alert{group.cards.length === 1 ? '' : 's'} · top P
-                {Math.round(group.topPriority)}
+                <SeverityBadge severity={group.topSeverity} /> Incident {group.incidentId} · {group.cards.length} alert
+                {group.cards.length === 1 ? '' : 's'} · top P{Math.round(group.topPriority)}
               </h2>
             )}
             <ol className={styles.list}>
@@ -147,8 +162,27 @@ export function AlertsPanel({ data, options, width, height, timeZone }: PanelPro
 const getStyles = (theme: GrafanaTheme2) => ({
   root: css({ overflow: 'auto', containerType: 'inline-size', minWidth: 0 }),
   group: css({ marginBottom: theme.spacing(1.5) }),
-  groupTitle: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), fontSize: theme.typography.h6.fontSize, margin: theme.spacing(0, 0, 1), color: theme.colors.text.primary, flexWrap: 'wrap' }),
-  list: css({ listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
+  groupTitle: css({
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(1),
+    fontSize: theme.typography.h6.fontSize,
+    margin: theme.spacing(0, 0, 1),
+    color: theme.colors.text.primary,
+    flexWrap: 'wrap',
+  }),
+  list: css({
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(1),
+  }),
   item: css({ minWidth: 0 }),
-  notice: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize, margin: theme.spacing(0, 0, 1) }),
+  notice: css({
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+    margin: theme.spacing(0, 0, 1),
+  }),
 });

@@ -77,10 +77,27 @@ function CauseItem({ cause, forceOpen }: { cause: AlertCardModel['causes'][numbe
 
 const getStyles = (theme: GrafanaTheme2) => ({
   section: css({ marginTop: theme.spacing(1) }),
-  heading: css({ fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary, margin: theme.spacing(0, 0, 0.5), fontWeight: theme.typography.fontWeightMedium }),
-  list: css({ listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: theme.spacing(0.5) }),
+  heading: css({
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+    margin: theme.spacing(0, 0, 0.5),
+    fontWeight: theme.typography.fontWeightMedium,
+  }),
+  list: css({
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(0.5),
+  }),
   item: css({ minWidth: 0 }),
-  row: css({ display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) minmax(48px, 120px) 3.5em', alignItems: 'center', gap: theme.spacing(1) }),
+  row: css({
+    display: 'grid',
+    gridTemplateColumns: 'minmax(0, 1fr) minmax(48px, 120px) 3.5em',
+    alignItems: 'center',
+    gap: theme.spacing(1),
+  }),
   toggle: css({
     all: 'unset',
     display: 'inline-flex',
@@ -94,8 +111,24 @@ const getStyles = (theme: GrafanaTheme2) => ({
     '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}`, outlineOffset: 2 },
   }),
   name: css({ overflowWrap: 'anywhere' }),
-  bar: css({ height: theme.spacing(1), background: theme.colors.background.secondary, borderRadius: theme.shape.radius.pill, overflow: 'hidden', border: `1px solid ${theme.colors.border.weak}` }),
+  bar: css({
+    height: theme.spacing(1),
+    background: theme.colors.background.secondary,
+    borderRadius: theme.shape.radius.pill,
+    overflow: 'hidden',
+    border: `1px solid ${theme.colors.border.weak}`,
+  }),
   fill: css({ height: '100%', background: theme.colors.primary.main }),
-  pct: css({ textAlign: 'right', fontVariantNumeric: 'tabular-nums', color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
-  evidence: css({ margin: theme.spacing(0.5, 0, 0.5, 2.5), padding: 0, color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+  pct: css({
+    textAlign: 'right',
+    fontVariantNumeric: 'tabular-nums',
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+  evidence: css({
+    margin: theme.spacing(0.5, 0, 0.5, 2.5),
+    padding: 0,
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
 });

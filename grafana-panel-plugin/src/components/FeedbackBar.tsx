@@ -87,7 +87,16 @@ export function FeedbackBar({ status, counts, pending, disabledReason, onAct }: 
         >
           {VERDICT_LABELS.resolve}
         </Button>
-        <Button size="sm" variant="secondary" fill="text" icon="comment-alt" aria-expanded={showComment} aria-controls={commentId} onClick={() => setShowComment(!showComment)} disabled={disabled}>
+        <Button
+          size="sm"
+          variant="secondary"
+          fill="text"
+          icon="comment-alt"
+          aria-expanded={showComment}
+          aria-controls={commentId}
+          onClick={() => setShowComment(!showComment)}
+          disabled={disabled}
+        >
           Comment
         </Button>
       </div>
@@ -115,5 +124,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
   row: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(0.5), alignItems: 'center' }),
   sep: css({ width: 1, alignSelf: 'stretch', background: theme.colors.border.weak, margin: theme.spacing(0, 0.5) }),
   comment: css({ maxWidth: 480 }),
-  counts: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize, minHeight: theme.typography.bodySmall.lineHeight }),
+  counts: css({
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+    minHeight: theme.typography.bodySmall.lineHeight,
+  }),
 });

@@ -35,8 +35,8 @@ export function SchemaMismatchState({ missing, frameNames }: { missing: string[]
   return (
     <div data-testid={TEST_IDS.schemaMismatch}>
       <Alert severity="warning" title="This data is not a Lucid Alerts table">
-        Use the Lucid Alerts data source with the query type “Alerts”. Expected the fields {REQUIRED_ALERT_FIELDS.join(', ')}; missing{' '}
-        {missing.join(', ')}
+        Use the Lucid Alerts data source with the query type “Alerts”. Expected the fields{' '}
+        {REQUIRED_ALERT_FIELDS.join(', ')}; missing {missing.join(', ')}
         {frameNames.length > 0 ? ` in ${frameNames.join(', ')}` : ''}.
       </Alert>
     </div>
@@ -44,7 +44,15 @@ export function SchemaMismatchState({ missing, frameNames }: { missing: string[]
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  center: css({ display: 'flex', flexDirection: 'column', alignItems: 'center', justifyContent: 'center', height: '100%', textAlign: 'center', padding: theme.spacing(2) }),
+  center: css({
+    display: 'flex',
+    flexDirection: 'column',
+    alignItems: 'center',
+    justifyContent: 'center',
+    height: '100%',
+    textAlign: 'center',
+    padding: theme.spacing(2),
+  }),
   title: css({ fontSize: theme.typography.h5.fontSize, color: theme.colors.text.primary }),
   text: css({ color: theme.colors.text.secondary, marginTop: theme.spacing(0.5), maxWidth: 420 }),
 });

@@ -16,7 +16,12 @@ export function SeverityBadge({ severity }: Props) {
   const { background, text } = severityColors(theme, severity);
   const styles = useStyles2(getStyles);
   return (
-    <span className={styles.badge} style={{ background, color: text }} data-testid={TEST_IDS.severity} data-severity={severity}>
+    <span
+      className={styles.badge}
+      style={{ background, color: text }}
+      data-testid={TEST_IDS.severity}
+      data-severity={severity}
+    >
       {severity}
     </span>
   );

@@ -21,7 +21,8 @@ export function SignatureBadge({ check }: Props) {
   const state = check?.state;
   const label = state ? LABELS[state] : 'Checking signature…';
   const reason = check?.reason ?? 'Checking the signature with the store’s public key.';
-  const icon = state === SignatureState.Verified ? 'lock' : state === SignatureState.Invalid ? 'exclamation-triangle' : 'unlock';
+  const icon =
+    state === SignatureState.Verified ? 'lock' : state === SignatureState.Invalid ? 'exclamation-triangle' : 'unlock';
   return (
     <Tooltip content={reason}>
       <span
@@ -52,6 +53,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   text: css({ [theme.breakpoints.down('sm')]: { display: 'none' } }),
   verified: css({ color: theme.colors.success.text, borderColor: theme.colors.success.border }),
-  invalid: css({ color: theme.colors.error.text, borderColor: theme.colors.error.border, fontWeight: theme.typography.fontWeightMedium }),
+  invalid: css({
+    color: theme.colors.error.text,
+    borderColor: theme.colors.error.border,
+    fontWeight: theme.typography.fontWeightMedium,
+  }),
   unverified: css({ color: theme.colors.text.secondary }),
 });

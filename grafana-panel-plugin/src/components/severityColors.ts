@@ -25,9 +25,16 @@ function severityBackground(theme: GrafanaTheme2, severity: Severity | string): 
  * strongest text colour and its canvas colour, the one with the higher contrast (WCAG 2.1
  * relative luminance), so the label stays readable (≥ 4.5:1 for every severity in both themes).
  */
-export function severityColors(theme: GrafanaTheme2, severity: Severity | string): { background: string; text: string; contrast: number } {
+export function severityColors(
+  theme: GrafanaTheme2,
+  severity: Severity | string
+): { background: string; text: string; contrast: number } {
   const background = severityBackground(theme, severity);
-  const candidates = [theme.colors.text.maxContrast, theme.colors.background.canvas, theme.colors.getContrastText(background)];
+  const candidates = [
+    theme.colors.text.maxContrast,
+    theme.colors.background.canvas,
+    theme.colors.getContrastText(background),
+  ];
   let best = candidates[0];
   let bestRatio = 0;
   for (const c of candidates) {

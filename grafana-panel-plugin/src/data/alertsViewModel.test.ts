@@ -7,12 +7,27 @@ import { toAlertsViewModel } from './alertsViewModel';
 const alerts = [
   makeAlert({ id: 'a-low', priority: 22, severity: 'low', lastSeenMs: T0 + 500_000, incidentId: 'inc-1' }),
   makeAlert({ id: 'a-top', priority: 91, severity: 'critical', lastSeenMs: T0 + 100_000, incidentId: 'inc-2' }),
-  makeAlert({ id: 'a-mid', priority: 55, severity: 'medium', lastSeenMs: T0 + 300_000, incidentId: 'inc-1', status: 'acknowledged' }),
-  makeAlert({ id: 'a-res', priority: 70, severity: 'high', lastSeenMs: T0 + 400_000, incidentId: 'inc-3', status: 'resolved' }),
+  makeAlert({
+    id: 'a-mid',
+    priority: 55,
+    severity: 'medium',
+    lastSeenMs: T0 + 300_000,
+    incidentId: 'inc-1',
+    status: 'acknowledged',
+  }),
+  makeAlert({
+    id: 'a-res',
+    priority: 70,
+    severity: 'high',
+    lastSeenMs: T0 + 400_000,
+    incidentId: 'inc-3',
+    status: 'resolved',
+  }),
   makeAlert({ id: 'a-info', priority: 5, severity: 'info', lastSeenMs: T0 + 200_000, incidentId: 'inc-2' }),
 ];
 const frame = alertsFrame(alerts);
-const ids = (vm: ReturnType<typeof toAlertsViewModel>) => (vm.kind === 'alerts' ? vm.groups.flatMap((g) => g.cards.map((c) => c.id)) : vm.kind);
+const ids = (vm: ReturnType<typeof toAlertsViewModel>) =>
+  vm.kind === 'alerts' ? vm.groups.flatMap((g) => g.cards.map((c) => c.id)) : vm.kind;
 
 describe('toAlertsViewModel', () => {
   it.each([
@@ -42,7 +57,15 @@ describe('toAlertsViewModel', () => {
   it('reads the full alert object: explanation, causes by confidence, counts, signature', () => {
     const a = makeAlert({ id: 'x', count: 12, signature: 'sig', lastSeenMs: T0 + 3_600_000 });
     a.explanation.causes = [...a.explanation.causes].reverse();
-    const vm = toAlertsViewModel([alertsFrame([a], [{ useful: 2, not_useful: 0, false_positive: 1, expected: 0, maintenance: 0, acknowledge: 0, resolve: 0 }])], DEFAULT_OPTIONS);
+    const vm = toAlertsViewModel(
+      [
+        alertsFrame(
+          [a],
+          [{ useful: 2, not_useful: 0, false_positive: 1, expected: 0, maintenance: 0, acknowledge: 0, resolve: 0 }]
+        ),
+      ],
+      DEFAULT_OPTIONS
+    );
     if (vm.kind !== 'alerts') {
       throw new Error(vm.kind);
     }
@@ -86,12 +109,27 @@ describe('toAlertsViewModel', () => {
       throw new Error(vm.kind);
     }
     const card = vm.groups[0].cards[0];
-    expect(card).toMatchObject({ id: 'f1', priority: 100, title: 'Pressure drop', summary: '', count: 1, lastSeenMs: T0, feedback: null, alert: undefined });
+    expect(card).toMatchObject({
+      id: 'f1',
+      priority: 100,
+      title: 'Pressure drop',
+      summary: '',
+      count: 1,
+      lastSeenMs: T0,
+      feedback: null,
+      alert: undefined,
+    });
     expect(card.causes).toEqual([{ cause: 'Leak', confidence: 0.8, evidence: [] }]);
   });
 
   it('merges several frames, de-duplicating by id (the later frame wins)', () => {
-    const newer = makeAlert({ id: 'a-top', priority: 91, severity: 'critical', status: 'acknowledged', incidentId: 'inc-2' });
+    const newer = makeAlert({
+      id: 'a-top',
+      priority: 91,
+      severity: 'critical',
+      status: 'acknowledged',
+      incidentId: 'inc-2',
+    });
     const vm = toAlertsViewModel([frame, alertsFrame([newer], undefined, 'B')], DEFAULT_OPTIONS);
     expect(vm.kind === 'alerts' && vm.received).toBe(5);
     expect(vm.kind === 'alerts' && vm.groups[0].cards[0].status).toBe('acknowledged');
@@ -106,7 +144,9 @@ describe('toAlertsViewModel', () => {
   });
 
   it('is empty (with the count received) when the filters hide everything', () => {
-    expect(toAlertsViewModel([frame], { ...DEFAULT_OPTIONS, minSeverity: 'critical', statuses: ['suppressed'] })).toEqual({ kind: 'empty', received: 5 });
+    expect(
+      toAlertsViewModel([frame], { ...DEFAULT_OPTIONS, minSeverity: 'critical', statuses: ['suppressed'] })
+    ).toEqual({ kind: 'empty', received: 5 });
   });
 
   it('reports a schema mismatch for a time series frame, naming the missing fields', () => {
@@ -138,6 +178,11 @@ describe('toAlertsViewModel', () => {
     });
     const vm = toAlertsViewModel([bad], DEFAULT_OPTIONS);
     expect(ids(vm)).toEqual(['ok']);
-    expect(vm.kind === 'alerts' && vm.groups[0].cards[0]).toMatchObject({ priority: 0, severity: 'info', firstSeenMs: 0, deviceId: '' });
+    expect(vm.kind === 'alerts' && vm.groups[0].cards[0]).toMatchObject({
+      priority: 0,
+      severity: 'info',
+      firstSeenMs: 0,
+      deviceId: '',
+    });
   });
 });

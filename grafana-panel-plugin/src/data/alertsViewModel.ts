@@ -8,7 +8,15 @@ import { ALERT_FRAME_FIELDS as F, REQUIRED_ALERT_FIELDS } from './alertFrameFiel
 export type Verdict = Feedback['verdict'];
 
 /** Every verdict, in the store's order. */
-export const VERDICTS: readonly Verdict[] = ['useful', 'not_useful', 'false_positive', 'expected', 'maintenance', 'acknowledge', 'resolve'];
+export const VERDICTS: readonly Verdict[] = [
+  'useful',
+  'not_useful',
+  'false_positive',
+  'expected',
+  'maintenance',
+  'acknowledge',
+  'resolve',
+];
 
 /** Feedback counts per verdict. */
 export type FeedbackCounts = Record<Verdict, number>;
@@ -148,7 +156,9 @@ function readRow(fields: Map<string, Field>, i: number): AlertCardModel | undefi
     title: str(e.title) ?? str(at(F.title)) ?? id,
     summary: str(e.summary) ?? str(at(F.summary)) ?? '',
     insight: str(e.insight),
-    causes: [...(e.causes ?? arr<Explanation['causes'][number]>(at(F.causes)))].sort((a, b) => b.confidence - a.confidence),
+    causes: [...(e.causes ?? arr<Explanation['causes'][number]>(at(F.causes)))].sort(
+      (a, b) => b.confidence - a.confidence
+    ),
     actions: e.actions ?? arr<Explanation['actions'][number]>(at(F.actions)),
     related: e.related ?? arr<Explanation['related'][number]>(at(F.related)),
     feedback: feedbackCounts(at(F.feedback)),
@@ -161,7 +171,8 @@ function readRow(fields: Map<string, Field>, i: number): AlertCardModel | undefi
 function compareCards(sortBy: SortBy): (a: AlertCardModel, b: AlertCardModel) => number {
   return sortBy === SortBy.Time
     ? (a, b) => b.lastSeenMs - a.lastSeenMs || b.priority - a.priority
-    : (a, b) => b.priority - a.priority || severityRank(a.severity) - severityRank(b.severity) || b.lastSeenMs - a.lastSeenMs;
+    : (a, b) =>
+        b.priority - a.priority || severityRank(a.severity) - severityRank(b.severity) || b.lastSeenMs - a.lastSeenMs;
 }
 
 /**
@@ -244,6 +255,9 @@ function makeGroup(key: string, incidentId: string | undefined, cards: AlertCard
     incidentId,
     cards,
     topPriority: Math.max(...cards.map((c) => c.priority)),
-    topSeverity: cards.reduce((s, c) => (severityRank(c.severity) < severityRank(s) ? c.severity : s), cards[0].severity),
+    topSeverity: cards.reduce(
+      (s, c) => (severityRank(c.severity) < severityRank(s) ? c.severity : s),
+      cards[0].severity
+    ),
   };
 }

@@ -42,7 +42,12 @@ interface ApiLike {
 
 function isRunner(v: unknown): v is RunnerLike {
   const r = v as Partial<RunnerLike> | undefined;
-  return !!r && typeof r.postFeedback === 'function' && typeof r.acknowledge === 'function' && typeof r.resolve === 'function';
+  return (
+    !!r &&
+    typeof r.postFeedback === 'function' &&
+    typeof r.acknowledge === 'function' &&
+    typeof r.resolve === 'function'
+  );
 }
 
 /**
@@ -52,14 +57,22 @@ function isRunner(v: unknown): v is RunnerLike {
  * (another data source): the panel then shows the alerts read-only.
  */
 export function toLucidClient(source: unknown): LucidPanelClient | undefined {
-  const runner = isRunner(source) ? source : isRunner((source as { runner?: unknown })?.runner) ? (source as { runner: RunnerLike }).runner : undefined;
+  const runner = isRunner(source)
+    ? source
+    : isRunner((source as { runner?: unknown })?.runner)
+      ? (source as { runner: RunnerLike }).runner
+      : undefined;
   if (!runner) {
     return undefined;
   }
   const api: ApiLike | undefined = runner.api ?? (source as { api?: ApiLike }).api;
   const client: LucidPanelClient = {
     act: (alertId, verdict, options) =>
-      verdict === 'acknowledge' ? runner.acknowledge(alertId, options) : verdict === 'resolve' ? runner.resolve(alertId, options) : runner.postFeedback(alertId, verdict, options),
+      verdict === 'acknowledge'
+        ? runner.acknowledge(alertId, options)
+        : verdict === 'resolve'
+          ? runner.resolve(alertId, options)
+          : runner.postFeedback(alertId, verdict, options),
   };
   if (api?.alert) {
     client.alertDetail = (id, maxPoints) => api.alert!(id, maxPoints);
@@ -78,9 +91,22 @@ export function toLucidClient(source: unknown): LucidPanelClient | undefined {
 
 /** The store's message for a failed action, e.g. `HTTP 403: token "viewer" has role viewer…`. */
 export function describeActionError(err: unknown): { status?: number; message: string } {
-  const e = err as { status?: unknown; detail?: unknown; message?: unknown; data?: { detail?: unknown; message?: unknown } };
+  const e = err as {
+    status?: unknown;
+    detail?: unknown;
+    message?: unknown;
+    data?: { detail?: unknown; message?: unknown };
+  };
   const status = typeof e?.status === 'number' && e.status > 0 ? e.status : undefined;
   const detail =
-    typeof e?.detail === 'string' ? e.detail : typeof e?.data?.detail === 'string' ? e.data.detail : typeof e?.data?.message === 'string' ? e.data.message : typeof e?.message === 'string' ? e.message : String(err);
+    typeof e?.detail === 'string'
+      ? e.detail
+      : typeof e?.data?.detail === 'string'
+        ? e.data.detail
+        : typeof e?.data?.message === 'string'
+          ? e.data.message
+          : typeof e?.message === 'string'
+            ? e.message
+            : String(err);
   return { status, message: status ? `HTTP ${status}: ${detail}` : detail };
 }

@@ -13,6 +13,8 @@ export interface CardOverride {
   error?: string;
   /** The last verdict the store accepted. */
   accepted?: Verdict;
+  /** What was shown before the action in flight (restored if the store refuses it). */
+  rollback?: CardOverride;
 }
 
 /** Status an action leads to (`acknowledge` → acknowledged, `resolve` → resolved; others keep it). */

@@ -1,6 +1,5 @@
-import { evidenceFor, makeAlert, T0 } from '../__fixtures__/alertFixtures';
+import { alertsFrame, evidenceFor, makeAlert, T0 } from '../__fixtures__/alertFixtures';
 import { DEFAULT_OPTIONS } from '../types';
-import { alertsFrame } from '../__fixtures__/alertFixtures';
 import { toAlertsViewModel, type AlertCardModel } from './alertsViewModel';
 import { formatWithUnit, toTrendModel } from './trendModel';
 
@@ -52,7 +51,10 @@ describe('toTrendModel', () => {
 
   it('falls back to the first metric with samples and an empty unit', () => {
     const d = evidenceFor(alert);
-    d.evidence.series = [{ metric: 'pressure', rawCount: 0, points: [] }, { ...d.evidence.series[0], metric: 'vibration' }];
+    d.evidence.series = [
+      { metric: 'pressure', rawCount: 0, points: [] },
+      { ...d.evidence.series[0], metric: 'vibration' },
+    ];
     const m = toTrendModel(d.evidence, card)!;
     expect(m.metric).toBe('vibration');
     expect(m.unit).toBe('');
@@ -61,7 +63,14 @@ describe('toTrendModel', () => {
   it.each([
     ['no evidence', undefined],
     ['no series', { fromMs: 0, toMs: 1, series: [] }],
-    ['only non-finite samples', { fromMs: 0, toMs: 1, series: [{ metric: 'temperature', rawCount: 1, points: [{ tsMs: 1, value: NaN, anomaly: false }] }] }],
+    [
+      'only non-finite samples',
+      {
+        fromMs: 0,
+        toMs: 1,
+        series: [{ metric: 'temperature', rawCount: 1, points: [{ tsMs: 1, value: NaN, anomaly: false }] }],
+      },
+    ],
   ])('is undefined for %s', (_n, evidence) => {
     expect(toTrendModel(evidence, card)).toBeUndefined();
   });

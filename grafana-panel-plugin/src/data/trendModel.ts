@@ -66,13 +66,19 @@ function findCrossing(points: readonly SeriesPoint[], range: MetricEvidence['ran
  *
  * @returns undefined when the window holds no samples of any metric.
  */
-export function toTrendModel(evidence: AlertDetail['evidence'] | undefined, card: AlertCardModel): TrendModel | undefined {
+export function toTrendModel(
+  evidence: AlertDetail['evidence'] | undefined,
+  card: AlertCardModel
+): TrendModel | undefined {
   const series = evidence?.series ?? [];
-  const chosen = series.find((s) => s.metric === card.metric && s.points.length > 0) ?? series.find((s) => s.points.length > 0);
+  const chosen =
+    series.find((s) => s.metric === card.metric && s.points.length > 0) ?? series.find((s) => s.points.length > 0);
   if (!chosen || !evidence) {
     return undefined;
   }
-  const points = [...chosen.points].filter((p) => Number.isFinite(p.tsMs) && Number.isFinite(p.value)).sort((a, b) => a.tsMs - b.tsMs);
+  const points = [...chosen.points]
+    .filter((p) => Number.isFinite(p.tsMs) && Number.isFinite(p.value))
+    .sort((a, b) => a.tsMs - b.tsMs);
   if (points.length === 0) {
     return undefined;
   }
@@ -96,7 +102,12 @@ export function toTrendModel(evidence: AlertDetail['evidence'] | undefined, card
     anomaly,
     crossing: !valueAnomaly
       ? undefined
-      : (anomalous.length > 0 ? findCrossing(points.filter((p) => p.tsMs >= anomalous[0].tsMs), me?.range) : undefined) ?? findCrossing(points, me?.range),
+      : ((anomalous.length > 0
+          ? findCrossing(
+              points.filter((p) => p.tsMs >= anomalous[0].tsMs),
+              me?.range
+            )
+          : undefined) ?? findCrossing(points, me?.range)),
   };
 }
 

@@ -11,10 +11,25 @@ describe('verifyAlertSignature (WebCrypto Ed25519)', () => {
     ['a correctly signed alert', () => signed, [store.info], SignatureState.Verified],
     ['the right key among several', () => signed, [other.info, store.info], SignatureState.Verified],
     ['a tampered priority', () => ({ ...signed, priority: signed.priority + 1 }), [store.info], SignatureState.Invalid],
-    ['a tampered summary', () => ({ ...signed, explanation: { ...signed.explanation, summary: 'nothing to see' } }), [store.info], SignatureState.Invalid],
+    [
+      'a tampered summary',
+      () => ({ ...signed, explanation: { ...signed.explanation, summary: 'nothing to see' } }),
+      [store.info],
+      SignatureState.Invalid,
+    ],
     ['another key', () => signed, [other.info], SignatureState.Invalid],
-    ['a signature that is not base64url', () => ({ ...signed, signature: 'not base64!' }), [store.info], SignatureState.Invalid],
-    ['a truncated signature', () => ({ ...signed, signature: signed.signature!.slice(0, 40) }), [store.info], SignatureState.Invalid],
+    [
+      'a signature that is not base64url',
+      () => ({ ...signed, signature: 'not base64!' }),
+      [store.info],
+      SignatureState.Invalid,
+    ],
+    [
+      'a truncated signature',
+      () => ({ ...signed, signature: signed.signature!.slice(0, 40) }),
+      [store.info],
+      SignatureState.Invalid,
+    ],
     ['no signature', () => ({ ...signed, signature: undefined }), [store.info], SignatureState.Unverified],
     ['no key', () => signed, [], SignatureState.Unverified],
     ['no alert body', () => undefined, [store.info], SignatureState.Unverified],
@@ -25,7 +40,10 @@ describe('verifyAlertSignature (WebCrypto Ed25519)', () => {
   });
 
   it('names the key that verified', async () => {
-    expect(await verifyAlertSignature(signed, [store.info], nodeSubtle)).toMatchObject({ state: SignatureState.Verified, keyId: store.info.keyId });
+    expect(await verifyAlertSignature(signed, [store.info], nodeSubtle)).toMatchObject({
+      state: SignatureState.Verified,
+      keyId: store.info.keyId,
+    });
   });
 
   it('key order and property order do not matter (canonical JSON)', async () => {

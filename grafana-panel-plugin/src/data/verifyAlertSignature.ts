@@ -57,24 +57,33 @@ export async function verifyAlertSignature(
     return { state: SignatureState.Unverified, reason: "The store's public key is not available." };
   }
   if (!subtle) {
-    return { state: SignatureState.Unverified, reason: 'WebCrypto is not available (the page is not served over HTTPS or localhost).' };
+    return {
+      state: SignatureState.Unverified,
+      reason: 'WebCrypto is not available (the page is not served over HTTPS or localhost).',
+    };
   }
   const signature = base64UrlToBytes(alert.signature);
   if (!signature || signature.length !== 64) {
     return { state: SignatureState.Invalid, reason: 'The signature is not a 64-byte Ed25519 signature.' };
   }
-  const { signature: _omit, ...body } = alert;
+  const body: Partial<Alert> = { ...alert };
+  delete body.signature;
   let data: Uint8Array<ArrayBuffer>;
   try {
     data = new TextEncoder().encode(canonicalJson(body));
   } catch (err) {
-    return { state: SignatureState.Invalid, reason: `The alert cannot be put in canonical form: ${(err as Error).message}` };
+    return {
+      state: SignatureState.Invalid,
+      reason: `The alert cannot be put in canonical form: ${(err as Error).message}`,
+    };
   }
   let imported = 0;
   for (const info of keys) {
     let key: CryptoKey;
     try {
-      key = await subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: info.jwk.x }, { name: 'Ed25519' }, false, ['verify']);
+      key = await subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: info.jwk.x }, { name: 'Ed25519' }, false, [
+        'verify',
+      ]);
       imported++;
     } catch {
       continue;
@@ -90,5 +99,8 @@ export async function verifyAlertSignature(
   if (imported === 0) {
     return { state: SignatureState.Unverified, reason: 'This browser cannot use Ed25519 keys (WebCrypto).' };
   }
-  return { state: SignatureState.Invalid, reason: "The signature does not match the alert with the store's key: the record was altered after signing." };
+  return {
+    state: SignatureState.Invalid,
+    reason: "The signature does not match the alert with the store's key: the record was altered after signing.",
+  };
 }

@@ -13,7 +13,11 @@ export const ADAPTATION_POLL_MS = [300, 1000, 2500, 5000] as const;
  * The adaptations made from an alert's feedback, looked up after the store accepted a verdict
  * that adapts detection or routing (and once on mount, to show earlier ones).
  */
-export function useAdaptationsFor(client: LucidPanelClient | undefined, alertId: string, accepted: Verdict | undefined): Adaptation[] {
+export function useAdaptationsFor(
+  client: LucidPanelClient | undefined,
+  alertId: string,
+  accepted: Verdict | undefined
+): Adaptation[] {
   const [found, setFound] = useState<Adaptation[]>([]);
   useEffect(() => {
     if (!client?.adaptations || !accepted || !ADAPTING.has(accepted)) {

@@ -20,8 +20,6 @@ export function useAlertActions(client: LucidPanelClient | undefined, user: stri
   const [overrides, setOverrides] = useState<ReadonlyMap<string, CardOverride>>(new Map());
   const [refusal, setRefusal] = useState<string | undefined>();
   const generation = useRef(new Map<string, number>());
-  const current = useRef(overrides);
-  current.current = overrides;
 
   const update = useCallback((id: string, fn: (prev: CardOverride | undefined) => CardOverride | undefined) => {
     setOverrides((prev) => {
@@ -43,20 +41,30 @@ export function useAlertActions(client: LucidPanelClient | undefined, user: stri
       }
       const gen = (generation.current.get(card.id) ?? 0) + 1;
       generation.current.set(card.id, gen);
-      const before = current.current.get(card.id);
-      update(card.id, (prev) => ({ ...prev, ...optimisticOverride(card, verdict), error: undefined }));
+      update(card.id, (prev) => ({ ...prev, ...optimisticOverride(card, verdict), error: undefined, rollback: prev }));
       try {
         const alert = await client.act(card.id, verdict, { comment: comment?.trim() || undefined, user });
         if (generation.current.get(card.id) === gen) {
-          update(card.id, (prev) => ({ ...prev, alert, status: alert.status, pending: undefined, accepted: verdict }));
+          update(card.id, (prev) => ({
+            ...prev,
+            alert,
+            status: alert.status,
+            pending: undefined,
+            accepted: verdict,
+            rollback: undefined,
+          }));
         }
       } catch (err) {
         const { status, message } = describeActionError(err);
         if (status === 401 || status === 403) {
-          setRefusal(`The Lucid store refused the action (${message}). The data source's API token cannot act on alerts: ask an admin for an operator token.`);
+          setRefusal(
+            `The Lucid store refused the action (${message}). The data source's API token cannot act on alerts: ask an admin for an operator token.`
+          );
         }
         if (generation.current.get(card.id) === gen) {
-          update(card.id, () => (before ? { ...before, pending: undefined, error: message } : { error: message }));
+          update(card.id, (prev) =>
+            prev?.rollback ? { ...prev.rollback, pending: undefined, error: message } : { error: message }
+          );
         }
       }
     },

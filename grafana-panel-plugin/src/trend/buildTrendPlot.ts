@@ -1,5 +1,12 @@
 import { colorManipulator, type GrafanaTheme2, ThresholdsMode } from '@grafana/data';
-import { AxisPlacement, GraphDrawStyle, GraphThresholdsStyleMode, ScaleDirection, ScaleOrientation, VisibilityMode } from '@grafana/schema';
+import {
+  AxisPlacement,
+  GraphDrawStyle,
+  GraphThresholdsStyleMode,
+  ScaleDirection,
+  ScaleOrientation,
+  VisibilityMode,
+} from '@grafana/schema';
 import { UPlotConfigBuilder } from '@grafana/ui';
 import type uPlot from 'uplot';
 import { formatWithUnit, type TrendModel } from '../data/trendModel';
@@ -29,20 +36,77 @@ export function buildTrendPlot(model: TrendModel, theme: GrafanaTheme2, compact:
   const format = (v: number) => formatWithUnit(v, model.unit);
 
   builder.setCursor({ show: false });
-  builder.addScale({ scaleKey: 'x', isTime: true, orientation: ScaleOrientation.Horizontal, direction: ScaleDirection.Right, range: () => [model.fromMs, model.toMs] });
+  builder.addScale({
+    scaleKey: 'x',
+    isTime: true,
+    orientation: ScaleOrientation.Horizontal,
+    direction: ScaleDirection.Right,
+    range: () => [model.fromMs, model.toMs],
+  });
   builder.addScale({ scaleKey: yKey, orientation: ScaleOrientation.Vertical, direction: ScaleDirection.Up });
-  builder.addAxis({ scaleKey: 'x', isTime: true, theme, show: !compact, placement: AxisPlacement.Bottom, timeZone: 'browser' });
-  builder.addAxis({ scaleKey: yKey, theme, show: !compact, placement: AxisPlacement.Left, formatValue: (v: number) => format(v), size: 72 });
+  builder.addAxis({
+    scaleKey: 'x',
+    isTime: true,
+    theme,
+    show: !compact,
+    placement: AxisPlacement.Bottom,
+    timeZone: 'browser',
+  });
+  builder.addAxis({
+    scaleKey: yKey,
+    theme,
+    show: !compact,
+    placement: AxisPlacement.Left,
+    formatValue: (v: number) => format(v),
+    size: 72,
+  });
   if (compact) {
     builder.setPadding([4, 4, 4, 4]);
   }
 
-  builder.addSeries({ scaleKey: yKey, theme, drawStyle: GraphDrawStyle.Line, lineColor: observedColor, lineWidth: 2, showPoints: VisibilityMode.Never, fillOpacity: 0, spanNulls: true });
-  builder.addSeries({ scaleKey: yKey, theme, drawStyle: GraphDrawStyle.Line, lineColor: bandColor, lineWidth: 1, lineStyle: { fill: 'dash', dash: [4, 4] }, showPoints: VisibilityMode.Never, spanNulls: true });
-  builder.addSeries({ scaleKey: yKey, theme, drawStyle: GraphDrawStyle.Line, lineColor: bandColor, lineWidth: 0, showPoints: VisibilityMode.Never, spanNulls: true });
-  builder.addSeries({ scaleKey: yKey, theme, drawStyle: GraphDrawStyle.Line, lineColor: bandColor, lineWidth: 0, showPoints: VisibilityMode.Never, spanNulls: true });
+  builder.addSeries({
+    scaleKey: yKey,
+    theme,
+    drawStyle: GraphDrawStyle.Line,
+    lineColor: observedColor,
+    lineWidth: 2,
+    showPoints: VisibilityMode.Never,
+    fillOpacity: 0,
+    spanNulls: true,
+  });
+  builder.addSeries({
+    scaleKey: yKey,
+    theme,
+    drawStyle: GraphDrawStyle.Line,
+    lineColor: bandColor,
+    lineWidth: 1,
+    lineStyle: { fill: 'dash', dash: [4, 4] },
+    showPoints: VisibilityMode.Never,
+    spanNulls: true,
+  });
+  builder.addSeries({
+    scaleKey: yKey,
+    theme,
+    drawStyle: GraphDrawStyle.Line,
+    lineColor: bandColor,
+    lineWidth: 0,
+    showPoints: VisibilityMode.Never,
+    spanNulls: true,
+  });
+  builder.addSeries({
+    scaleKey: yKey,
+    theme,
+    drawStyle: GraphDrawStyle.Line,
+    lineColor: bandColor,
+    lineWidth: 0,
+    showPoints: VisibilityMode.Never,
+    spanNulls: true,
+  });
   if (model.hasBand) {
-    builder.addBand({ series: [TREND_SERIES.upper, TREND_SERIES.lower], fill: colorManipulator.alpha(bandColor, 0.22) });
+    builder.addBand({
+      series: [TREND_SERIES.upper, TREND_SERIES.lower],
+      fill: colorManipulator.alpha(bandColor, 0.22),
+    });
   }
 
   if (model.crossing) {
