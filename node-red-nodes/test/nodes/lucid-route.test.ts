@@ -4,6 +4,7 @@ import fleetNode = require('../../src/nodes/lucid-fleet/lucid-fleet');
 import { STATE_KEY } from '../../src/nodes/lucid-route/route-config';
 import type { Alert, AlertEvent, Incident, Notification } from '../../src/lib/contracts/types';
 import { det, MIN, T0 } from '../lib/route/fixtures';
+import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../src/lib/signing/webhook-signature';
 
 helper.init(require.resolve('node-red'));
 
@@ -75,6 +76,23 @@ describe('lucid-route node', () => {
     expect(got.o3).toHaveLength(1);
     expect(got.o3[0].payload).toMatchObject({ id: alert.id, status: 'resolved', resolvedMs: T0 + 8 * MIN });
     expect(got.o3[0].event?.kind).toBe('resolved');
+  });
+
+  it('signs webhook bodies with the signing secret so a receiver can verify them, and leaves Slack unsigned', async () => {
+    const secret = 'a-shared-secret-of-some-length';
+    await helper.load([fleetNode, routeNode], flow(), { r1: { webhookSecret: secret } });
+    const got = collect();
+    helper.getNode('r1').receive({ payload: [det({ tsMs: T0 })] });
+    await settle();
+    const [slack, webhook] = got.o2;
+    expect(slack.headers).toEqual({ 'content-type': 'application/json' });
+    expect(typeof webhook.payload).toBe('string');
+    const body = webhook.payload as string;
+    expect(JSON.parse(body)).toMatchObject({ version: 1, event: 'alert.opened' });
+    const header = webhook.headers?.[WEBHOOK_SIGNATURE_HEADER];
+    expect(verifyWebhook(body, header, secret, Date.now())).toEqual({ ok: true });
+    expect(verifyWebhook(body.replace('alert.opened', 'alert.resolved'), header, secret, Date.now())).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifyWebhook(body, header, 'another-secret', Date.now())).toEqual({ ok: false, reason: 'mismatch' });
   });
 
   it('applies msg.silence (add and remove) and msg.adaptation', async () => {

@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { signWebhook } from '../../lib/signing/webhook-signature';
 import { toItems } from '../../lib/batch';
 import { ConfigError, InputError } from '../../lib/contracts/errors';
 import type { AlertEvent, Incident, Notification } from '../../lib/contracts/types';
@@ -62,8 +63,21 @@ export = function (RED: NodeAPI) {
       } as NodeMessage;
     }
 
+    const webhookSecret = (node as unknown as { credentials?: { webhookSecret?: string } }).credentials?.webhookSecret ?? '';
+
     function notificationMessage(n: Notification): NodeMessage {
       const url = options?.channels[n.channel].url;
+      if (n.channel === 'webhook' && webhookSecret) {
+        // Sign the exact bytes that will be sent: the body travels as the serialized string.
+        const body = JSON.stringify(n.payload);
+        return {
+          payload: body,
+          headers: { 'content-type': 'application/json', ...signWebhook(body, webhookSecret, Date.now()) },
+          channel: n.channel,
+          notification: n,
+          ...(url ? { url } : {}),
+        } as NodeMessage;
+      }
       return {
         payload: n.payload,
         headers: { 'content-type': 'application/json' },
@@ -127,5 +141,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('lucid-route', LucidRouteNode);
+  RED.nodes.registerType('lucid-route', LucidRouteNode, { credentials: { webhookSecret: { type: 'password' } } });
 };
