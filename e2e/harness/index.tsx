@@ -23,7 +23,6 @@ import { AlertSort, QueryType, SortOrder } from '../../grafana-datasource-plugin
 import { AlertsPanel } from '../../grafana-panel-plugin/src/components/AlertsPanel';
 import { toLucidClient } from '../../grafana-panel-plugin/src/data/lucidClient';
 import { LucidClientContext } from '../../grafana-panel-plugin/src/data/lucidClientContext';
-import type { Adaptation } from '../../grafana-panel-plugin/src/data/lucidStoreTypes';
 import { type AlertsPanelOptions, DEFAULT_OPTIONS } from '../../grafana-panel-plugin/src/types';
 
 const params = new URLSearchParams(window.location.search);
@@ -42,12 +41,6 @@ const toMs = Number(params.get('to') ?? Date.now() + 3_600_000);
 const transport = fetchTransport(`/api/datasources/proxy/uid/${dsUid}/lucid`, window.fetch.bind(window));
 const runner = new LucidQueryRunner(new LucidApi(transport));
 const client = toLucidClient(runner);
-if (client && !client.adaptations) {
-  // LucidApi has no `adaptations()` yet: same transport and proxy, `GET adaptations`.
-  client.adaptations = async () =>
-    (await transport<{ items: Adaptation[] }>({ method: 'GET', path: 'adaptations', params: { limit: 100 } }))
-      .items;
-}
 
 function App() {
   const theme = useMemo(() => createTheme({ colors: { mode } }), []);

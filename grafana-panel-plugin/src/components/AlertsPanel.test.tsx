@@ -241,7 +241,7 @@ describe('feedback', () => {
     renderPanel(client);
     const c = within(await screen.findByTestId(TEST_IDS.card('top')));
     await user.click(c.getByTestId(TEST_IDS.feedback('acknowledge')));
-    expect(client.act).toHaveBeenCalledWith('top', 'acknowledge', { comment: undefined, user: 'olga' });
+    expect(client.act).toHaveBeenCalledWith('top', 'acknowledge', { user: 'olga' });
     expect(c.getByTestId(TEST_IDS.status)).toHaveTextContent('acknowledged…');
     expect(c.getByTestId(TEST_IDS.feedbackCounts)).toHaveTextContent('Acknowledge 1');
     expect(c.getByTestId(TEST_IDS.feedback('useful'))).toBeDisabled();

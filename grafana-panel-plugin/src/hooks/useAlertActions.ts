@@ -1,5 +1,5 @@
 import { useCallback, useRef, useState } from 'react';
-import { describeActionError, type LucidPanelClient } from '../data/lucidClient';
+import { type ActionOptions, describeActionError, type LucidPanelClient } from '../data/lucidClient';
 import type { AlertCardModel, Verdict } from '../data/alertsViewModel';
 import { type CardOverride, optimisticOverride } from '../data/optimisticAction';
 
@@ -43,7 +43,14 @@ export function useAlertActions(client: LucidPanelClient | undefined, user: stri
       generation.current.set(card.id, gen);
       update(card.id, (prev) => ({ ...prev, ...optimisticOverride(card, verdict), error: undefined, rollback: prev }));
       try {
-        const alert = await client.act(card.id, verdict, { comment: comment?.trim() || undefined, user });
+        const options: ActionOptions = {};
+        if (comment?.trim()) {
+          options.comment = comment.trim();
+        }
+        if (user) {
+          options.user = user;
+        }
+        const alert = await client.act(card.id, verdict, options);
         if (generation.current.get(card.id) === gen) {
           update(card.id, (prev) => ({
             ...prev,
