@@ -13,6 +13,12 @@ export interface MetricSpec {
   max?: number;
   /** Expected interval between samples, ms. */
   intervalMs?: number;
+  /**
+   * Sensor accuracy, ± in `unit`, from the datasheet (e.g. 0.3 for a ±0.3 °C sensor), > 0.
+   * `lucid-detect` floors the metric's noise scale (level and rate) at it, so deviations within
+   * the sensor's stated accuracy are never anomalous.
+   */
+  accuracy?: number;
 }
 
 /** One device of the fleet, with defaults already applied. */

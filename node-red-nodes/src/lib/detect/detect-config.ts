@@ -23,11 +23,19 @@ export interface DetectConfig {
   stuckMinReadings: number;
   /** An event-time jump longer than `gapFactor ×` the series' expected interval is a gap. 1.5..10 000. */
   gapFactor: number;
+  /**
+   * Half-life, in readings of a series, of its onset memory: the level and rate detectors score
+   * only the part of their surprise that exceeds the decayed peak surprise they already reported,
+   * so an excursion scores high at its onset and not again while it persists (an alert opens
+   * once; `lucid-route` keeps it open), and an excursion that recurs within a few half-lives is
+   * damped. 0 disables the memory. 0..100 000; default 288 (one day of 5-minute readings).
+   */
+  onsetHalfLifeReadings: number;
   /** Most series tracked at once; the least recently updated series is dropped beyond it. 1..1 000 000. */
   maxSeries: number;
 }
 
-/** Defaults: sensitivity 0.5, warm-up 30 readings, window 64, rate window 5 min, stuck after 6 readings, gap at 5× interval. */
+/** Defaults: sensitivity 0.5, warm-up 30 readings, window 64, rate window 5 min, stuck after 6 readings, gap at 5× interval, onset half-life 288 readings. */
 export const DEFAULT_DETECT_CONFIG: DetectConfig = Object.freeze({
   sensitivity: 0.5,
   warmupReadings: 30,
@@ -36,6 +44,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = Object.freeze({
   stuckMinDurationMs: undefined,
   stuckMinReadings: 6,
   gapFactor: 5,
+  onsetHalfLifeReadings: 288,
   maxSeries: 10_000,
 }) as DetectConfig;
 
@@ -46,6 +55,7 @@ const RANGES: Record<Exclude<keyof DetectConfig, 'stuckMinDurationMs'>, [number,
   rateWindowMs: [1, 86_400_000, false],
   stuckMinReadings: [2, 100_000, true],
   gapFactor: [1.5, 10_000, false],
+  onsetHalfLifeReadings: [0, 100_000, false],
   maxSeries: [1, 1_000_000, true],
 };
 

@@ -52,6 +52,10 @@ export interface SeriesSnapshot {
   /** Raw [level, rate] surprise pairs not yet folded into the calibration (oldest first; NaN as null). */
   pendingSurprises: (number | null)[];
   anomalousSinceTsMs: number | null;
+  /** Decayed peak of the level / rate surprise of reported readings (onset memory); absent in older snapshots (0). */
+  onsetMemory?: number;
+  /** Decayed peak of the stuck surprise of reported readings; absent in older snapshots (0). */
+  stuckMemory?: number;
 }
 
 /** What the detectors of one series found for one reading, before the device combination. */
@@ -65,7 +69,7 @@ export interface SeriesResult {
   /** Event-time jump, when the gap detector fired. */
   gap?: { silentForMs: number; expectedIntervalMs: number; lastSeenTsMs: number };
   /** Internals handed to {@link MetricSeries.update}. */
-  step: { rawLevelSurprise: number; rawRateSurprise: number; absRatePerMin: number; dtMs: number; same: boolean };
+  step: { rawLevelSurprise: number; rawRateSurprise: number; absRatePerMin: number; dtMs: number; same: boolean; excursionSurprise: number; stuckSurprise: number; rateDurationMs: number };
 }
 
 /**
@@ -97,6 +101,14 @@ export class MetricSeries {
   levelSurpriseMean = NULL_SURPRISE_MEAN;
   rateSurpriseMean = NULL_SURPRISE_MEAN;
   calibrationCount = 0;
+  /**
+   * Onset memory: the decayed peak of the calibrated level / rate surprise of the readings that
+   * were reported anomalous on this metric, in surprise units (see
+   * {@link DetectConfig.onsetHalfLifeReadings}).
+   */
+  onsetMemory = 0;
+  /** The same for the stuck detector: a run is reported once, and a recurring run is damped. */
+  stuckMemory = 0;
   /** Ring of raw [level, rate] surprises awaiting calibration (delayed by half a window). */
   private pending: Float32Array;
   private pendingHead = 0;
@@ -129,8 +141,9 @@ export class MetricSeries {
     const warmingUp = this.n < config.warmupReadings;
     const median = count > 0 ? w.median() : value;
     const mad = count > 0 ? w.mad() : 0;
-    const scale = this.scale(median, mad);
-    const sigma = scale;
+    // The sensor's datasheet accuracy floors the noise scale: deviations within it are never anomalous.
+    const accuracy = spec?.accuracy !== undefined && spec.accuracy > 0 ? spec.accuracy : 0;
+    const sigma = Math.max(this.scale(median, mad), accuracy);
     const z = count > 0 ? (value - median) / sigma : 0;
     const levelCalibration = this.calibration(this.levelSurpriseMean);
     const rateCalibration = this.calibration(this.rateSurpriseMean);
@@ -178,10 +191,22 @@ export class MetricSeries {
       stuck = { sinceTsMs: runStartTsMs, durationMs: stuckDurationMs, value };
     }
 
+    // Onset (see DetectConfig.onsetHalfLifeReadings): level and rate score only the surprise
+    // beyond the decayed peak of the excursions already reported, so an excursion is reported at
+    // its onset, not on every reading while it lasts, however gradually it reached the decision
+    // level. Stuck reports a run once, when it becomes improbable at the decision level (its
+    // surprise grows with the run's length, so it has no sharper onset), minus the runs already
+    // reported.
+    const reportSurprise = cutoff > 1 ? Infinity : scoreToSurprise(cutoff) + LOG10_LEARNED;
+    const decay = this.onsetDecay(config);
+    const damping = decay * this.onsetMemory;
+    let excursionSurprise = NaN;
     if (!warmingUp) {
-      surprises.level = levelCalibration * twoSidedNormalSurprise(z);
-      if (change) surprises.rate = rateSurprise;
-      surprises.stuck = stuckSurprise;
+      const level = levelCalibration * twoSidedNormalSurprise(z);
+      excursionSurprise = Math.max(level, change ? rateSurprise : 0);
+      surprises.level = Math.max(0, level - damping);
+      if (change) surprises.rate = Math.max(0, rateSurprise - damping);
+      surprises.stuck = stuckSurprise >= reportSurprise ? Math.max(0, stuckSurprise - decay * this.stuckMemory) : 0;
     }
 
     // Physical range from the fleet: certain, so it needs no warm-up.
@@ -208,7 +233,7 @@ export class MetricSeries {
     const learned = Math.max(surprises.level ?? 0, surprises.rate ?? 0, surprises.stuck ?? 0);
     const surprise = Math.max(0, learned - LOG10_LEARNED, surprises.range ?? 0, surprises.gap ?? 0);
 
-    const expected = this.band(median, sigma, count, cutoff, spec, levelCalibration);
+    const expected = this.band(median, sigma, count, cutoff, spec, levelCalibration, damping);
     const evidence: SeriesResult['evidence'] = {
       metric: this.metric,
       unit,
@@ -220,19 +245,32 @@ export class MetricSeries {
     if (change) evidence.change = change;
     if (stuck) evidence.stuck = stuck;
     if (range) evidence.range = range;
-    return { warmingUp, surprises, surprise, evidence, gap, step: { rawLevelSurprise, rawRateSurprise, absRatePerMin, dtMs, same } };
+    return { warmingUp, surprises, surprise, evidence, gap, step: { rawLevelSurprise, rawRateSurprise, absRatePerMin, dtMs, same, excursionSurprise, stuckSurprise: warmingUp ? NaN : stuckSurprise, rateDurationMs: change?.durationMs ?? 0 } };
   }
 
-  /** Folds a scored reading into the state. Call only with `tsMs` after {@link lastTsMs}. */
-  update(value: number, tsMs: number, result: SeriesResult, config: DetectConfig): void {
+  /**
+   * Folds a scored reading into the state. Call only with `tsMs` after {@link lastTsMs}.
+   * @param reported - whether the reading was reported anomalous on this metric (the device's
+   *   decision and the metric's own cut-off); only reported readings enter the onset memories.
+   */
+  update(value: number, tsMs: number, result: SeriesResult, config: DetectConfig, reported = false): void {
     const alpha = 2 / (config.windowSize + 1);
-    const { rawLevelSurprise, rawRateSurprise, absRatePerMin, dtMs, same } = result.step;
+    const { rawLevelSurprise, rawRateSurprise, absRatePerMin, dtMs, same, excursionSurprise } = result.step;
+    const decay = this.onsetDecay(config);
+    this.onsetMemory *= decay;
+    this.stuckMemory *= decay;
+    if (reported && Number.isFinite(excursionSurprise)) this.onsetMemory = Math.max(this.onsetMemory, excursionSurprise);
+    if (reported && result.step.stuckSurprise > 0) this.stuckMemory = Math.max(this.stuckMemory, result.step.stuckSurprise);
     if (Number.isFinite(dtMs) && dtMs > 0) {
       if (this.intervalCount === 0) this.intervalMs = dtMs;
       else this.intervalMs += alpha * (Math.min(dtMs, 3 * this.intervalMs) - this.intervalMs);
       this.intervalCount++;
     }
-    if (Number.isFinite(absRatePerMin)) {
+    // The usual rate is learned from changes over the whole rate window only (or the longest the
+    // full window spans): changes over shorter spans, at start-up, are noisier per minute and would
+    // inflate it for a long time.
+    const fullSpan = result.step.rateDurationMs >= config.rateWindowMs || this.window.count === this.window.capacity;
+    if (Number.isFinite(absRatePerMin) && fullSpan) {
       if (this.rateCount === 0) this.usualRatePerMin = absRatePerMin;
       else {
         const cap = 4 * Math.max(this.usualRatePerMin, 1e-12);
@@ -274,6 +312,12 @@ export class MetricSeries {
     this.n++;
   }
 
+  /** Per-reading decay factor of the onset memory: 2^(−1 / half-life), 0 when disabled. */
+  private onsetDecay(config: DetectConfig): number {
+    const half = config.onsetHalfLifeReadings;
+    return half > 0 ? Math.pow(0.5, 1 / half) : 0;
+  }
+
   /** Expected interval: learned once 3 intervals were seen, else the fleet's declared one, else none. */
   expectedIntervalMs(spec: MetricSpec | undefined): number | undefined {
     if (this.intervalCount >= MIN_INTERVALS && this.intervalMs > 0) return this.intervalMs;
@@ -303,6 +347,8 @@ export class MetricSeries {
       calibrationCount: this.calibrationCount,
       pendingSurprises: this.pendingArray(),
       anomalousSinceTsMs: this.anomalousSinceTsMs,
+      onsetMemory: this.onsetMemory,
+      stuckMemory: this.stuckMemory,
     };
   }
 
@@ -327,6 +373,8 @@ export class MetricSeries {
     const start = Math.max(0, pairs - (series.pending.length >> 1));
     for (let i = start; i < pairs; i++) series.delaySurprises(s.pendingSurprises[2 * i] ?? NaN, s.pendingSurprises[2 * i + 1] ?? NaN);
     series.anomalousSinceTsMs = s.anomalousSinceTsMs;
+    series.onsetMemory = s.onsetMemory ?? 0;
+    series.stuckMemory = s.stuckMemory ?? 0;
     return series;
   }
 
@@ -386,9 +434,9 @@ export class MetricSeries {
   }
 
   /** Expected value (window median) and the band a reading must leave to reach the cut-off. */
-  private band(median: number, sigma: number, count: number, cutoff: number, spec: MetricSpec | undefined, calibration: number): ExpectedBand {
+  private band(median: number, sigma: number, count: number, cutoff: number, spec: MetricSpec | undefined, calibration: number, damping: number): ExpectedBand {
     if (count === 0) return { value: median, lower: median, upper: median };
-    const z = cutoff > 1 ? Infinity : normalQuantileForSurprise((scoreToSurprise(cutoff) + LOG10_LEARNED) / calibration);
+    const z = cutoff > 1 ? Infinity : normalQuantileForSurprise((scoreToSurprise(cutoff) + LOG10_LEARNED + damping) / calibration);
     const half = Number.isFinite(z) ? z * sigma : Number.MAX_VALUE;
     let lower = median - half;
     let upper = median + half;

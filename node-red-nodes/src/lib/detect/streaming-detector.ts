@@ -104,6 +104,7 @@ function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnaps
   for (let j = 1; j < r.times.length; j++) if (r.times[j] <= r.times[j - 1]) throw bad('times', 'not strictly increasing');
   if (!Array.isArray(r.pendingSurprises) || !r.pendingSurprises.every((v) => v === null || isFiniteNumber(v)) || r.pendingSurprises.length % 2 !== 0) throw bad('pendingSurprises', r.pendingSurprises);
   if (r.anomalousSinceTsMs !== null && !isFiniteNumber(r.anomalousSinceTsMs)) throw bad('anomalousSinceTsMs', r.anomalousSinceTsMs);
+  for (const f of ['onsetMemory', 'stuckMemory']) if (r[f] !== undefined && (!isFiniteNumber(r[f]) || (r[f] as number) < 0)) throw bad(f, r[f]);
 }
 
 /**
@@ -119,6 +120,17 @@ function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnaps
  *   {@link combineSurprises}.
  * - **Decision**: `score ≥ cutoff`, `cutoff = 0.8 − 0.6 × sensitivity`, raised by active
  *   `threshold` adaptations.
+ * - **Onsets**: level and rate score only the surprise beyond the decayed peak (half-life
+ *   `onsetHalfLifeReadings`) of the readings the series already reported anomalous; stuck reports
+ *   a run once, when its surprise reaches the decision level. An excursion is thereby flagged at
+ *   its onset, not on every reading while it lasts (lucid-route's hysteresis keeps the alert
+ *   open), a lasting level shift is flagged once and then learned, and an excursion recurring
+ *   within a few half-lives is damped. The score therefore depends on the decisions already taken
+ *   (sensitivity, adaptations): it is the surprise not yet reported. Compare Ahmad, Lavin, Purdy
+ *   & Agha (2017), *Unsupervised real-time anomaly detection for streaming data*,
+ *   Neurocomputing 262, whose anomaly likelihood likewise scores the change in surprise rather
+ *   than its level.
+ * - **Sensor accuracy**: a metric's `MetricSpec.accuracy` floors its level and rate noise scale.
  * - **Warm-up**: a series' learned detectors (level, rate, stuck) do not score during its first
  *   `warmupReadings` readings, and `evidence.warmingUp` is true; physical range violations and
  *   connectivity losses need no learning and score from the first reading.
@@ -286,7 +298,7 @@ export class StreamingDetector {
     const surprises: number[] = [];
     const adjusted: number[] = [];
     const cutoffs: number[] = [];
-    const pending: { series: MetricSeries; value: number; result: SeriesResult }[] = [];
+    const pending: { series: MetricSeries; value: number; result: SeriesResult; metric: string }[] = [];
     let warmingUp = false;
     let gap: DetectionEvidence['gap'];
 
@@ -329,7 +341,7 @@ export class StreamingDetector {
         detectorSurprises = result.surprises;
         evidence = result.evidence;
         if (result.gap && (!gap || result.gap.silentForMs > gap.silentForMs)) gap = result.gap;
-        if (tsMs > series.lastTsMs) pending.push({ series, value, result });
+        if (tsMs > series.lastTsMs) pending.push({ series, value, result, metric });
       }
 
       const score = surpriseToScore(surprise);
@@ -363,12 +375,15 @@ export class StreamingDetector {
       cutoffs.push(cutoff);
     }
 
-    for (const { series, value, result } of pending) series.update(value, tsMs, result, this.config);
-    if (names.some((m) => m !== CONNECTIVITY_METRIC)) device.lastSeenTsMs = Math.max(device.lastSeenTsMs, tsMs);
-
     const deviceSurprise = combineSurprises(surprises);
     const score = surpriseToScore(deviceSurprise);
     const isAnomaly = deviceCutoff <= 1 && surpriseToScore(combineSurprises(adjusted)) >= deviceCutoff;
+
+    for (const { series, value, result, metric } of pending) {
+      const m = metricEvidence[metric];
+      series.update(value, tsMs, result, this.config, isAnomaly && m.kind !== null);
+    }
+    if (names.some((m) => m !== CONNECTIVITY_METRIC)) device.lastSeenTsMs = Math.max(device.lastSeenTsMs, tsMs);
     const total = surprises.reduce((a, b) => a + b, 0);
     const contributions: Record<string, number> = {};
     names.forEach((m, i) => (contributions[m] = total > 0 ? surprises[i] / total : 0));

@@ -59,6 +59,7 @@ export const FLEET_SCHEMA = {
           min: { type: 'number' },
           max: { type: 'number' },
           intervalMs: { type: 'number', exclusiveMinimum: 0 },
+          accuracy: { type: 'number', exclusiveMinimum: 0 },
         },
       },
     },

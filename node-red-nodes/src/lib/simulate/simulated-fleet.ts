@@ -4,14 +4,21 @@ import type { SimulatedDevice } from './simulation-types';
 /** The device type every simulated device has. */
 export const SIMULATED_DEVICE_TYPE = 'env-sensor';
 
-/** Metric name → unit, label and physical range of the `env-sensor` device type. */
+/**
+ * Metric name → unit, label, physical range and datasheet accuracy (± in the unit) of the
+ * `env-sensor` device type. Accuracies are typical datasheet values of the kind of sensor:
+ * temperature ±0.3 °C and humidity ±2 %RH (a digital temperature/humidity sensor of the
+ * SHT3x/HDC class), vibration ±0.2 mm/s (an industrial piezo velocity transmitter, ±10 % of
+ * a 2 mm/s reading), supply voltage ±0.1 V (a 1 % divider into a 12-bit ADC at 24 V), RSSI ±4 dB
+ * (LoRa/BLE radio RSSI reporting), battery ±0.02 V (a microcontroller ADC on a Li-ion cell).
+ */
 export const SIMULATED_METRICS = {
-  temperature: { unit: '°C', label: 'Temperature', min: -40, max: 125 },
-  humidity: { unit: '%', label: 'Relative humidity', min: 0, max: 100 },
-  vibration: { unit: 'mm/s', label: 'Vibration velocity (RMS)', min: 0, max: 50 },
-  supplyVoltage: { unit: 'V', label: 'Supply voltage', min: 0, max: 36 },
-  rssi: { unit: 'dBm', label: 'Signal strength (RSSI)', min: -120, max: 0 },
-  battery: { unit: 'V', label: 'Battery voltage', min: 0, max: 4.2 },
+  temperature: { unit: '°C', label: 'Temperature', min: -40, max: 125, accuracy: 0.3 },
+  humidity: { unit: '%', label: 'Relative humidity', min: 0, max: 100, accuracy: 2 },
+  vibration: { unit: 'mm/s', label: 'Vibration velocity (RMS)', min: 0, max: 50, accuracy: 0.2 },
+  supplyVoltage: { unit: 'V', label: 'Supply voltage', min: 0, max: 36, accuracy: 0.1 },
+  rssi: { unit: 'dBm', label: 'Signal strength (RSSI)', min: -120, max: 0, accuracy: 4 },
+  battery: { unit: 'V', label: 'Battery voltage', min: 0, max: 4.2, accuracy: 0.02 },
 } as const;
 
 /** Names of the simulated metrics. */
@@ -48,7 +55,7 @@ export function simulatedDevices(deviceCount: number): SimulatedDevice[] {
 
 /**
  * The fleet JSON (see `lucid-fleet`) that declares exactly the simulated devices: device type
- * `env-sensor` with each metric's unit, physical range and expected interval.
+ * `env-sensor` with each metric's unit, physical range, datasheet accuracy and expected interval.
  *
  * @param devices - from {@link simulatedDevices}.
  * @param intervalMs - the simulator's sample interval, ms.
@@ -56,7 +63,7 @@ export function simulatedDevices(deviceCount: number): SimulatedDevice[] {
 export function simulatedFleetDefinition(devices: SimulatedDevice[], intervalMs: number): FleetDefinition {
   const metrics: Record<
     string,
-    { unit: string; label: string; min: number; max: number; intervalMs: number }
+    { unit: string; label: string; min: number; max: number; accuracy: number; intervalMs: number }
   > = {};
   for (const [name, spec] of Object.entries(SIMULATED_METRICS)) metrics[name] = { ...spec, intervalMs };
   return {

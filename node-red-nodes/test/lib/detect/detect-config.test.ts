@@ -19,6 +19,8 @@ describe('resolveDetectConfig', () => {
     { field: 'stuckMinDurationMs', value: -5 },
     { field: 'stuckMinReadings', value: 1 },
     { field: 'gapFactor', value: 1 },
+    { field: 'onsetHalfLifeReadings', value: -1 },
+    { field: 'onsetHalfLifeReadings', value: Infinity },
     { field: 'maxSeries', value: 0 },
   ])('rejects $field = $value with a ConfigError naming field and value', ({ field, value }) => {
     const call = () => resolveDetectConfig({ [field]: value } as never);

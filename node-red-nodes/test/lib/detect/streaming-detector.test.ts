@@ -80,12 +80,16 @@ describe('StreamingDetector: level, rate, stuck', () => {
     expect(since[0]).toBe(T0 + (100 + first) * MINUTE);
   });
 
-  it('measures the rate of change over rateWindowMs against the usual rate ("rose 18 °C in 5 min")', () => {
+  it('measures the rate of change over rateWindowMs against the usual rate ("rose 18 °C in 5 min"), reported once at its onset', () => {
     const { d } = trained(100, { rateWindowMs: 5 * MINUTE });
-    let last;
-    for (let k = 1; k <= 5; k++) last = d.detect(at(99 + k, { temperature: 20 + 3.6 * k }));
-    const m = ev(last!).metrics.temperature;
-    expect(last!.isAnomaly).toBe(true);
+    const ramp = Array.from({ length: 5 }, (_, i) => d.detect(at(100 + i, { temperature: 20 + 3.6 * (i + 1) })));
+    const flagged = ramp.filter((s) => s.isAnomaly);
+    expect(flagged).toHaveLength(1); // the onset; lucid-route keeps the alert open while it lasts
+    const onset = ev(flagged[0]).metrics.temperature;
+    expect(onset.detectorScores.rate).toBeGreaterThan(0.5);
+    expect(onset.direction).toBe('up');
+    const last = ramp[4];
+    const m = ev(last).metrics.temperature;
     expect(m.change).toBeDefined();
     const c = m.change!;
     expect(c.durationMs).toBe(5 * MINUTE);
@@ -93,17 +97,21 @@ describe('StreamingDetector: level, rate, stuck', () => {
     expect(c.ratePerMin).toBeCloseTo((c.toValue - c.fromValue) / 5, 9);
     expect(c.usualRatePerMin).toBeGreaterThan(0);
     expect(c.ratePerMin / c.usualRatePerMin).toBeGreaterThan(6);
-    expect(m.detectorScores.rate).toBeGreaterThan(0.5);
     expect(m.direction).toBe('up');
   });
 
   it('flags a stuck sensor on a noisy series, with the run in evidence.stuck', () => {
     const { d } = trained();
     const scores = Array.from({ length: 12 }, (_, k) => d.detect(at(100 + k, { temperature: 20.25 })));
-    const last = ev(scores[11]).metrics.temperature;
-    expect(scores[11].isAnomaly).toBe(true);
-    expect(last.kind).toBe('stuck');
-    expect(last.stuck).toEqual({ sinceTsMs: T0 + 100 * MINUTE, durationMs: 11 * MINUTE, value: 20.25 });
+    const flagged = scores.map((s, k) => (s.isAnomaly ? k : -1)).filter((k) => k >= 0);
+    expect(flagged).toHaveLength(1); // reported once, when the run becomes improbable
+    const k = flagged[0];
+    const onset = ev(scores[k]).metrics.temperature;
+    expect(onset.kind).toBe('stuck');
+    expect(onset.stuck).toEqual({ sinceTsMs: T0 + 100 * MINUTE, durationMs: k * MINUTE, value: 20.25 });
+    expect(k).toBeGreaterThanOrEqual(5); // stuckMinReadings 6
+    // The run stays in the evidence while it lasts.
+    expect(ev(scores[11]).metrics.temperature.stuck).toEqual({ sinceTsMs: T0 + 100 * MINUTE, durationMs: 11 * MINUTE, value: 20.25 });
     expect(scores[0].isAnomaly).toBe(false);
     expect(ev(scores[2]).metrics.temperature.stuck).toBeUndefined(); // fewer than stuckMinReadings
   });
@@ -219,14 +227,18 @@ describe('StreamingDetector: combination across metrics', () => {
 });
 
 describe('StreamingDetector: sensitivity', () => {
-  it('more sensitivity never flags fewer readings, and the score does not depend on it', () => {
+  it('more sensitivity flags earlier and more; the score depends on it only through what was reported', () => {
     const g = gaussian(21);
     const stream = Array.from({ length: 600 }, (_, i) => at(i, { x: g() * (i % 100 > 90 ? 4 : 1) + (i > 400 ? 3 : 0) }));
     const runs = [0, 0.25, 0.5, 0.75, 1].map((sensitivity) => new StreamingDetector(config({ sensitivity })).detectBatch(stream));
     const counts = runs.map((r) => r.filter((s) => s.isAnomaly).length);
-    for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeGreaterThanOrEqual(counts[i - 1]);
+    const firsts = runs.map((r) => r.findIndex((s) => s.isAnomaly));
+    expect(counts[0]).toBeGreaterThan(0);
     expect(counts[4]).toBeGreaterThan(counts[0]);
-    expect(runs[4].map((s) => s.score)).toEqual(runs[0].map((s) => s.score));
+    for (let i = 1; i < firsts.length; i++) expect(firsts[i]).toBeLessThanOrEqual(firsts[i - 1]);
+    // Until the first reading any of them reported, the scores are identical.
+    const until = firsts[4] + 1;
+    for (const r of runs) expect(r.slice(0, until).map((s) => s.score)).toEqual(runs[0].slice(0, until).map((s) => s.score));
   });
 });
 
