@@ -17,7 +17,8 @@ export const RESERVED_FIELDS = [
 
 const metricName = {
   type: 'string',
-  pattern: '^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$',
+  // Inner spaces are allowed: recorded sensor columns are often named so (SKAB's "Volume Flow RateRMS").
+  pattern: '^[A-Za-z_](?:[A-Za-z0-9_.: -]{0,62}[A-Za-z0-9_.:-])?$',
   not: { enum: ['__proto__', 'constructor', 'prototype'] },
 };
 
@@ -127,7 +128,7 @@ function formatErrors(item: object, errors: ErrorObject[], nested: boolean): str
       text = `${extra} is not a reading field; put metrics inside "metrics"`;
     } else if ((e.params as { propertyName?: string }).propertyName !== undefined) {
       const name = (e.params as { propertyName: string }).propertyName;
-      text = `${e.instancePath ? `${field}: ` : ''}the name ${JSON.stringify(name.slice(0, 70))} is not allowed; use letters, digits, _ . : - (max 64, starting with a letter or _)`;
+      text = `${e.instancePath ? `${field}: ` : ''}the name ${JSON.stringify(name.slice(0, 70))} is not allowed; use letters, digits, _ . : - and inner spaces (max 64, starting with a letter or _)`;
     } else if (e.keyword === 'propertyNames') {
       continue;
     } else if (e.keyword === 'pattern' && e.instancePath === '/deviceId') {

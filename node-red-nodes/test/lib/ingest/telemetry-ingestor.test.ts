@@ -140,6 +140,15 @@ describe('TelemetryIngestor: accepted shapes', () => {
   });
 });
 
+describe('TelemetryIngestor: metric names', () => {
+  test('accepts inner spaces, as in recorded sensor columns', () => {
+    const ingestor = new TelemetryIngestor({}, new FleetRegistry({}), undefined, () => NOW_S * 1000);
+    const out = ingestor.ingest({ ts: NOW_S, metrics: { 'Volume Flow RateRMS': 32, 'Current': 0.8 } }, TOPIC);
+    expect(out.rejects).toEqual([]);
+    expect(out.readings[0].metrics).toEqual({ 'Volume Flow RateRMS': 32, Current: 0.8 });
+  });
+});
+
 describe('TelemetryIngestor: every reject code', () => {
   const big = JSON.stringify({ ts: NOW_S, humidity: 1, pad: 'x'.repeat(70_000) });
   const cases: [RejectCode, Partial<IngestOptions>, unknown, string | undefined, RegExp][] = [
@@ -168,6 +177,9 @@ describe('TelemetryIngestor: every reject code', () => {
     ],
     ['schema', { missingTimestamp: 'reject' }, { humidity: 1 }, TOPIC, /ts is missing/],
     ['schema', {}, { readings: [], extra: 1 }, TOPIC, /extra is not a reading field/],
+    ['schema', {}, { ts: NOW_S, metrics: { 'flow ': 1 } }, TOPIC, /the name "flow " is not allowed/],
+    ['schema', {}, { ts: NOW_S, metrics: { '1st': 1 } }, TOPIC, /the name "1st" is not allowed/],
+    ['schema', {}, { ts: NOW_S, metrics: { 'a/b': 1 } }, TOPIC, /the name "a\/b" is not allowed/],
     ['not_finite', {}, '{"ts": 1714564800, "humidity": NaN}', TOPIC, /bare NaN/],
     ['not_finite', {}, { ts: NOW_S, humidity: 'NaN' }, TOPIC, /humidity is the string "NaN"/],
     [
