@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', '**/.config/**'] },
+  // The Grafana plugins keep create-plugin's own ESLint setup (`npm run lint --workspaces`).
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/coverage/**',
+      '**/.config/**',
+      'bench/out/**',
+      'grafana-datasource-plugin/**',
+      'grafana-panel-plugin/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
