@@ -5,6 +5,8 @@ import { resolveDetectConfig, type DetectConfig } from '../../lib/detect/detect-
 /** The editor's properties of a `lucid-detect` node (strings when typed in the editor). */
 export interface DetectNodeDef extends NodeDef {
   fleet?: string;
+  /** Id of an optional `lucid-model` config node. */
+  model?: string;
   sensitivity?: number | string;
   warmupReadings?: number | string;
   windowSize?: number | string;

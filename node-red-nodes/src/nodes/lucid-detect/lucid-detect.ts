@@ -1,12 +1,21 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { InputError } from '../../lib/contracts/errors';
-import type { Adaptation, Detection, Reading } from '../../lib/contracts/types';
+import type { Adaptation, AnomalyScore, Detection, Reading } from '../../lib/contracts/types';
 import { StreamingDetector, type DetectorSnapshot } from '../../lib/detect/streaming-detector';
+import { mergeModelScore } from '../../lib/model/merge-model-score';
+import type { ModelScore, ModelScorer } from '../../lib/model/model-scorer';
+import { resolveModel, type ModelConfigNode } from '../lucid-model/model-config';
 import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
 import { STATE_KEY, parseDetectNodeDef, type DetectNodeDef, type DetectNodeSettings } from './detect-node-config';
 
 type DetectMsg = NodeMessageInFlow & { adaptation?: Adaptation };
+
+/** What the in-order output stage of one message does once its model scores (if any) are in. */
+interface Prepared {
+  finish: (modelScores: ModelScore[] | undefined) => void;
+  modelScores?: Promise<ModelScore[]>;
+}
 
 export = function (RED: NodeAPI) {
   function LucidDetectNode(this: Node, config: DetectNodeDef) {
@@ -19,6 +28,16 @@ export = function (RED: NodeAPI) {
     let dirty = false;
     let anomalies = 0;
     let ready: Promise<void> = Promise.resolve();
+    // Model scoring (optional): the config node, this node's scorer on its shared session,
+    // why it was refused, and how many messages fell back to the streaming scores.
+    let modelNode: ModelConfigNode | undefined;
+    let scorer: ModelScorer | undefined;
+    let modelRefusal: string | undefined;
+    let modelFallbacks = 0;
+    // Stage 1 (streaming detectors + submission to the scorer) runs in arrival order and does
+    // not wait for inference, so single readings of many devices share micro-batches; stage 2
+    // (merge + send) is a second chain in the same order (cf. core 89-trigger's queue).
+    let outChain: Promise<void> = Promise.resolve();
 
     const save = (cb?: (err?: Error) => void) => {
       if (!detector || !settings) return cb?.();
@@ -32,11 +51,23 @@ export = function (RED: NodeAPI) {
 
     const showStatus = () => {
       if (!detector) return;
+      const running = RED._('lucid-detect.status.running', { series: detector.seriesCount, anomalies });
+      if (modelRefusal !== undefined) {
+        node.status(configErrorStatus(RED._('lucid-detect.status.modelRefused', { error: modelRefusal })));
+        return;
+      }
+      const model = scorer ? RED._('lucid-detect.status.model', { name: scorer.card.name }) : '';
+      const fallbacks = modelFallbacks > 0 ? RED._('lucid-detect.status.fallbacks', { count: modelFallbacks }) : '';
       node.status({
-        fill: anomalies > 0 ? 'yellow' : 'green',
+        fill: modelFallbacks > 0 || anomalies > 0 ? 'yellow' : 'green',
         shape: anomalies > 0 ? 'dot' : 'ring',
-        text: RED._('lucid-detect.status.running', { series: detector.seriesCount, anomalies }),
+        text: `${running}${model}${fallbacks}`,
       });
+    };
+
+    const refuseModel = (err: unknown) => {
+      modelRefusal = err instanceof Error ? err.message : String(err);
+      node.error(RED._('lucid-detect.errors.modelRefused', { error: modelRefusal }));
     };
 
     try {
@@ -45,7 +76,22 @@ export = function (RED: NodeAPI) {
       const s = settings;
       detector = new StreamingDetector(s.detect, registry);
       node.status({ fill: 'grey', shape: 'ring', text: RED._('lucid-detect.status.restoring') });
-      ready = new Promise<void>((resolve) => {
+      // A missing or refused model never stops the node: it runs on the streaming detectors.
+      let registered: Promise<void> = Promise.resolve();
+      try {
+        modelNode = resolveModel((id) => RED.nodes.getNode(id), config.model);
+      } catch (err) {
+        refuseModel(err);
+      }
+      if (modelNode) {
+        registered = modelNode.register(node).then(
+          (sc) => {
+            scorer = sc;
+          },
+          refuseModel,
+        );
+      }
+      const restored = new Promise<void>((resolve) => {
         node.context().get(STATE_KEY, s.contextStore, (err: Error | undefined, value: unknown) => {
           if (err) {
             node.warn(`lucid-detect: could not read state from context store "${s.contextStore ?? 'default'}": ${err.message}; starting fresh`);
@@ -56,10 +102,10 @@ export = function (RED: NodeAPI) {
               node.warn(`lucid-detect: ignoring saved state: ${(restoreErr as Error).message}`);
             }
           }
-          showStatus();
           resolve();
         });
       });
+      ready = Promise.all([restored, registered]).then(showStatus);
       if (s.saveIntervalS > 0) {
         timer = setInterval(() => {
           if (dirty) save();
@@ -71,14 +117,15 @@ export = function (RED: NodeAPI) {
       node.error(configError.message);
     }
 
-    const handle = (msg: DetectMsg, send: (m: NodeMessageInFlow) => void, done: (err?: Error) => void) => {
+    /** Stage 1: streaming scores now, model scores submitted; the rest happens in `finish`. */
+    const prepare = (msg: DetectMsg, send: (m: NodeMessageInFlow) => void, done: (err?: Error) => void): Prepared => {
+      const fail = (err: unknown): Prepared => ({ finish: () => reportError(node, err, done) });
       try {
         if (!detector || !settings) throw configError ?? new Error('lucid-detect is not configured');
         if (msg.adaptation !== undefined) {
           detector.applyAdaptation(msg.adaptation);
           dirty = true;
-          done();
-          return;
+          return { finish: () => done() };
         }
         const payload = msg.payload as unknown;
         if (payload === null || typeof payload !== 'object') {
@@ -88,32 +135,73 @@ export = function (RED: NodeAPI) {
         const readings = (batch ? payload : [payload]) as Reading[];
         const scores = batch ? detector.detectBatch(readings) : [detector.detect(readings[0])];
         dirty = true;
-        let detections: Detection[] = readings.map((reading, i) => ({ reading, score: scores[i] }));
-        const flagged = detections.filter((d) => d.score.isAnomaly).length;
-        anomalies += flagged;
-        showStatus();
-        if (settings.outputMode === 'anomalies') detections = detections.filter((d) => d.score.isAnomaly);
-        if (detections.length === 0 && (settings.outputMode === 'anomalies' || !batch)) {
-          done();
-          return;
+        // The model sees only readings the streaming detectors accepted (they validate them).
+        let modelScores: Promise<ModelScore[]> | undefined;
+        if (scorer && readings.length > 0) {
+          modelScores = batch ? scorer.scoreBatch(readings) : scorer.score(readings[0]).then((m) => [m]);
         }
-        msg.payload = batch ? detections : detections[0];
-        send(msg);
-        done();
+        const finish = (model: ModelScore[] | undefined) => {
+          try {
+            const merged: AnomalyScore[] = model ? scores.map((sc, i) => mergeModelScore(sc, model[i]!)) : scores;
+            let detections: Detection[] = readings.map((reading, i) => ({ reading, score: merged[i]! }));
+            anomalies += detections.filter((d) => d.score.isAnomaly).length;
+            showStatus();
+            if (settings!.outputMode === 'anomalies') detections = detections.filter((d) => d.score.isAnomaly);
+            if (detections.length === 0 && (settings!.outputMode === 'anomalies' || !batch)) {
+              done();
+              return;
+            }
+            msg.payload = batch ? detections : detections[0];
+            send(msg);
+            done();
+          } catch (err) {
+            reportError(node, err, done);
+          }
+        };
+        return { finish, modelScores };
       } catch (err) {
-        reportError(node, err, done);
+        return fail(err);
       }
     };
 
+    /** Stage 2, in arrival order: wait for this message's model scores, merge, send. */
+    const complete = async (p: Prepared): Promise<void> => {
+      let model: ModelScore[] | undefined;
+      if (p.modelScores) {
+        try {
+          model = await p.modelScores;
+        } catch (err) {
+          // Inference failed (ModelError, released session…): documented fallback to the
+          // unmerged streaming scores for this message, counted in the status.
+          modelFallbacks++;
+          if (modelFallbacks === 1 || modelFallbacks % 1000 === 0) {
+            node.warn(RED._('lucid-detect.errors.modelFallback', { error: (err as Error).message, count: modelFallbacks }));
+          }
+        }
+      }
+      p.finish(model);
+    };
+
     node.on('input', (msg: DetectMsg, send, done) => {
-      // Chained on the restore so no reading is scored before the saved state is back, in order.
-      ready = ready.then(() => handle(msg, send, done));
+      // Chained on the restore and the model registration so no reading is scored before both
+      // are settled; stage 1 of the next message does not wait for this one's inference.
+      const prepared = ready.then(() => prepare(msg, send, done));
+      ready = prepared.then(() => undefined);
+      outChain = outChain.then(() => prepared).then(complete);
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       if (timer) clearInterval(timer);
       timer = undefined;
-      ready.then(() => save(() => done()));
+      ready
+        // Deregistering closes the scorer, which flushes its queued readings so stage 2 drains.
+        .then(() => (modelNode ? modelNode.deregister(node, scorer) : undefined))
+        .then(() => outChain)
+        .catch(() => undefined)
+        .then(() => {
+          scorer = undefined;
+          save(() => done());
+        });
     });
   }
 
