@@ -8,11 +8,18 @@ export interface DeviceWindowsOptions {
    * reading before the model skips it, 0..1. Default 0.5. Missing features are imputed.
    */
   maxImputedShare?: number;
+  /**
+   * Keep the device's baseline readings (`device-baseline` mode only) and return, with the reading
+   * that completes the baseline, every window that fits inside it, normalised with the frozen
+   * baseline statistics (`calibration`), for commissioning-time calibration. Memory while
+   * learning: baselineReadings × F doubles per device, freed at the freeze. Default false.
+   */
+  keepBaselineWindows?: boolean;
 }
 
 /** What windowing one reading gave. Windows are row-major [W, F], oldest first, in z units. */
 export type WindowResult =
-  | { status: 'ready'; window: Float32Array; imputed: string[] }
+  | { status: 'ready'; window: Float32Array; imputed: string[]; calibration?: { windows: Float32Array; count: number } }
   | { status: 'warming_up'; imputed: string[]; remainingReadings: number }
   | { status: 'skipped'; reason: 'missing_features' | 'out_of_order'; imputed: string[]; missing: string[] };
 
@@ -30,6 +37,10 @@ interface DeviceState {
   /** Frozen normalisation, once ready. */
   centre?: Float64Array;
   scale?: Float64Array;
+  /** Baseline rows kept for calibration (keepBaselineWindows), until the freeze. */
+  baselineRows?: Float64Array[];
+  /** Calibration windows built at the freeze, handed out with the next ready window. */
+  calibration?: { windows: Float32Array; count: number };
 }
 
 /**
@@ -52,6 +63,7 @@ export class DeviceWindows {
   private readonly f: number;
   private readonly maxImputed: number;
   private readonly baselineReadings: number;
+  private readonly keepBaseline: boolean;
 
   constructor(
     private readonly card: ModelCard,
@@ -62,6 +74,7 @@ export class DeviceWindows {
     const share = opts.maxImputedShare ?? 0.5;
     this.maxImputed = Math.floor(Math.min(Math.max(share, 0), 1) * this.f);
     this.baselineReadings = card.normalisation.mode === 'device-baseline' ? (card.normalisation.baselineReadings ?? 0) : 0;
+    this.keepBaseline = !!opts.keepBaselineWindows && this.baselineReadings >= this.w;
   }
 
   /** Devices currently tracked. */
@@ -112,7 +125,9 @@ export class DeviceWindows {
         window[i * f + j] = Number.isNaN(v) ? 0 : (v - centre[j]!) / scale[j]!;
       }
     }
-    return { status: 'ready', window, imputed: missing };
+    const calibration = s.calibration;
+    s.calibration = undefined;
+    return calibration ? { status: 'ready', window, imputed: missing, calibration } : { status: 'ready', window, imputed: missing };
   }
 
   private state(deviceId: string): DeviceState {
@@ -136,6 +151,7 @@ export class DeviceWindows {
   }
 
   private learnBaseline(s: DeviceState, values: Float64Array): void {
+    if (this.keepBaseline) (s.baselineRows ??= []).push(values);
     for (let j = 0; j < this.f; j++) {
       const v = values[j]!;
       if (Number.isNaN(v)) continue;
@@ -162,5 +178,22 @@ export class DeviceWindows {
         s.scale![j] = feat.std;
       }
     });
+    const rows = s.baselineRows;
+    s.baselineRows = undefined;
+    if (fromBaseline && rows && rows.length >= this.w) {
+      const { w, f } = this;
+      const count = rows.length - w + 1;
+      const windows = new Float32Array(count * w * f);
+      for (let k = 0; k < count; k++) {
+        for (let i = 0; i < w; i++) {
+          const row = rows[k + i]!;
+          for (let j = 0; j < f; j++) {
+            const v = row[j]!;
+            windows[(k * w + i) * f + j] = Number.isNaN(v) ? 0 : (v - s.centre[j]!) / s.scale[j]!;
+          }
+        }
+      }
+      s.calibration = { windows, count };
+    }
   }
 }

@@ -28,6 +28,22 @@ export interface ModelNormalisation {
   description?: string;
 }
 
+/**
+ * Commissioning-time calibration of each device's own threshold (`device-baseline` mode only),
+ * one fixed rule for every device: the model scores every window inside the device's baseline
+ * readings; per feature f, b_f = mean baseline error of f (+1e-6); a window's calibrated error is
+ * mean_f(e_f / b_f) when `featureNormalised`, else mean_f e_f; it is smoothed with an EWMA of
+ * half-life `ewmaHalfLifeReadings` (0 = none), and the device's threshold is
+ * `factor` × the `quantile` (0..1, nearest-rank, 1 = max) of the smoothed baseline values.
+ */
+export interface DeviceCalibration {
+  quantile: number;
+  factor: number;
+  ewmaHalfLifeReadings: number;
+  featureNormalised: boolean;
+  description?: string;
+}
+
 /** A tensor of the ONNX graph as the card declares it; `'batch'` is the dynamic batch axis. */
 export interface ModelTensor {
   name: string;
@@ -63,6 +79,8 @@ export interface ModelCard {
     /** Window reconstruction error (mean squared error in z units) at which the score is 0.5. */
     threshold: number;
     calibration?: unknown;
+    /** Per-device threshold from the device's own baseline (see {@link DeviceCalibration}). */
+    deviceCalibration?: DeviceCalibration;
     [key: string]: unknown;
   };
   [key: string]: unknown;
@@ -122,7 +140,19 @@ export const MODEL_CARD_SCHEMA = {
     scoring: {
       type: 'object',
       required: ['threshold'],
-      properties: { threshold: { type: 'number', exclusiveMinimum: 0 } },
+      properties: {
+        threshold: { type: 'number', exclusiveMinimum: 0 },
+        deviceCalibration: {
+          type: 'object',
+          required: ['quantile', 'factor', 'ewmaHalfLifeReadings', 'featureNormalised'],
+          properties: {
+            quantile: { type: 'number', minimum: 0, maximum: 1 },
+            factor: { type: 'number', exclusiveMinimum: 0 },
+            ewmaHalfLifeReadings: { type: 'number', minimum: 0 },
+            featureNormalised: { type: 'boolean' },
+          },
+        },
+      },
     },
   },
 } as const;

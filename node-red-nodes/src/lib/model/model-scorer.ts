@@ -2,7 +2,7 @@ import type { DetectionEvidence, Reading } from '../contracts/types';
 import { DeviceWindows, type DeviceWindowsOptions, type WindowResult } from './device-windows';
 import { LoadedModel, type LoadModelOptions } from './loaded-model';
 import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';
-import type { ModelCard } from './model-card';
+import type { DeviceCalibration, ModelCard } from './model-card';
 
 /** Options of {@link ModelScorer}. */
 export interface ModelScorerOptions extends DeviceWindowsOptions, MicroBatcherOptions {}
@@ -25,6 +25,11 @@ export interface ModelScore {
   isAnomaly: boolean;
   /** Window reconstruction error: mean over features of the per-feature error (z units²). */
   reconstructionError: number;
+  /**
+   * With device calibration: the device's smoothed calibrated error and its own threshold
+   * (`score` and `isAnomaly` use these instead of the card's threshold).
+   */
+  calibrated?: { value: number; threshold: number };
   /** Feature → share of the reconstruction error, each ≥ 0, summing to 1 (empty when not scored). */
   contributions: Record<string, number>;
   /** Features missing in this reading and imputed with the normalisation centre. */
@@ -38,6 +43,13 @@ export interface ModelScore {
 interface Pending {
   reading: Reading;
   windowed: WindowResult;
+}
+
+/** A device's commissioning-time calibration (see DeviceCalibration). */
+interface DeviceCalibrationState {
+  featureScale: Float64Array;
+  threshold: number;
+  ewma: number;
 }
 
 /**
@@ -58,13 +70,17 @@ interface Pending {
 export class ModelScorer {
   private readonly windows: DeviceWindows;
   private readonly batcher: MicroBatcher<Pending, ModelScore>;
+  private readonly calibration: DeviceCalibration | undefined;
+  private readonly calibrated = new Map<string, DeviceCalibrationState>();
 
   constructor(
     readonly model: LoadedModel,
     opts: ModelScorerOptions = {},
     private readonly ownsModel = false,
   ) {
-    this.windows = new DeviceWindows(model.card, opts);
+    const dc = model.card.scoring.deviceCalibration;
+    this.calibration = dc && model.card.normalisation.mode === 'device-baseline' ? dc : undefined;
+    this.windows = new DeviceWindows(model.card, { ...opts, keepBaselineWindows: this.calibration !== undefined });
     this.batcher = new MicroBatcher((items) => this.runBatch(items), opts);
   }
 
@@ -102,6 +118,8 @@ export class ModelScorer {
   /** Forgets a device's window (or every device's). */
   resetDevice(deviceId?: string): void {
     this.windows.reset(deviceId);
+    if (deviceId === undefined) this.calibrated.clear();
+    else this.calibrated.delete(deviceId);
   }
 
   /** Finishes queued work; releases the session when this scorer owns it. */
@@ -114,7 +132,59 @@ export class ModelScorer {
     return { reading, windowed: this.windows.push(reading) };
   }
 
+  /** Per-feature mean squared error of window k (row-major [W, F]) into `out`. */
+  private featureErrors(input: Float32Array, rec: Float32Array, k: number, out: Float64Array): Float64Array {
+    const { windowLength: w, featureCount: f } = this.model;
+    out.fill(0);
+    const base = k * w * f;
+    for (let i = 0; i < w; i++) {
+      for (let j = 0; j < f; j++) {
+        const d = input[base + i * f + j]! - rec[base + i * f + j]!;
+        out[j]! += d * d;
+      }
+    }
+    for (let j = 0; j < f; j++) out[j]! /= w;
+    return out;
+  }
+
+  /** The calibrated (optionally feature-normalised) error of one window's per-feature errors. */
+  private calibratedError(perFeature: Float64Array, featureScale: Float64Array | undefined): number {
+    let sum = 0;
+    for (let j = 0; j < perFeature.length; j++) sum += featureScale ? perFeature[j]! / featureScale[j]! : perFeature[j]!;
+    return sum / perFeature.length;
+  }
+
+  /** Scores a device's baseline windows once and fixes its threshold (commissioning time). */
+  private async calibrate(deviceId: string, windows: Float32Array, count: number): Promise<void> {
+    const dc = this.calibration!;
+    const f = this.model.featureCount;
+    const rec = await this.model.run(windows, count);
+    const errors = Array.from({ length: count }, (_, k) => this.featureErrors(windows, rec, k, new Float64Array(f)));
+    let featureScale: Float64Array | undefined;
+    if (dc.featureNormalised) {
+      featureScale = new Float64Array(f);
+      for (const e of errors) for (let j = 0; j < f; j++) featureScale[j]! += e[j]! / count;
+      for (let j = 0; j < f; j++) featureScale[j]! += 1e-6;
+    }
+    const alpha = dc.ewmaHalfLifeReadings > 0 ? 1 - Math.pow(2, -1 / dc.ewmaHalfLifeReadings) : 1;
+    let ewma = NaN;
+    const smoothed = errors.map((e) => {
+      const v = this.calibratedError(e, featureScale);
+      ewma = Number.isNaN(ewma) ? v : ewma + alpha * (v - ewma);
+      return ewma;
+    });
+    const sorted = [...smoothed].sort((a, b) => a - b);
+    const q = sorted[Math.min(sorted.length - 1, Math.floor(dc.quantile * (sorted.length - 1)))]!;
+    this.calibrated.set(deviceId, { featureScale: featureScale ?? new Float64Array(0), threshold: Math.max(dc.factor * q, 1e-12), ewma });
+  }
+
   private async runBatch(items: Pending[]): Promise<ModelScore[]> {
+    for (const p of items) {
+      const w = p.windowed;
+      if (w.status === 'ready' && w.calibration && this.calibration) {
+        await this.calibrate(p.reading.deviceId, w.calibration.windows, w.calibration.count);
+      }
+    }
     const ready = items.filter((p) => p.windowed.status === 'ready');
     const { windowLength: w, featureCount: f } = this.model;
     let rec: Float32Array | undefined;
@@ -145,16 +215,30 @@ export class ModelScorer {
     card.features.forEach((feat, j) => {
       contributions[feat.name] = total > 0 ? perFeature[j]! / w / total : 0;
     });
-    const threshold = card.scoring.threshold;
-    const score = Number.isFinite(error) ? 1 - Math.pow(2, -error / threshold) : 1;
+    let threshold = card.scoring.threshold;
+    let value = error;
+    let calibrated: ModelScore['calibrated'];
+    const dev = this.calibration ? this.calibrated.get(p.reading.deviceId) : undefined;
+    if (dev && this.calibration) {
+      const pf = new Float64Array(f);
+      for (let j = 0; j < f; j++) pf[j] = perFeature[j]! / w;
+      const v = this.calibratedError(pf, this.calibration.featureNormalised ? dev.featureScale : undefined);
+      const alpha = this.calibration.ewmaHalfLifeReadings > 0 ? 1 - Math.pow(2, -1 / this.calibration.ewmaHalfLifeReadings) : 1;
+      if (Number.isFinite(v)) dev.ewma = dev.ewma + alpha * (v - dev.ewma);
+      value = Number.isFinite(v) ? dev.ewma : v;
+      threshold = dev.threshold;
+      calibrated = { value, threshold };
+    }
+    const score = Number.isFinite(value) ? 1 - Math.pow(2, -value / threshold) : 1;
     const imputed = p.windowed.imputed;
     return {
       deviceId: p.reading.deviceId,
       tsMs: p.reading.tsMs,
       status: 'scored',
       score,
-      isAnomaly: error > threshold,
+      isAnomaly: value > threshold,
       reconstructionError: error,
+      ...(calibrated ? { calibrated } : {}),
       contributions,
       imputed,
       evidence: { name: card.name, score, reconstructionError: error, imputed },

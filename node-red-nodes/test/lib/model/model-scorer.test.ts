@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Reading } from '../../../src/lib/contracts/types';
 import { ModelScorer, type ModelScore } from '../../../src/lib/model/model-scorer';
-import { cardPathOf, MODELS_DIR } from './model-fixtures';
+import { cardPathOf, copyModel, MODELS_DIR } from './model-fixtures';
 
 interface Reference {
   baselineRows?: number[][];
@@ -23,10 +23,16 @@ function readingsOf(scorer: ModelScorer, rows: number[][], deviceId: string, t0 
 describe.each(['pump-ae', 'fleet-ae'])('ModelScorer %s parity with the reference outputs stored at export', (name) => {
   let scorer: ModelScorer;
   const ref = JSON.parse(readFileSync(path.join(MODELS_DIR, name, 'reference.json'), 'utf8')) as Reference;
+  // The reference scores use the card's global threshold (what torch exported); the per-device
+  // calibration (scoring.deviceCalibration) is tested in device-calibration.test.ts.
+  const copy = copyModel(name, { card: (c) => delete (c.scoring as Record<string, unknown>).deviceCalibration });
   beforeAll(async () => {
-    scorer = await ModelScorer.load(cardPathOf(name), { maxBatchSize: 16, maxWaitMs: 1 });
+    scorer = await ModelScorer.load(copy.cardPath, { maxBatchSize: 16, maxWaitMs: 1 });
   });
-  afterAll(() => scorer.close());
+  afterAll(async () => {
+    await scorer.close();
+    copy.cleanup();
+  });
 
   it('reproduces the window errors, scores and per-feature shares of torch', async () => {
     const w = scorer.card.windowLength;
