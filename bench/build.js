@@ -11,7 +11,11 @@ const root = path.resolve(__dirname, '..');
 const out = path.join(__dirname, 'out', 'build');
 fs.rmSync(out, { recursive: true, force: true });
 try {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(__dirname, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', path.join(__dirname, 'tsconfig.json')],
+    { stdio: 'inherit', cwd: root },
+  );
 } catch {
   process.stderr.write('bench: TypeScript compilation failed (errors above)\n');
   process.exit(1);
@@ -32,4 +36,3 @@ function copyTree(from, to, keep) {
 const nodes = path.join(root, 'node-red-nodes');
 copyTree(path.join(nodes, 'src'), path.join(out, 'node-red-nodes', 'src'), (name) => !name.endsWith('.ts'));
 copyTree(path.join(nodes, 'playbooks'), path.join(out, 'node-red-nodes', 'playbooks'), () => true);
-copyTree(path.join(nodes, 'models'), path.join(out, 'node-red-nodes', 'models'), () => true);

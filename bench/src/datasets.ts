@@ -34,10 +34,16 @@ const ts = (text: string): number => {
 
 /** The NAB files the label file lists (the corpus NAB scores), sorted by name. */
 export function nabFiles(nabRoot: string): NabFile[] {
-  const windows = JSON.parse(readFileSync(join(nabRoot, 'labels', 'combined_windows.json'), 'utf8')) as Record<string, [string, string][]>;
+  const windows = JSON.parse(
+    readFileSync(join(nabRoot, 'labels', 'combined_windows.json'), 'utf8'),
+  ) as Record<string, [string, string][]>;
   return Object.keys(windows)
     .sort()
-    .map((name) => ({ name, path: join(nabRoot, 'data', name), windows: windows[name].map(([a, b]) => [ts(a), ts(b)] as [number, number]) }))
+    .map((name) => ({
+      name,
+      path: join(nabRoot, 'data', name),
+      windows: windows[name].map(([a, b]) => [ts(a), ts(b)] as [number, number]),
+    }))
     .filter((f) => existsSync(f.path));
 }
 
@@ -87,14 +93,29 @@ export function skabExperiments(skabRoot: string): SkabExperiment[] {
           .sort((a, b) => a - b)
       : [];
   for (const n of numbered(join(skabRoot, 'data', 'valve1'))) {
-    out.push({ name: `valve1/${n}.csv`, path: join(skabRoot, 'data', 'valve1', `${n}.csv`), documented: 'valve closed at the pump inlet', causeIds: ['pump.inlet_valve_closure'] });
+    out.push({
+      name: `valve1/${n}.csv`,
+      path: join(skabRoot, 'data', 'valve1', `${n}.csv`),
+      documented: 'valve closed at the pump inlet',
+      causeIds: ['pump.inlet_valve_closure'],
+    });
   }
   for (const n of numbered(join(skabRoot, 'data', 'valve2'))) {
-    out.push({ name: `valve2/${n}.csv`, path: join(skabRoot, 'data', 'valve2', `${n}.csv`), documented: 'valve closed at the pump outlet', causeIds: ['pump.outlet_valve_closure'] });
+    out.push({
+      name: `valve2/${n}.csv`,
+      path: join(skabRoot, 'data', 'valve2', `${n}.csv`),
+      documented: 'valve closed at the pump outlet',
+      causeIds: ['pump.outlet_valve_closure'],
+    });
   }
   for (const n of numbered(join(skabRoot, 'data', 'other'))) {
     const [documented, causeIds] = OTHER_CAUSES[n] ?? ['undocumented', []];
-    out.push({ name: `other/${n}.csv`, path: join(skabRoot, 'data', 'other', `${n}.csv`), documented, causeIds });
+    out.push({
+      name: `other/${n}.csv`,
+      path: join(skabRoot, 'data', 'other', `${n}.csv`),
+      documented,
+      causeIds,
+    });
   }
   return out;
 }
@@ -118,7 +139,11 @@ export function smdMachines(smdRoot: string): SmdMachine[] {
     .filter((f) => f.endsWith('.txt'))
     .sort()
     .map((f) => f.slice(0, -4))
-    .filter((name) => existsSync(join(base, 'test', `${name}.txt.gz`)) && existsSync(join(base, 'test_label', `${name}.txt`)))
+    .filter(
+      (name) =>
+        existsSync(join(base, 'test', `${name}.txt.gz`)) &&
+        existsSync(join(base, 'test_label', `${name}.txt`)),
+    )
     .map((name) => {
       const labels = Uint8Array.from(
         readFileSync(join(base, 'test_label', `${name}.txt`), 'utf8')
@@ -134,7 +159,13 @@ export function smdMachines(smdRoot: string): SmdMachine[] {
           const [start, end] = range.split('-').map(Number);
           return { start, end, dims: dims.split(',').map(Number) };
         });
-      return { name, train: join(base, 'train', `${name}.txt.gz`), test: join(base, 'test', `${name}.txt.gz`), labels, segments };
+      return {
+        name,
+        train: join(base, 'train', `${name}.txt.gz`),
+        test: join(base, 'test', `${name}.txt.gz`),
+        labels,
+        segments,
+      };
     });
 }
 

@@ -6,7 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NAB_PROFILES, scoreNabCorpus, type NabFileInput, type NabProfileName } from '../../node-red-nodes/src/lib/bench/nab-scorer';
+import {
+  NAB_PROFILES,
+  scoreNabCorpus,
+  type NabFileInput,
+  type NabProfileName,
+} from '../../node-red-nodes/src/lib/bench/nab-scorer';
 import { WindowedGaussianDetector } from '../../node-red-nodes/src/lib/bench/windowed-gaussian';
 import { nabFiles, type NabFile } from './datasets';
 import { FatigueCounter, summarise, type FatigueSummary } from './fatigue';
@@ -38,16 +43,39 @@ export interface NabResult {
   windowedGaussian: NabScores;
   /** The same with a two-sided tail, |x − μ| > k·σ, what a smooth + switch flow does. */
   windowedGaussianTwoSided: NabScores;
-  fatigue: { raw: FatigueSummary; slack: FatigueSummary; webhook: FatigueSummary; alertsOpened: number; readings: number; windows: number };
-  perFile: { name: string; rows: number; windows: number; lucidFirings: number; lucidStandard: number; baselineStandard: number }[];
+  fatigue: {
+    raw: FatigueSummary;
+    slack: FatigueSummary;
+    webhook: FatigueSummary;
+    alertsOpened: number;
+    readings: number;
+    windows: number;
+  };
+  perFile: {
+    name: string;
+    rows: number;
+    windows: number;
+    lucidFirings: number;
+    lucidStandard: number;
+    baselineStandard: number;
+  }[];
   seconds: { lucidPipeline: number; baseline: number; scoring: number };
 }
 
 function profiles(files: NabFileInput[], fixed?: number): NabScores {
   const out = {} as NabScores;
-  for (const [name, cost] of Object.entries(NAB_PROFILES) as [NabProfileName, (typeof NAB_PROFILES)[NabProfileName]][]) {
+  for (const [name, cost] of Object.entries(NAB_PROFILES) as [
+    NabProfileName,
+    (typeof NAB_PROFILES)[NabProfileName],
+  ][]) {
     const s = scoreNabCorpus(files, cost, fixed);
-    out[name] = { normalized: s.normalized, threshold: s.threshold, windowsDetected: s.windowsDetected, windowsMissed: s.windowsMissed, falsePositives: s.falsePositives };
+    out[name] = {
+      normalized: s.normalized,
+      threshold: s.threshold,
+      windowsDetected: s.windowsDetected,
+      windowsMissed: s.windowsMissed,
+      falsePositives: s.falsePositives,
+    };
   }
   return out;
 }
@@ -77,7 +105,11 @@ function baselineScores(file: NabFile, twoSided: boolean): { tsMs: number[]; sco
   return { tsMs, scores };
 }
 
-export async function runNab(nabRoot: string, referencePath: string, log: (s: string) => void): Promise<NabResult> {
+export async function runNab(
+  nabRoot: string,
+  referencePath: string,
+  log: (s: string) => void,
+): Promise<NabResult> {
   const files = nabFiles(nabRoot);
   const lucid: NabFileInput[] = [];
   const decision: NabFileInput[] = [];
@@ -94,19 +126,23 @@ export async function runNab(nabRoot: string, referencePath: string, log: (s: st
     const decisions: number[] = [];
     let w = 0;
     let fired = 0;
-    await replayFile(file.path, { format: 'nab', deviceId: file.name.replace(/[/.]/g, '-'), route: true }, (o) => {
-      const t = o.row.tsMs;
-      tsMs.push(t);
-      scores.push(o.detection.score.score);
-      decisions.push(o.detection.score.isAnomaly ? 1 : 0);
-      while (w < file.windows.length && file.windows[w][1] < t) w++;
-      const window = w < file.windows.length && file.windows[w][0] <= t ? `${file.name}#${w}` : undefined;
-      if (o.detection.score.isAnomaly) fired++;
-      raw.add(o.detection.score.isAnomaly ? 1 : 0, window);
-      slack.add(o.slack, window);
-      webhook.add(o.webhook, window);
-      alertsOpened += o.opened;
-    });
+    await replayFile(
+      file.path,
+      { format: 'nab', deviceId: file.name.replace(/[/.]/g, '-'), route: true },
+      (o) => {
+        const t = o.row.tsMs;
+        tsMs.push(t);
+        scores.push(o.detection.score.score);
+        decisions.push(o.detection.score.isAnomaly ? 1 : 0);
+        while (w < file.windows.length && file.windows[w][1] < t) w++;
+        const window = w < file.windows.length && file.windows[w][0] <= t ? `${file.name}#${w}` : undefined;
+        if (o.detection.score.isAnomaly) fired++;
+        raw.add(o.detection.score.isAnomaly ? 1 : 0, window);
+        slack.add(o.slack, window);
+        webhook.add(o.webhook, window);
+        alertsOpened += o.opened;
+      },
+    );
     rows += tsMs.length;
     firings.push(fired);
     lucid.push({ name: file.name, tsMs, scores, windows: file.windows });
@@ -126,7 +162,10 @@ export async function runNab(nabRoot: string, referencePath: string, log: (s: st
 
   t0 = Date.now();
   const nullFiles = lucid.map((f) => ({ ...f, scores: new Array<number>(f.tsMs.length).fill(0) }));
-  const startFiles = lucid.map((f) => ({ ...f, scores: Array.from(f.tsMs, (t) => (f.windows.some(([a]) => a === t) ? 1 : 0)) }));
+  const startFiles = lucid.map((f) => ({
+    ...f,
+    scores: Array.from(f.tsMs, (t) => (f.windows.some(([a]) => a === t) ? 1 : 0)),
+  }));
   const reference = readReference(referencePath);
   const atOne = scoreNabCorpus(baseline, NAB_PROFILES.standard, 1.0);
   let matched = 0;
@@ -137,7 +176,11 @@ export async function runNab(nabRoot: string, referencePath: string, log: (s: st
     maxAbsDiff = Math.max(maxAbsDiff, diff);
     if (diff < 1e-6) matched++;
   }
-  const byProfile = (scores: NabScores) => Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, v.normalized])) as Record<NabProfileName, number>;
+  const byProfile = (scores: NabScores) =>
+    Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, v.normalized])) as Record<
+      NabProfileName,
+      number
+    >;
   const lucidStd = scoreNabCorpus(lucid, NAB_PROFILES.standard);
   const baseStd = scoreNabCorpus(baseline, NAB_PROFILES.standard);
   const windows = files.reduce((a, f) => a + f.windows.length, 0);
@@ -157,7 +200,14 @@ export async function runNab(nabRoot: string, referencePath: string, log: (s: st
     lucidDecision: profiles(decision, 1),
     windowedGaussian: profiles(baseline),
     windowedGaussianTwoSided: profiles(twoSided),
-    fatigue: { raw: summarise(raw, rows, windows), slack: summarise(slack, rows, windows), webhook: summarise(webhook, rows, windows), alertsOpened, readings: rows, windows },
+    fatigue: {
+      raw: summarise(raw, rows, windows),
+      slack: summarise(slack, rows, windows),
+      webhook: summarise(webhook, rows, windows),
+      alertsOpened,
+      readings: rows,
+      windows,
+    },
     perFile: files.map((f, i) => ({
       name: f.name,
       rows: lucid[i].tsMs.length,
@@ -172,4 +222,5 @@ export async function runNab(nabRoot: string, referencePath: string, log: (s: st
   return result;
 }
 
-export const NAB_REFERENCE = (benchDir: string) => join(benchDir, 'reference', 'nab-windowedGaussian-standard.csv');
+export const NAB_REFERENCE = (benchDir: string) =>
+  join(benchDir, 'reference', 'nab-windowedGaussian-standard.csv');

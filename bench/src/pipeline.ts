@@ -38,13 +38,25 @@ export interface RowOutcome {
 }
 
 /** Replays `path` and calls `onRow` for every row, in order. */
-export async function replayFile(path: string, options: PipelineOptions, onRow: (outcome: RowOutcome) => void): Promise<void> {
+export async function replayFile(
+  path: string,
+  options: PipelineOptions,
+  onRow: (outcome: RowOutcome) => void,
+): Promise<void> {
   const fleet = options.fleet ?? new FleetRegistry({});
   const explainer = options.explain || options.route ? new Explainer({ registry: fleet }) : undefined;
   const router = options.route ? new AlertRouter(resolveRouteOptions({}), fleet, () => 0) : undefined;
   const recording = await Recording.open(path, { format: options.format });
-  for await (const batch of scoreRecording(recording.rows(), { deviceId: options.deviceId, fleet, detect: options.detect, fitRows: options.fitRows, scorer: options.scorer })) {
-    const detections = explainer ? explainer.process(batch.map((s) => s.detection)) : batch.map((s) => s.detection);
+  for await (const batch of scoreRecording(recording.rows(), {
+    deviceId: options.deviceId,
+    fleet,
+    detect: options.detect,
+    fitRows: options.fitRows,
+    scorer: options.scorer,
+  })) {
+    const detections = explainer
+      ? explainer.process(batch.map((s) => s.detection))
+      : batch.map((s) => s.detection);
     batch.forEach(({ row }, i) => {
       const detection = detections[i];
       let slack = 0;

@@ -36,7 +36,8 @@ async function main(): Promise<void> {
     generatedAt: new Date().toISOString(),
     environment: environment(),
     datasets: root,
-    configuration: 'lucid-detect defaults (resolveDetectConfig({})), lucid-explain and lucid-route defaults, for every file',
+    configuration:
+      'lucid-detect defaults (resolveDetectConfig({})), lucid-explain and lucid-route defaults, for every file',
     seconds: 0,
   };
   if (existsSync(roots.nab)) {

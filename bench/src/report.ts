@@ -10,7 +10,8 @@ import type { ResultsFile } from './results-file';
 const f1 = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(1));
 const f2 = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(2));
 const f3 = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(3));
-const int = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+const int = (n: number | undefined) =>
+  n === undefined || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US');
 
 /** NAB v1.0 scoreboard, numenta/NAB README (../shared/datasets/NAB/SCOREBOARD.md), full 58-file corpus. */
 const NAB_LEADERBOARD: [string, string, string, string][] = [
@@ -55,79 +56,176 @@ function nabSection(nab: NabResult): string[] {
   const v = nab.validation;
   const out: string[] = [];
   out.push('## NAB (Numenta Anomaly Benchmark)', '');
-  out.push(`Data: ${nab.subset.note}. ${nab.subset.files} files, ${int(nab.subset.rows)} rows, ${nab.subset.windows} labelled windows. Scores on this subset are **not** directly comparable with the full-corpus leaderboard; the windowed-Gaussian baseline computed in the same run is the like-for-like comparison.`, '');
-  out.push('Metric: bench\'s own implementation of the NAB score (Lavin & Ahmad 2015; NAB v1.1 conventions: 15 % probation capped at 750 rows, scaled sigmoid, profiles from `config/profiles.json`, one threshold per profile optimised over the whole corpus, null = 0 and perfect = 100).', '');
-  out.push(`Scorer checks in this run: null detector → ${f2(v.nullDetector.standard)} / ${f2(v.nullDetector.reward_low_FP_rate)} / ${f2(v.nullDetector.reward_low_FN_rate)}; a detector firing exactly at each window's first row → ${f2(v.windowStartDetector.standard)} / ${f2(v.windowStartDetector.reward_low_FP_rate)} / ${f2(v.windowStartDetector.reward_low_FN_rate)}; NAB's published per-file scores of its windowed-Gaussian run (threshold 1.0) reproduced on ${v.publishedBaseline.matched} of ${v.publishedBaseline.files} files (max |difference| ${v.publishedBaseline.maxAbsDiff.toExponential(1)}).`, '');
+  out.push(
+    `Data: ${nab.subset.note}. ${nab.subset.files} files, ${int(nab.subset.rows)} rows, ${nab.subset.windows} labelled windows. Scores on this subset are **not** directly comparable with the full-corpus leaderboard; the windowed-Gaussian baseline computed in the same run is the like-for-like comparison.`,
+    '',
+  );
+  out.push(
+    "Metric: bench's own implementation of the NAB score (Lavin & Ahmad 2015; NAB v1.1 conventions: 15 % probation capped at 750 rows, scaled sigmoid, profiles from `config/profiles.json`, one threshold per profile optimised over the whole corpus, null = 0 and perfect = 100).",
+    '',
+  );
+  out.push(
+    `Scorer checks in this run: null detector → ${f2(v.nullDetector.standard)} / ${f2(v.nullDetector.reward_low_FP_rate)} / ${f2(v.nullDetector.reward_low_FN_rate)}; a detector firing exactly at each window's first row → ${f2(v.windowStartDetector.standard)} / ${f2(v.windowStartDetector.reward_low_FP_rate)} / ${f2(v.windowStartDetector.reward_low_FN_rate)}; NAB's published per-file scores of its windowed-Gaussian run (threshold 1.0) reproduced on ${v.publishedBaseline.matched} of ${v.publishedBaseline.files} files (max |difference| ${v.publishedBaseline.maxAbsDiff.toExponential(1)}).`,
+    '',
+  );
   out.push('### Measured (this subset, same run)', '');
-  out.push('| Detector | Standard | Reward low FP | Reward low FN | Windows detected (std) | FP detections (std) | Threshold (std) |', '|---|---|---|---|---|---|---|');
-  out.push(nabRow('Lucid default detector (NAB protocol: threshold optimised on the score)', nab.lucid, true));
+  out.push(
+    '| Detector | Standard | Reward low FP | Reward low FN | Windows detected (std) | FP detections (std) | Threshold (std) |',
+    '|---|---|---|---|---|---|---|',
+  );
+  out.push(
+    nabRow('Lucid default detector (NAB protocol: threshold optimised on the score)', nab.lucid, true),
+  );
   out.push(nabRow('Lucid default detector, as deployed (its own isAnomaly decision)', nab.lucidDecision));
-  out.push(nabRow('Windowed Gaussian (as NAB\'s published run: Φ(z), window 6400, step 100)', nab.windowedGaussian));
-  out.push(nabRow('Windowed Gaussian, two-sided (|x − μ| > k·σ: smooth + switch)', nab.windowedGaussianTwoSided));
+  out.push(
+    nabRow("Windowed Gaussian (as NAB's published run: Φ(z), window 6400, step 100)", nab.windowedGaussian),
+  );
+  out.push(
+    nabRow('Windowed Gaussian, two-sided (|x − μ| > k·σ: smooth + switch)', nab.windowedGaussianTwoSided),
+  );
   out.push('', '### Published leaderboard (full 58-file corpus, for orientation)', '');
   out.push('| Detector | Standard | Reward low FP | Reward low FN |', '|---|---|---|---|');
   for (const [d, a, b, c] of NAB_LEADERBOARD) out.push(`| ${d} | ${a} | ${b} | ${c} |`);
-  out.push('', '<details><summary>Per-file raw NAB scores (standard profile, at each detector\'s optimised threshold)</summary>', '');
-  out.push('| File | Rows | Windows | Lucid firings | Lucid | Windowed Gaussian |', '|---|---|---|---|---|---|');
-  for (const p of nab.perFile) out.push(`| ${p.name} | ${p.rows} | ${p.windows} | ${p.lucidFirings} | ${f2(p.lucidStandard)} | ${f2(p.baselineStandard)} |`);
+  out.push(
+    '',
+    "<details><summary>Per-file raw NAB scores (standard profile, at each detector's optimised threshold)</summary>",
+    '',
+  );
+  out.push(
+    '| File | Rows | Windows | Lucid firings | Lucid | Windowed Gaussian |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const p of nab.perFile)
+    out.push(
+      `| ${p.name} | ${p.rows} | ${p.windows} | ${p.lucidFirings} | ${f2(p.lucidStandard)} | ${f2(p.baselineStandard)} |`,
+    );
   out.push('', '</details>', '');
   return out;
 }
 
-function fatigueRows(label: string, f: { raw: { perWindow: number; falsePer10k: number; windowsHitPct: number; inside: number; outside: number }; slack: { perWindow: number; falsePer10k: number; windowsHitPct: number; inside: number; outside: number }; webhook: { perWindow: number; falsePer10k: number; windowsHitPct: number; inside: number; outside: number }; alertsOpened: number; readings: number; windows: number }): string[] {
-  const row = (what: string, s: typeof f.raw) => `| ${label} | ${what} | ${f2(s.perWindow)} | ${f2(s.falsePer10k)} | ${f1(s.windowsHitPct)} % | ${int(s.inside)} / ${int(s.outside)} |`;
-  return [row('raw detector firings (isAnomaly)', f.raw), row('lucid-route notifications, Slack channel', f.slack), row('lucid-route notifications, webhook channel', f.webhook)];
+function fatigueRows(
+  label: string,
+  f: {
+    raw: { perWindow: number; falsePer10k: number; windowsHitPct: number; inside: number; outside: number };
+    slack: { perWindow: number; falsePer10k: number; windowsHitPct: number; inside: number; outside: number };
+    webhook: {
+      perWindow: number;
+      falsePer10k: number;
+      windowsHitPct: number;
+      inside: number;
+      outside: number;
+    };
+    alertsOpened: number;
+    readings: number;
+    windows: number;
+  },
+): string[] {
+  const row = (what: string, s: typeof f.raw) =>
+    `| ${label} | ${what} | ${f2(s.perWindow)} | ${f2(s.falsePer10k)} | ${f1(s.windowsHitPct)} % | ${int(s.inside)} / ${int(s.outside)} |`;
+  return [
+    row('raw detector firings (isAnomaly)', f.raw),
+    row('lucid-route notifications, Slack channel', f.slack),
+    row('lucid-route notifications, webhook channel', f.webhook),
+  ];
 }
 
 function qualitySection(q: QualityResults): string[] {
   const out: string[] = ['# Quality', ''];
-  out.push(`Generated ${q.generatedAt} by \`npm run bench:quality\` in ${f1(q.seconds)} s (${q.environment.cpus} × ${q.environment.cpuModel}, Node ${q.environment.node}). Configuration: ${q.configuration}. Nothing is tuned per file or on labels.`, '');
+  out.push(
+    `Generated ${q.generatedAt} by \`npm run bench:quality\` in ${f1(q.seconds)} s (${q.environment.cpus} × ${q.environment.cpuModel}, Node ${q.environment.node}). Configuration: ${q.configuration}. Nothing is tuned per file or on labels.`,
+    '',
+  );
   if (q.nab) out.push(...nabSection(q.nab));
   if (q.skab) {
     const d = q.skab.detector;
     out.push('## SKAB (Skoltech Anomaly Benchmark), outlier detection', '');
-    out.push(`Data: the SKAB experiments present (${d.perFile.length} of 34: valve1 and other; valve2 is not in the development subset). Protocol: the first 400 rows of each file may be used to fit (\`--fit-rows 400\`; the streaming detector learns online from them); F1, FAR and MAR are point-wise on the \`anomaly\` column, counts pooled over the remaining rows of all files. Lucid's decision is the node's own \`isAnomaly\` (no threshold chosen on labels).`, '');
+    out.push(
+      `Data: the SKAB experiments present (${d.perFile.length} of 34: valve1 and other; valve2 is not in the development subset). Protocol: the first 400 rows of each file may be used to fit (\`--fit-rows 400\`; the streaming detector learns online from them); F1, FAR and MAR are point-wise on the \`anomaly\` column, counts pooled over the remaining rows of all files. Lucid's decision is the node's own \`isAnomaly\` (no threshold chosen on labels).`,
+      '',
+    );
     out.push('| Detector | F1 | FAR, % | MAR, % | TP / FP / FN / TN |', '|---|---|---|---|---|');
     const m = d.metrics;
-    out.push(`| **Lucid default detector (this subset)** | **${f2(m.f1)}** | **${f2(m.farPct)}** | **${f2(m.marPct)}** | ${m.tp} / ${m.fp} / ${m.fn} / ${m.tn} |`);
+    out.push(
+      `| **Lucid default detector (this subset)** | **${f2(m.f1)}** | **${f2(m.farPct)}** | **${f2(m.marPct)}** | ${m.tp} / ${m.fp} / ${m.fn} / ${m.tn} |`,
+    );
     if (q.skab.model) {
       const mm = q.skab.model.metrics;
-      out.push(`| Lucid + ONNX ${q.skab.model.model} (this subset) | ${f2(mm.f1)} | ${f2(mm.farPct)} | ${f2(mm.marPct)} | ${mm.tp} / ${mm.fp} / ${mm.fn} / ${mm.tn} |`);
-    } else if (q.skab.modelNote) out.push(`| Lucid + ONNX pump-ae | not measured: ${q.skab.modelNote} | | | |`);
-    for (const [a, b, c, e] of SKAB_LEADERBOARD) out.push(`| ${a} (published, 34 files) | ${b} | ${c} | ${e} | |`);
+      out.push(
+        `| Lucid + ONNX ${q.skab.model.model} (this subset) | ${f2(mm.f1)} | ${f2(mm.farPct)} | ${f2(mm.marPct)} | ${mm.tp} / ${mm.fp} / ${mm.fn} / ${mm.tn} |`,
+      );
+    } else if (q.skab.modelNote)
+      out.push(`| Lucid + ONNX pump-ae | not measured: ${q.skab.modelNote} | | | |`);
+    for (const [a, b, c, e] of SKAB_LEADERBOARD)
+      out.push(`| ${a} (published, 34 files) | ${b} | ${c} | ${e} | |`);
     out.push('');
     if (d.causes) {
       const c = d.causes;
       out.push('## Probable cause on SKAB', '');
-      out.push(`Each experiment replayed through detect → explain with device type \`pump\` (the shipped \`playbooks/pump.json\`, written from pump engineering knowledge). The expected cause comes from SKAB's data README (valve1: inlet valve closed; other/1-4: fluid leaks and additions; 5-9: rotor imbalance; 10-11: water added to the circuit; 12-13: cavitation; 14: hot water supply). Candidate causes seen: ${c.candidates} (chance top-1 ≈ ${f1(100 / Math.max(1, c.candidates))} %).`, '');
+      out.push(
+        `Each experiment replayed through detect → explain with device type \`pump\` (the shipped \`playbooks/pump.json\`, written from pump engineering knowledge). The expected cause comes from SKAB's data README (valve1: inlet valve closed; other/1-4: fluid leaks and additions; 5-9: rotor imbalance; 10-11: water added to the circuit; 12-13: cavitation; 14: hot water supply). Candidate causes seen: ${c.candidates} (chance top-1 ≈ ${f1(100 / Math.max(1, c.candidates))} %).`,
+        '',
+      );
       out.push('| Which explanation | Top-1 right | Top-2 right |', '|---|---|---|');
-      out.push(`| First explained anomaly inside the fault period (what the first alert says) | ${f1(c.firstTop1Pct)} % | ${f1(c.firstTop2Pct)} % |`);
-      out.push(`| Causes ranked by summed confidence over the fault period | ${f1(c.voteTop1Pct)} % | ${f1(c.voteTop2Pct)} % |`);
-      out.push('', `Experiments with at least one explanation inside the fault period: ${c.explainedExperiments} of ${c.outcomes.length} (an experiment without one counts as wrong).`, '');
-      out.push('<details><summary>Per experiment</summary>', '', '| Experiment | Documented cause | Explained rows | First alert\'s causes | Ranked over the period |', '|---|---|---|---|---|');
-      for (const o of c.outcomes) out.push(`| ${o.experiment} | ${o.documented} | ${o.explained} | ${o.first.join(', ') || '—'} | ${o.vote.join(', ') || '—'} |`);
+      out.push(
+        `| First explained anomaly inside the fault period (what the first alert says) | ${f1(c.firstTop1Pct)} % | ${f1(c.firstTop2Pct)} % |`,
+      );
+      out.push(
+        `| Causes ranked by summed confidence over the fault period | ${f1(c.voteTop1Pct)} % | ${f1(c.voteTop2Pct)} % |`,
+      );
+      out.push(
+        '',
+        `Experiments with at least one explanation inside the fault period: ${c.explainedExperiments} of ${c.outcomes.length} (an experiment without one counts as wrong).`,
+        '',
+      );
+      out.push(
+        '<details><summary>Per experiment</summary>',
+        '',
+        "| Experiment | Documented cause | Explained rows | First alert's causes | Ranked over the period |",
+        '|---|---|---|---|---|',
+      );
+      for (const o of c.outcomes)
+        out.push(
+          `| ${o.experiment} | ${o.documented} | ${o.explained} | ${o.first.join(', ') || '—'} | ${o.vote.join(', ') || '—'} |`,
+        );
       out.push('', '</details>', '');
     }
   }
   if (q.smd) {
     const s = q.smd;
     out.push('## SMD (Server Machine Dataset), which metrics caused the anomaly', '');
-    out.push(`Data: ${s.machines.join(', ')} (group 1 machines present; published numbers cover all 28 machines). Each machine's detector first replays the last ${int(s.warmupRows)} rows of its train half, then its test half. For each of the ${s.segments} \`interpretation_label\` segments, the 38 dimensions are ranked by Lucid's contribution summed over the segment's rows.`, '');
+    out.push(
+      `Data: ${s.machines.join(', ')} (group 1 machines present; published numbers cover all 28 machines). Each machine's detector first replays the last ${int(s.warmupRows)} rows of its train half, then its test half. For each of the ${s.segments} \`interpretation_label\` segments, the 38 dimensions are ranked by Lucid's contribution summed over the segment's rows.`,
+      '',
+    );
     out.push('| Ranking | HitRate@100 % | HitRate@150 % |', '|---|---|---|');
-    out.push(`| **Lucid contributions, all ${s.segments} segments** | **${f3(s.hitRate100)}** | **${f3(s.hitRate150)}** |`);
-    out.push(`| Lucid contributions, the ${s.segmentsDetected} segments the detector flagged | ${f3(s.detectedHitRate100)} | ${f3(s.detectedHitRate150)} |`);
+    out.push(
+      `| **Lucid contributions, all ${s.segments} segments** | **${f3(s.hitRate100)}** | **${f3(s.hitRate150)}** |`,
+    );
+    out.push(
+      `| Lucid contributions, the ${s.segmentsDetected} segments the detector flagged | ${f3(s.detectedHitRate100)} | ${f3(s.detectedHitRate150)} |`,
+    );
     out.push(`| Random ranking (chance level, expected value) | ${f3(s.random100)} | ${f3(s.random150)} |`);
     out.push('| OmniAnomaly (published, secondary source, all 28 machines) | ≈ 0.80 | ≈ 0.89 |', '');
-    out.push(`Supplementary detection on \`test_label\` (the node's isAnomaly, no label-searched threshold): point-wise F1 ${f3(s.pointwise.f1)} (P ${f3(s.pointwise.precision)}, R ${f3(s.pointwise.recall)}); point-adjusted F1 ${f3(s.pointAdjusted.f1)} (P ${f3(s.pointAdjusted.precision)}, R ${f3(s.pointAdjusted.recall)}). Published SMD F1 values (≈ 0.96 best-F1, ≈ 0.89 POT for OmniAnomaly; unverified, see SCOREBOARD.md) are point-adjusted with label-searched or POT thresholds over 28 machines: not comparable.`, '');
+    out.push(
+      `Supplementary detection on \`test_label\` (the node's isAnomaly, no label-searched threshold): point-wise F1 ${f3(s.pointwise.f1)} (P ${f3(s.pointwise.precision)}, R ${f3(s.pointwise.recall)}); point-adjusted F1 ${f3(s.pointAdjusted.f1)} (P ${f3(s.pointAdjusted.precision)}, R ${f3(s.pointAdjusted.recall)}). Published SMD F1 values (≈ 0.96 best-F1, ≈ 0.89 POT for OmniAnomaly; unverified, see SCOREBOARD.md) are point-adjusted with label-searched or POT thresholds over 28 machines: not comparable.`,
+      '',
+    );
   }
   const nabF = q.nab?.fatigue;
   const skabF = q.skab?.detector.fatigue;
   if (nabF || skabF) {
     out.push('## Alert fatigue: what grouping, de-duplication and hysteresis save', '');
-    out.push('The same replays through detect → explain → route (lucid-route defaults: open on the first anomalous reading, resolve after 5 min normal, updates at most every 5 min, Slack for severity ≥ medium and webhook for ≥ low, resolve notifications on, rate limits 10 / 60 per 10 min). Events inside a labelled window (NAB windows; SKAB runs of `anomaly` = 1 in the test part) count for the window; all others are false.', '');
-    out.push('| Data | Events | Per labelled window | False per 10 000 readings | Windows with ≥ 1 | Inside / outside |', '|---|---|---|---|---|---|');
+    out.push(
+      'The same replays through detect → explain → route (lucid-route defaults: open on the first anomalous reading, resolve after 5 min normal, updates at most every 5 min, Slack for severity ≥ medium and webhook for ≥ low, resolve notifications on, rate limits 10 / 60 per 10 min). Events inside a labelled window (NAB windows; SKAB runs of `anomaly` = 1 in the test part) count for the window; all others are false.',
+      '',
+    );
+    out.push(
+      '| Data | Events | Per labelled window | False per 10 000 readings | Windows with ≥ 1 | Inside / outside |',
+      '|---|---|---|---|---|---|',
+    );
     if (nabF) out.push(...fatigueRows(`NAB (${int(nabF.readings)} readings, ${nabF.windows} windows)`, nabF));
-    if (skabF) out.push(...fatigueRows(`SKAB (${int(skabF.readings)} readings, ${skabF.windows} windows)`, skabF));
+    if (skabF)
+      out.push(...fatigueRows(`SKAB (${int(skabF.readings)} readings, ${skabF.windows} windows)`, skabF));
     out.push('');
   }
   return out;
@@ -135,7 +233,10 @@ function qualitySection(q: QualityResults): string[] {
 
 function speedSection(s: SpeedResults): string[] {
   const out: string[] = ['# Speed', ''];
-  out.push(`Generated ${s.generatedAt} by \`npm run bench:speed\` in ${f1(s.seconds)} s (${s.environment.cpus} × ${s.environment.cpuModel}, Node ${s.environment.node}). Every figure is a ratio against a baseline measured in the same process, same run.`, '');
+  out.push(
+    `Generated ${s.generatedAt} by \`npm run bench:speed\` in ${f1(s.seconds)} s (${s.environment.cpus} × ${s.environment.cpuModel}, Node ${s.environment.node}). Every figure is a ratio against a baseline measured in the same process, same run.`,
+    '',
+  );
   for (const table of s.tables) {
     out.push(`## ${table.title}`, '');
     if (table.note) out.push(table.note, '');

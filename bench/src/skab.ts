@@ -29,8 +29,23 @@ export interface CauseOutcome {
 
 export interface SkabRun {
   metrics: SkabMetrics;
-  fatigue?: { raw: FatigueSummary; slack: FatigueSummary; webhook: FatigueSummary; alertsOpened: number; readings: number; windows: number };
-  causes?: { outcomes: CauseOutcome[]; firstTop1Pct: number; firstTop2Pct: number; voteTop1Pct: number; voteTop2Pct: number; candidates: number; explainedExperiments: number };
+  fatigue?: {
+    raw: FatigueSummary;
+    slack: FatigueSummary;
+    webhook: FatigueSummary;
+    alertsOpened: number;
+    readings: number;
+    windows: number;
+  };
+  causes?: {
+    outcomes: CauseOutcome[];
+    firstTop1Pct: number;
+    firstTop2Pct: number;
+    voteTop1Pct: number;
+    voteTop2Pct: number;
+    candidates: number;
+    explainedExperiments: number;
+  };
   perFile: { name: string; testRows: number; anomalous: number; flagged: number; truePositives: number }[];
   seconds: number;
 }
@@ -45,7 +60,12 @@ const pct = (n: number, d: number) => (d > 0 ? (100 * n) / d : 0);
  * @param withPipeline - also run explain → route (fatigue and probable cause).
  * @param makeScorer - a model-backed scorer per experiment (else the streaming detector).
  */
-export async function runSkab(skabRoot: string, log: (s: string) => void, withPipeline: boolean, makeScorer?: () => Promise<ReadingScorer>): Promise<SkabRun> {
+export async function runSkab(
+  skabRoot: string,
+  log: (s: string) => void,
+  withPipeline: boolean,
+  makeScorer?: () => Promise<ReadingScorer & { close?(): Promise<void> }>,
+): Promise<SkabRun> {
   const started = Date.now();
   const experiments = skabExperiments(skabRoot);
   // Every experiment is one pump; the explanation uses the shipped `pump` playbook.
@@ -68,33 +88,52 @@ export async function runSkab(skabRoot: string, log: (s: string) => void, withPi
     let explained = 0;
     const votes = new Map<string, number>();
     const scorer = makeScorer ? await makeScorer() : undefined;
-    await replayFile(exp.path, { format: 'skab', deviceId: exp.name.replace(/[/.]/g, '-'), fleet, fitRows: SKAB_FIT_ROWS, route: withPipeline, scorer }, (o) => {
-      if (o.row.index < SKAB_FIT_ROWS) return;
-      const anomalous = o.row.labels?.anomaly === 1 ? 1 : 0;
-      labels.push(anomalous);
-      const flagged = o.detection.score.isAnomaly;
-      predictions.push(flagged ? 1 : 0);
-      if (!withPipeline) return;
-      readings++;
-      if (anomalous && window === undefined) {
-        windows++;
-        window = `${exp.name}#${windows}`;
-      } else if (!anomalous) window = undefined;
-      raw.add(flagged ? 1 : 0, window);
-      slack.add(o.slack, window);
-      webhook.add(o.webhook, window);
-      alertsOpened += o.opened;
-      const explanation = o.detection.explanation;
-      if (explanation) for (const c of explanation.causes) candidates.add(c.id ?? c.cause);
-      if (anomalous && explanation) {
-        explained++;
-        first ??= topCauses(explanation);
-        for (const c of explanation.causes) votes.set(c.id ?? c.cause, (votes.get(c.id ?? c.cause) ?? 0) + c.confidence);
-      }
-    });
+    await replayFile(
+      exp.path,
+      {
+        format: 'skab',
+        deviceId: exp.name.replace(/[/.]/g, '-'),
+        fleet,
+        fitRows: SKAB_FIT_ROWS,
+        route: withPipeline,
+        scorer,
+      },
+      (o) => {
+        if (o.row.index < SKAB_FIT_ROWS) return;
+        const anomalous = o.row.labels?.anomaly === 1 ? 1 : 0;
+        labels.push(anomalous);
+        const flagged = o.detection.score.isAnomaly;
+        predictions.push(flagged ? 1 : 0);
+        if (!withPipeline) return;
+        readings++;
+        if (anomalous && window === undefined) {
+          windows++;
+          window = `${exp.name}#${windows}`;
+        } else if (!anomalous) window = undefined;
+        raw.add(flagged ? 1 : 0, window);
+        slack.add(o.slack, window);
+        webhook.add(o.webhook, window);
+        alertsOpened += o.opened;
+        const explanation = o.detection.explanation;
+        if (explanation) for (const c of explanation.causes) candidates.add(c.id ?? c.cause);
+        if (anomalous && explanation) {
+          explained++;
+          first ??= topCauses(explanation);
+          for (const c of explanation.causes)
+            votes.set(c.id ?? c.cause, (votes.get(c.id ?? c.cause) ?? 0) + c.confidence);
+        }
+      },
+    );
+    await scorer?.close?.();
     files.push({ labels, predictions });
     const tp = labels.reduce((a, l, i) => a + (l && predictions[i] ? 1 : 0), 0);
-    perFile.push({ name: exp.name, testRows: labels.length, anomalous: labels.reduce((a, b) => a + b, 0), flagged: predictions.reduce((a, b) => a + b, 0), truePositives: tp });
+    perFile.push({
+      name: exp.name,
+      testRows: labels.length,
+      anomalous: labels.reduce((a, b) => a + b, 0),
+      flagged: predictions.reduce((a, b) => a + b, 0),
+      truePositives: tp,
+    });
     if (withPipeline) {
       outcomes.push({
         experiment: exp.name,
@@ -102,15 +141,26 @@ export async function runSkab(skabRoot: string, log: (s: string) => void, withPi
         expected: exp.causeIds,
         explained,
         first: (first ?? []).slice(0, 3),
-        vote: [...votes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id).slice(0, 3),
+        vote: [...votes.entries()]
+          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+          .map(([id]) => id)
+          .slice(0, 3),
       });
     }
     log(`  SKAB ${exp.name}: ${labels.length} test rows, ${predictions.reduce((a, b) => a + b, 0)} flagged`);
   }
   const run: SkabRun = { metrics: skabOutlierMetrics(files), perFile, seconds: 0 };
   if (withPipeline) {
-    run.fatigue = { raw: summarise(raw, readings, windows), slack: summarise(slack, readings, windows), webhook: summarise(webhook, readings, windows), alertsOpened, readings, windows };
-    const hit = (list: string[], expected: string[], k: number) => list.slice(0, k).some((id) => expected.includes(id));
+    run.fatigue = {
+      raw: summarise(raw, readings, windows),
+      slack: summarise(slack, readings, windows),
+      webhook: summarise(webhook, readings, windows),
+      alertsOpened,
+      readings,
+      windows,
+    };
+    const hit = (list: string[], expected: string[], k: number) =>
+      list.slice(0, k).some((id) => expected.includes(id));
     const n = outcomes.length;
     run.causes = {
       outcomes,

@@ -3,7 +3,11 @@
  * against `interpretation_label`, next to a random ranking's chance level; plus the detector's
  * point-wise and point-adjusted F1 on `test_label` (supplementary, see SMD/SCOREBOARD.md).
  */
-import { hitRateAtP, randomHitRateAtP, type RankedAnomaly } from '../../node-red-nodes/src/lib/bench/hit-rate';
+import {
+  hitRateAtP,
+  randomHitRateAtP,
+  type RankedAnomaly,
+} from '../../node-red-nodes/src/lib/bench/hit-rate';
 import { scoreRecording, streamingScorer } from '../../node-red-nodes/src/lib/bench/recording-scorer';
 import { resolveDetectConfig } from '../../node-red-nodes/src/lib/detect';
 import { FleetRegistry } from '../../node-red-nodes/src/lib/fleet/fleet-registry';
@@ -43,14 +47,25 @@ export interface SmdResult {
 function f1(tp: number, fp: number, fn: number): F1Counts {
   const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
   const recall = tp + fn > 0 ? tp / (tp + fn) : 0;
-  return { tp, fp, fn, precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
+  return {
+    tp,
+    fp,
+    fn,
+    precision,
+    recall,
+    f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
+  };
 }
 
 /**
  * @param warmupRows - the last rows of each machine's train half replayed before its test half
  *   (the detector learns online; the train half is SMD's training part). 0 = test only.
  */
-export async function runSmd(smdRoot: string, warmupRows: number, log: (s: string) => void): Promise<SmdResult> {
+export async function runSmd(
+  smdRoot: string,
+  warmupRows: number,
+  log: (s: string) => void,
+): Promise<SmdResult> {
   const started = Date.now();
   const machines = smdMachines(smdRoot);
   const ranked: RankedAnomaly[] = [];
@@ -89,14 +104,16 @@ export async function runSmd(smdRoot: string, warmupRows: number, log: (s: strin
         if (flagged[i]) detected = true;
       }
       // Rank by summed contribution, ties by dimension number (deterministic).
-      const ranking = Array.from({ length: SMD_DIMENSIONS }, (_, d) => d + 1).sort((a, b) => sums[b - 1] - sums[a - 1] || a - b);
+      const ranking = Array.from({ length: SMD_DIMENSIONS }, (_, d) => d + 1).sort(
+        (a, b) => sums[b - 1] - sums[a - 1] || a - b,
+      );
       ranked.push({ truth: seg.dims, ranking });
       if (detected) detectedRanked.push({ truth: seg.dims, ranking });
     }
     // Point-wise and point-adjusted counts against test_label (runs of 1 are the segments).
     const n = Math.min(flagged.length, m.labels.length);
     const adjusted = flagged.slice(0, n);
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       if (!m.labels[i]) {
         i++;
         continue;
@@ -115,7 +132,9 @@ export async function runSmd(smdRoot: string, warmupRows: number, log: (s: strin
       else if (adjusted[i]) pa.fp++;
       else if (truth) pa.fn++;
     }
-    log(`  SMD ${m.name}: ${contributions.length} test rows, ${m.segments.length} segments, ${flagged.reduce((a, b) => a + b, 0)} flagged`);
+    log(
+      `  SMD ${m.name}: ${contributions.length} test rows, ${m.segments.length} segments, ${flagged.reduce((a, b) => a + b, 0)} flagged`,
+    );
   }
   const truths = ranked.map((r) => r.truth);
   return {

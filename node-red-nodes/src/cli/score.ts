@@ -9,7 +9,13 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, InputError, ModelError } from '../lib/contracts/errors';
 import { scoreCsvHeader, scoreCsvLines } from '../lib/bench/score-csv';
-import { scoreRecording, type ReadingScorer, type ScoreRecordingOptions } from '../lib/bench/recording-scorer';
+import {
+  scoreRecording,
+  type ReadingScorer,
+  type ScoreRecordingOptions,
+} from '../lib/bench/recording-scorer';
+import { modelReadingScorer } from '../lib/bench/model-reading-scorer';
+import { resolveDetectConfig, type DetectConfig } from '../lib/detect';
 import { FleetRegistry } from '../lib/fleet/fleet-registry';
 import { RECORDING_FORMATS, type RecordingFormat } from '../lib/replay/recording-format';
 import { Recording } from '../lib/replay/recording';
@@ -45,10 +51,16 @@ export interface ScoreIo {
 }
 
 /**
- * Builds a model-backed scorer for `--model NAME`. Set by the model package when present; the
- * CLI reports a clear error otherwise.
+ * Builds a model-backed scorer for `--model NAME` (default: {@link modelReadingScorer}, the
+ * streaming detectors merged with the ONNX model, as lucid-detect with a lucid-model node).
  */
-export type ModelScorerFactory = (name: string, options: { fleet: FleetRegistry; deviceId: string }) => Promise<ReadingScorer>;
+export type ModelScorerFactory = (
+  name: string,
+  options: { fleet: FleetRegistry; detect: DetectConfig },
+) => Promise<ReadingScorer & { close?(): Promise<void> }>;
+
+const defaultModelFactory: ModelScorerFactory = (name, { fleet, detect }) =>
+  modelReadingScorer(name, detect, fleet);
 
 class UsageError extends Error {}
 
@@ -77,7 +89,9 @@ export function parseScoreArgs(args: string[]): ScoreCommandOptions {
   }
   const format = values.format as string | undefined;
   if (!format || !RECORDING_FORMATS.includes(format as RecordingFormat)) {
-    throw new UsageError(`--format is ${format === undefined ? 'missing' : `"${format}"`}; expected one of ${RECORDING_FORMATS.join(', ')}`);
+    throw new UsageError(
+      `--format is ${format === undefined ? 'missing' : `"${format}"`}; expected one of ${RECORDING_FORMATS.join(', ')}`,
+    );
   }
   if (!values.in) throw new UsageError('--in FILE is missing');
   if (!values.out) throw new UsageError('--out FILE is missing');
@@ -85,7 +99,8 @@ export function parseScoreArgs(args: string[]): ScoreCommandOptions {
   if (values['fit-rows'] !== undefined) {
     const text = values['fit-rows'] as string;
     fitRows = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isSafeInteger(fitRows)) throw new UsageError(`--fit-rows is "${text}"; expected a non-negative integer`);
+    if (!Number.isSafeInteger(fitRows))
+      throw new UsageError(`--fit-rows is "${text}"; expected a non-negative integer`);
   }
   return {
     format: format as RecordingFormat,
@@ -98,7 +113,9 @@ export function parseScoreArgs(args: string[]): ScoreCommandOptions {
 }
 
 /** Reads `--config`: the detect settings, or `{detect, ingest, fleet}`. */
-async function readConfig(path: string | undefined): Promise<Pick<ScoreRecordingOptions, 'detect' | 'ingest' | 'fleet'>> {
+async function readConfig(
+  path: string | undefined,
+): Promise<Pick<ScoreRecordingOptions, 'detect' | 'ingest' | 'fleet'>> {
   if (!path) return {};
   let parsed: unknown;
   try {
@@ -107,21 +124,29 @@ async function readConfig(path: string | undefined): Promise<Pick<ScoreRecording
     throw new ConfigError(`--config ${path}: ${(err as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError(`--config ${path}: expected a JSON object, got ${Array.isArray(parsed) ? 'an array' : JSON.stringify(parsed)}`);
+    throw new ConfigError(
+      `--config ${path}: expected a JSON object, got ${Array.isArray(parsed) ? 'an array' : JSON.stringify(parsed)}`,
+    );
   }
   const o = parsed as Record<string, unknown>;
   if ('detect' in o || 'ingest' in o || 'fleet' in o) {
     return {
       detect: o.detect as ScoreRecordingOptions['detect'],
       ingest: o.ingest as ScoreRecordingOptions['ingest'],
-      fleet: o.fleet === undefined ? undefined : new FleetRegistry(o.fleet as ConstructorParameters<typeof FleetRegistry>[0]),
+      fleet:
+        o.fleet === undefined
+          ? undefined
+          : new FleetRegistry(o.fleet as ConstructorParameters<typeof FleetRegistry>[0]),
     };
   }
   return { detect: o as ScoreRecordingOptions['detect'] };
 }
 
 /** A one-line progress bar on a TTY, redrawn at most 5 times a second. */
-function progressBar(io: ScoreIo, recording: Recording): { update(rows: number): void; done(rows: number): void } {
+function progressBar(
+  io: ScoreIo,
+  recording: Recording,
+): { update(rows: number): void; done(rows: number): void } {
   const now = io.nowMs ?? Date.now;
   const started = now();
   let last = 0;
@@ -153,14 +178,21 @@ function progressBar(io: ScoreIo, recording: Recording): { update(rows: number):
  * @returns the number of rows written.
  * @throws InputError (malformed file, with file:line), ConfigError (bad --config), ModelError.
  */
-export async function runScore(options: ScoreCommandOptions, io: ScoreIo = { stderr: process.stderr }, modelFactory?: ModelScorerFactory): Promise<number> {
+export async function runScore(
+  options: ScoreCommandOptions,
+  io: ScoreIo = { stderr: process.stderr },
+  modelFactory?: ModelScorerFactory,
+): Promise<number> {
   const config = await readConfig(options.configPath);
   const recording = await Recording.open(options.inPath, { format: options.format });
   const deviceId = 'recording';
-  let scorer: ReadingScorer | undefined;
+  let scorer: (ReadingScorer & { close?(): Promise<void> }) | undefined;
   if (options.model) {
-    if (!modelFactory) throw new ModelError(`--model ${options.model}: ONNX model support is not available in this build`);
-    scorer = await modelFactory(options.model, { fleet: config.fleet ?? new FleetRegistry({}), deviceId });
+    const fleet = config.fleet ?? new FleetRegistry({});
+    scorer = await (modelFactory ?? defaultModelFactory)(options.model, {
+      fleet,
+      detect: resolveDetectConfig(config.detect ?? {}),
+    });
   }
   const tmpPath = `${options.outPath}.${process.pid}.partial`;
   const out = createWriteStream(tmpPath);
@@ -171,7 +203,12 @@ export async function runScore(options: ScoreCommandOptions, io: ScoreIo = { std
   let rows = 0;
   let metrics: string[] | undefined;
   try {
-    for await (const batch of scoreRecording(recording.rows(), { ...config, deviceId, fitRows: options.fitRows, scorer })) {
+    for await (const batch of scoreRecording(recording.rows(), {
+      ...config,
+      deviceId,
+      fitRows: options.fitRows,
+      scorer,
+    })) {
       if (!metrics) {
         metrics = recording.columns?.metrics ?? Object.keys(batch[0].row.metrics);
         await write(scoreCsvHeader(metrics));
@@ -188,6 +225,8 @@ export async function runScore(options: ScoreCommandOptions, io: ScoreIo = { std
     out.destroy();
     await rm(tmpPath, { force: true });
     throw err;
+  } finally {
+    await scorer?.close?.();
   }
   bar.done(rows);
   return rows;
@@ -197,7 +236,11 @@ export async function runScore(options: ScoreCommandOptions, io: ScoreIo = { std
  * The `lucid score` command.
  * @returns 0 on success, 1 on bad input / configuration / model, 2 on bad usage.
  */
-export async function score(args: string[], io: ScoreIo = { stderr: process.stderr }, modelFactory?: ModelScorerFactory): Promise<number> {
+export async function score(
+  args: string[],
+  io: ScoreIo = { stderr: process.stderr },
+  modelFactory?: ModelScorerFactory,
+): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     io.stderr.write(SCORE_USAGE);
     return 0;
@@ -213,7 +256,12 @@ export async function score(args: string[], io: ScoreIo = { stderr: process.stde
     await runScore(options, io, modelFactory);
     return 0;
   } catch (err) {
-    if (err instanceof InputError || err instanceof ConfigError || err instanceof ModelError || err instanceof RangeError) {
+    if (
+      err instanceof InputError ||
+      err instanceof ConfigError ||
+      err instanceof ModelError ||
+      err instanceof RangeError
+    ) {
       io.stderr.write(`lucid score: ${err.message}\n`);
       return 1;
     }

@@ -20,20 +20,30 @@ function skabCsv(rows: number): string {
   const lines = ['datetime;Current;Pressure;Volume Flow RateRMS;anomaly;changepoint'];
   for (let i = 0; i < rows; i++) {
     const t = new Date(Date.UTC(2020, 2, 9, 10) + i * 1000).toISOString().slice(0, 19).replace('T', ' ');
-    lines.push(`${t};${(1.3 + (i % 5) * 0.01).toFixed(3)};${(0.5 + (i % 3) * 0.02).toFixed(3)};${32 + (i % 2)};${i > 150 ? 1 : 0}.0;0.0`);
+    lines.push(
+      `${t};${(1.3 + (i % 5) * 0.01).toFixed(3)};${(0.5 + (i % 3) * 0.02).toFixed(3)};${32 + (i % 2)};${i > 150 ? 1 : 0}.0;0.0`,
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 function smdText(rows: number, dims: number): string {
   const lines: string[] = [];
-  for (let i = 0; i < rows; i++) lines.push(Array.from({ length: dims }, (_, d) => (((i * (d + 3)) % 17) / 17).toFixed(6)).join(','));
+  for (let i = 0; i < rows; i++)
+    lines.push(Array.from({ length: dims }, (_, d) => (((i * (d + 3)) % 17) / 17).toFixed(6)).join(','));
   return lines.join('\n') + '\n';
 }
 
 describe('lucid score', () => {
   let dir: string;
-  const stderr = { text: '', isTTY: false, write(t: string) { this.text += t; return true; } };
+  const stderr = {
+    text: '',
+    isTTY: false,
+    write(t: string) {
+      this.text += t;
+      return true;
+    },
+  };
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'lucid-score-'));
     stderr.text = '';
@@ -67,14 +77,45 @@ describe('lucid score', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ sensitivity: 0.7 }));
     const a = join(dir, 'a.csv');
     const b = join(dir, 'b.csv');
-    expect(await run(['--format', 'nab', '--in', join(dir, 'in.csv'), '--out', a, '--config', join(dir, 'config.json')])).toBe(0);
-    expect(await run(['--format', 'nab', '--in', join(dir, 'in.csv'), '--out', b, '--config', join(dir, 'config.json')])).toBe(0);
+    expect(
+      await run([
+        '--format',
+        'nab',
+        '--in',
+        join(dir, 'in.csv'),
+        '--out',
+        a,
+        '--config',
+        join(dir, 'config.json'),
+      ]),
+    ).toBe(0);
+    expect(
+      await run([
+        '--format',
+        'nab',
+        '--in',
+        join(dir, 'in.csv'),
+        '--out',
+        b,
+        '--config',
+        join(dir, 'config.json'),
+      ]),
+    ).toBe(0);
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
   });
 
   it('SKAB: one contribution column per sensor, the label columns are not metrics', async () => {
     writeFileSync(join(dir, 'in.csv'), skabCsv(200));
-    const code = await run(['--format', 'skab', '--in', join(dir, 'in.csv'), '--out', join(dir, 'out.csv'), '--fit-rows', '100']);
+    const code = await run([
+      '--format',
+      'skab',
+      '--in',
+      join(dir, 'in.csv'),
+      '--out',
+      join(dir, 'out.csv'),
+      '--fit-rows',
+      '100',
+    ]);
     expect(stderr.text).toBe('');
     expect(code).toBe(0);
     const lines = readFileSync(join(dir, 'out.csv'), 'utf8').trimEnd().split('\n');
@@ -84,7 +125,9 @@ describe('lucid score', () => {
 
   it('SMD (gzip): the timestamp is the 0-based row index, columns d1..dN', async () => {
     writeFileSync(join(dir, 'm.txt.gz'), gzipSync(smdText(120, 3)));
-    expect(await run(['--format', 'smd', '--in', join(dir, 'm.txt.gz'), '--out', join(dir, 'out.csv')])).toBe(0);
+    expect(await run(['--format', 'smd', '--in', join(dir, 'm.txt.gz'), '--out', join(dir, 'out.csv')])).toBe(
+      0,
+    );
     const lines = readFileSync(join(dir, 'out.csv'), 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe('timestamp,anomaly_score,d1,d2,d3');
     expect(lines[1].split(',')[0]).toBe('0');
@@ -92,18 +135,29 @@ describe('lucid score', () => {
   });
 
   it.each([
-    ['a non-numeric value', (csv: string) => csv.replace(/\n(2014-01-01 00:25:00),[^\n]+/, '\n$1,oops'), /:7: column "value" value "oops" is not a finite number/],
-    ['a bad timestamp', (csv: string) => csv.replace('2014-01-01 00:10:00', 'yesterday'), /:4: .*"yesterday" is not a timestamp/],
+    [
+      'a non-numeric value',
+      (csv: string) => csv.replace(/\n(2014-01-01 00:25:00),[^\n]+/, '\n$1,oops'),
+      /:7: column "value" value "oops" is not a finite number/,
+    ],
+    [
+      'a bad timestamp',
+      (csv: string) => csv.replace('2014-01-01 00:10:00', 'yesterday'),
+      /:4: .*"yesterday" is not a timestamp/,
+    ],
     ['a missing cell', (csv: string) => csv.replace(/\n(2014-01-01 00:15:00),[^\n]+/, '\n$1'), /:5:/],
-  ])('malformed input (%s): clear error with the line number, exit 1, no output file', async (_name, corrupt, message) => {
-    writeFileSync(join(dir, 'in.csv'), corrupt(nabCsv(50)));
-    const code = await run(['--format', 'nab', '--in', join(dir, 'in.csv'), '--out', join(dir, 'out.csv')]);
-    expect(code).toBe(1);
-    expect(stderr.text).toMatch(/^lucid score: /);
-    expect(stderr.text).toMatch(message);
-    expect(existsSync(join(dir, 'out.csv'))).toBe(false);
-    expect(readdirSync(dir)).toEqual(['in.csv']);
-  });
+  ])(
+    'malformed input (%s): clear error with the line number, exit 1, no output file',
+    async (_name, corrupt, message) => {
+      writeFileSync(join(dir, 'in.csv'), corrupt(nabCsv(50)));
+      const code = await run(['--format', 'nab', '--in', join(dir, 'in.csv'), '--out', join(dir, 'out.csv')]);
+      expect(code).toBe(1);
+      expect(stderr.text).toMatch(/^lucid score: /);
+      expect(stderr.text).toMatch(message);
+      expect(existsSync(join(dir, 'out.csv'))).toBe(false);
+      expect(readdirSync(dir)).toEqual(['in.csv']);
+    },
+  );
 
   it.each([
     [['--in', 'x', '--out', 'y'], /--format is missing/],
@@ -118,21 +172,50 @@ describe('lucid score', () => {
   });
 
   it('a missing input file, a bad config and an unavailable model exit 1 with the reason', async () => {
-    expect(await run(['--format', 'nab', '--in', join(dir, 'nope.csv'), '--out', join(dir, 'o.csv')])).toBe(1);
+    expect(await run(['--format', 'nab', '--in', join(dir, 'nope.csv'), '--out', join(dir, 'o.csv')])).toBe(
+      1,
+    );
     expect(stderr.text).toMatch(/nope\.csv: no such file/);
     writeFileSync(join(dir, 'in.csv'), nabCsv(20));
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ sensitivity: 7 }));
     stderr.text = '';
-    expect(await run(['--format', 'nab', '--in', join(dir, 'in.csv'), '--out', join(dir, 'o.csv'), '--config', join(dir, 'bad.json')])).toBe(1);
+    expect(
+      await run([
+        '--format',
+        'nab',
+        '--in',
+        join(dir, 'in.csv'),
+        '--out',
+        join(dir, 'o.csv'),
+        '--config',
+        join(dir, 'bad.json'),
+      ]),
+    ).toBe(1);
     expect(stderr.text).toMatch(/sensitivity is 7/);
     stderr.text = '';
-    expect(await run(['--format', 'nab', '--in', join(dir, 'in.csv'), '--out', join(dir, 'o.csv'), '--model', 'no-such-model'])).toBe(1);
+    expect(
+      await run([
+        '--format',
+        'nab',
+        '--in',
+        join(dir, 'in.csv'),
+        '--out',
+        join(dir, 'o.csv'),
+        '--model',
+        'no-such-model',
+      ]),
+    ).toBe(1);
     expect(stderr.text).toMatch(/no-such-model/);
   });
 
   it('parses options', () => {
     expect(parseScoreArgs(['--format', 'skab', '--in', 'a', '--out', 'b', '--fit-rows', '400'])).toEqual({
-      format: 'skab', inPath: 'a', outPath: 'b', configPath: undefined, model: undefined, fitRows: 400,
+      format: 'skab',
+      inPath: 'a',
+      outPath: 'b',
+      configPath: undefined,
+      model: undefined,
+      fitRows: 400,
     });
   });
 });

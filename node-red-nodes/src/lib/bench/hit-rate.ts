@@ -41,7 +41,11 @@ export function hitRateAtP(anomalies: readonly RankedAnomaly[], p: number): numb
  * so each anomaly contributes m / D.
  * @throws RangeError on an empty list, an empty truth set, p ≤ 0 or dimensions < 1.
  */
-export function randomHitRateAtP(truths: ReadonlyArray<readonly number[]>, dimensions: number, p: number): number {
+export function randomHitRateAtP(
+  truths: ReadonlyArray<readonly number[]>,
+  dimensions: number,
+  p: number,
+): number {
   if (!(p > 0)) throw new RangeError(`p must be > 0, got ${p}`);
   if (!(dimensions >= 1)) throw new RangeError(`dimensions must be ≥ 1, got ${dimensions}`);
   if (truths.length === 0) throw new RangeError('randomHitRateAtP needs at least one anomaly');

@@ -185,7 +185,13 @@ function evaluateAt(corpus: PreparedCorpus, cost: NabCostMatrix, threshold: numb
   }
   const windowsMissed = corpus.countedWindows - best.size;
   for (const [window, file] of corpus.windowFile) if (!best.has(window)) perFile[file] -= cost.fnWeight;
-  return { raw: tpTotal + fpTotal - windowsMissed * cost.fnWeight, windowsDetected: best.size, windowsMissed, falsePositives, perFile };
+  return {
+    raw: tpTotal + fpTotal - windowsMissed * cost.fnWeight,
+    windowsDetected: best.size,
+    windowsMissed,
+    falsePositives,
+    perFile,
+  };
 }
 
 /**
@@ -235,7 +241,11 @@ function bestThreshold(corpus: PreparedCorpus, cost: NabCostMatrix): { threshold
  * const s = scoreNabCorpus([{ name: 'a.csv', tsMs, scores, windows }], NAB_PROFILES.standard);
  * s.normalized; // 0 for a detector that never fires
  */
-export function scoreNabCorpus(files: readonly NabFileInput[], cost: NabCostMatrix, fixedThreshold?: number): NabCorpusScore {
+export function scoreNabCorpus(
+  files: readonly NabFileInput[],
+  cost: NabCostMatrix,
+  fixedThreshold?: number,
+): NabCorpusScore {
   const corpus = prepare(files, cost);
   const threshold = fixedThreshold ?? bestThreshold(corpus, cost).threshold;
   const at = evaluateAt(corpus, cost, threshold, files.length);

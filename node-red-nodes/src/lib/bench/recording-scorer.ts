@@ -54,19 +54,20 @@ export const REPLAY_INGEST_OPTIONS: Readonly<Partial<IngestOptions>> = Object.fr
   missingTimestamp: 'reject',
 });
 
-const INGEST_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
+/** Metric names lucid-ingest accepts (its telemetry schema): inner spaces allowed, 1..64 characters. */
+const INGEST_NAME = /^[A-Za-z_](?:[A-Za-z0-9_.: -]{0,62}[A-Za-z0-9_.:-])?$/;
 
 /**
- * The metric name a recorded column gets inside the pipeline: ingest accepts
- * `^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$`, so other characters become `_` (SKAB's
- * `Volume Flow RateRMS` → `Volume_Flow_RateRMS`), a leading digit gets a `_` prefix and the name
- * is cut to 64 characters. Names already valid are unchanged. Output files keep the original names.
+ * The metric name a recorded column gets inside the pipeline. Names lucid-ingest accepts (SKAB's
+ * `Volume Flow RateRMS` included) are unchanged; otherwise other characters become `_`, a
+ * leading non-letter gets a `_` prefix, the name is cut to 64 characters and a trailing space
+ * becomes `_`. Output files keep the original names.
  */
 export function ingestMetricName(column: string): string {
   if (INGEST_NAME.test(column)) return column;
-  let name = column.replace(/[^A-Za-z0-9_.:-]/g, '_');
+  let name = column.replace(/[^A-Za-z0-9_.: -]/g, '_');
   if (!/^[A-Za-z_]/.test(name)) name = `_${name}`;
-  return name.slice(0, 64);
+  return name.slice(0, 64).replace(/ $/, '_');
 }
 
 /** The streaming detector as a {@link ReadingScorer}. */
@@ -92,15 +93,25 @@ export function streamingScorer(config: DetectConfig, fleet: FleetRegistry): Rea
  *   for (const { row, detection } of batch) console.log(row.timestamp, detection.score.score);
  * }
  */
-export async function* scoreRecording(rows: AsyncIterable<RecordedRow> | Iterable<RecordedRow>, options: ScoreRecordingOptions = {}): AsyncGenerator<ScoredRow[]> {
+export async function* scoreRecording(
+  rows: AsyncIterable<RecordedRow> | Iterable<RecordedRow>,
+  options: ScoreRecordingOptions = {},
+): AsyncGenerator<ScoredRow[]> {
   const deviceId = options.deviceId ?? 'recording';
   const fleet = options.fleet ?? new FleetRegistry({});
   const batchSize = options.batchSize ?? 256;
   const fitRows = options.fitRows ?? 0;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  if (!Number.isInteger(fitRows) || fitRows < 0) throw new RangeError(`fitRows must be a non-negative integer, got ${fitRows}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(fitRows) || fitRows < 0)
+    throw new RangeError(`fitRows must be a non-negative integer, got ${fitRows}`);
   const scorer = options.scorer ?? streamingScorer(resolveDetectConfig(options.detect ?? {}), fleet);
-  const ingestor = new TelemetryIngestor({ ...REPLAY_INGEST_OPTIONS, ...options.ingest }, fleet, undefined, () => 0);
+  const ingestor = new TelemetryIngestor(
+    { ...REPLAY_INGEST_OPTIONS, ...options.ingest },
+    fleet,
+    undefined,
+    () => 0,
+  );
 
   const names = new Map<string, string>();
   const renamed = (metrics: Record<string, number>): Record<string, number> => {
@@ -110,7 +121,11 @@ export async function* scoreRecording(rows: AsyncIterable<RecordedRow> | Iterabl
       if (name === undefined) {
         name = ingestMetricName(column);
         for (const [other, otherName] of names) {
-          if (otherName === name) throw new InputError('csv_malformed', `columns "${other}" and "${column}" both map to the metric name "${name}"; rename one`);
+          if (otherName === name)
+            throw new InputError(
+              'csv_malformed',
+              `columns "${other}" and "${column}" both map to the metric name "${name}"; rename one`,
+            );
         }
         names.set(column, name);
       }
@@ -119,7 +134,9 @@ export async function* scoreRecording(rows: AsyncIterable<RecordedRow> | Iterabl
     return out;
   };
   const toReadings = (batch: RecordedRow[]): Reading[] => {
-    const result = ingestor.ingest(batch.map((row) => ({ deviceId, tsMs: row.tsMs, metrics: renamed(row.metrics) })));
+    const result = ingestor.ingest(
+      batch.map((row) => ({ deviceId, tsMs: row.tsMs, metrics: renamed(row.metrics) })),
+    );
     if (result.rejects.length > 0) {
       const reject = result.rejects[0];
       const row = batch[reject.index ?? 0];

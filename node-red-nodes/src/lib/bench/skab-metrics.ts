@@ -37,7 +37,9 @@ export function skabOutlierMetrics(files: readonly SkabFileDecisions[]): SkabMet
   let fn = 0;
   files.forEach((file, f) => {
     if (file.labels.length !== file.predictions.length) {
-      throw new RangeError(`file ${f}: ${file.predictions.length} predictions for ${file.labels.length} labels`);
+      throw new RangeError(
+        `file ${f}: ${file.predictions.length} predictions for ${file.labels.length} labels`,
+      );
     }
     for (let i = 0; i < file.labels.length; i++) {
       const truth = file.labels[i] === 1;

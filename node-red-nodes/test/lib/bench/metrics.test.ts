@@ -63,10 +63,19 @@ describe('randomHitRateAtP', () => {
   it('is m/D per anomaly (hand-computed) and matches a Monte-Carlo estimate', () => {
     // k = 2, D = 10: @100 → 2/10; @150 → 3/10. k = 4: @150 → 6/10. Mean @150 = 0.45.
     expect(randomHitRateAtP([[1, 2]], 10, 100)).toBeCloseTo(0.2, 10);
-    expect(randomHitRateAtP([[1, 2], [1, 2, 3, 4]], 10, 150)).toBeCloseTo(0.45, 10);
+    expect(
+      randomHitRateAtP(
+        [
+          [1, 2],
+          [1, 2, 3, 4],
+        ],
+        10,
+        150,
+      ),
+    ).toBeCloseTo(0.45, 10);
     expect(randomHitRateAtP([[1, 2, 3, 4, 5, 6, 7]], 10, 150)).toBeCloseTo(1, 10);
     let seed = 7;
-    const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const rand = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     const runs = 4000;
     let sum = 0;
     for (let r = 0; r < runs; r++) {

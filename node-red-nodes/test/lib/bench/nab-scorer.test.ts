@@ -1,20 +1,45 @@
-import { NAB_PROFILES, NabFileInput, nabProbationLength, scaledSigmoid, scoreNabCorpus } from '../../../src/lib/bench/nab-scorer';
+import {
+  NAB_PROFILES,
+  NabFileInput,
+  nabProbationLength,
+  scaledSigmoid,
+  scoreNabCorpus,
+} from '../../../src/lib/bench/nab-scorer';
 
 const STEP_MS = 300_000;
 const T0 = Date.UTC(2014, 0, 1);
 
 /** A file of `n` rows every 5 min, windows given as row ranges, scores from a row → score map. */
-function file(name: string, n: number, windowRows: Array<[number, number]>, fire: Record<number, number>): NabFileInput {
+function file(
+  name: string,
+  n: number,
+  windowRows: Array<[number, number]>,
+  fire: Record<number, number>,
+): NabFileInput {
   const tsMs = Array.from({ length: n }, (_, i) => T0 + i * STEP_MS);
   const scores = Array.from({ length: n }, (_, i) => fire[i] ?? 0);
   return { name, tsMs, scores, windows: windowRows.map(([a, b]) => [tsMs[a], tsMs[b]] as const) };
 }
 
 const CORPUS_WINDOWS: Array<[string, number, Array<[number, number]>]> = [
-  ['a.csv', 400, [[100, 139], [300, 339]]],
+  [
+    'a.csv',
+    400,
+    [
+      [100, 139],
+      [300, 339],
+    ],
+  ],
   ['b.csv', 1000, [[500, 599]]],
   ['c.csv', 200, []],
-  ['d.csv', 6000, [[1000, 1599], [4000, 4599]]],
+  [
+    'd.csv',
+    6000,
+    [
+      [1000, 1599],
+      [4000, 4599],
+    ],
+  ],
 ];
 
 describe('scaledSigmoid', () => {
@@ -46,16 +71,23 @@ describe('scoreNabCorpus', () => {
     expect(s.windowsMissed).toBe(5);
   });
 
-  it.each(Object.entries(NAB_PROFILES))('firing exactly at each window start scores 100 (%s)', (_name, cost) => {
-    const files = CORPUS_WINDOWS.map(([n, len, w]) => file(n, len, w, Object.fromEntries(w.map(([a]) => [a, 1]))));
-    const s = scoreNabCorpus(files, cost);
-    expect(s.normalized).toBeCloseTo(100, 10);
-    expect(s.windowsDetected).toBe(5);
-    expect(s.falsePositives).toBe(0);
-  });
+  it.each(Object.entries(NAB_PROFILES))(
+    'firing exactly at each window start scores 100 (%s)',
+    (_name, cost) => {
+      const files = CORPUS_WINDOWS.map(([n, len, w]) =>
+        file(n, len, w, Object.fromEntries(w.map(([a]) => [a, 1]))),
+      );
+      const s = scoreNabCorpus(files, cost);
+      expect(s.normalized).toBeCloseTo(100, 10);
+      expect(s.windowsDetected).toBe(5);
+      expect(s.falsePositives).toBe(0);
+    },
+  );
 
   it("firing at each window's last row scores just above 50 (no FN cost, little TP credit); mid-window lies between", () => {
-    const atEnd = CORPUS_WINDOWS.map(([n, len, w]) => file(n, len, w, Object.fromEntries(w.map(([, b]) => [b, 1]))));
+    const atEnd = CORPUS_WINDOWS.map(([n, len, w]) =>
+      file(n, len, w, Object.fromEntries(w.map(([, b]) => [b, 1]))),
+    );
     const mid = CORPUS_WINDOWS.map(([n, len, w]) =>
       file(n, len, w, Object.fromEntries(w.map(([a, b]) => [Math.floor((a + b) / 2), 1]))),
     );
@@ -73,7 +105,9 @@ describe('scoreNabCorpus', () => {
   // Row 20 scores 0.5: no preceding window → −0.11. Row 10 scores 1.0 but is probationary.
   // Sweep: 1.1 → −1; 1.0 → −1 (probation only); 0.9 → −1.109513; 0.8 → 0.750279; 0.5 → 0.640279.
   // Best threshold 0.8; normalised 100 · (0.750279 + 1) / (1 + 1) = 87.514.
-  const hand = (): NabFileInput[] => [file('hand.csv', 100, [[50, 59]], { 10: 1, 20: 0.5, 55: 0.8, 70: 0.9 })];
+  const hand = (): NabFileInput[] => [
+    file('hand.csv', 100, [[50, 59]], { 10: 1, 20: 0.5, 55: 0.8, 70: 0.9 }),
+  ];
 
   it('matches a hand-computed small case (standard)', () => {
     const s = scoreNabCorpus(hand(), NAB_PROFILES.standard);
@@ -105,6 +139,8 @@ describe('scoreNabCorpus', () => {
   it('rejects scores that do not match the rows', () => {
     const f = file('bad.csv', 10, [], {});
     expect(() => scoreNabCorpus([{ ...f, scores: [0, 1] }], NAB_PROFILES.standard)).toThrow(RangeError);
-    expect(() => scoreNabCorpus([{ ...f, scores: Array.from(f.tsMs, () => NaN) }], NAB_PROFILES.standard)).toThrow(/non-finite/);
+    expect(() =>
+      scoreNabCorpus([{ ...f, scores: Array.from(f.tsMs, () => NaN) }], NAB_PROFILES.standard),
+    ).toThrow(/non-finite/);
   });
 });
