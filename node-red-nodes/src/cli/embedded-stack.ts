@@ -124,6 +124,8 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
       httpAdminRoot: '/',
       httpNodeRoot: '/',
       functionExternalModules: false,
+      // A gateway on a closed network does not ask to phone home for update checks.
+      telemetry: { enabled: false, updateNotification: false },
       contextStorage: { default: { module: 'localfilesystem' } },
       logging: { console: { level: options.logLevel, metrics: false, audit: false } },
       editorTheme: { projects: { enabled: false }, tours: false, page: { title: 'Lucid · Node-RED' } },

@@ -41,6 +41,38 @@ describe('example flows', () => {
   });
 });
 
+/** The property names a node type's editor declares in its `defaults` (top-level keys only). */
+function editorDefaults(type: string): string[] {
+  const html = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'nodes', type, `${type}.html`), 'utf8');
+  const start = html.indexOf('{', html.indexOf('defaults:'));
+  let depth = 0;
+  let end = start;
+  for (; end < html.length; end++) {
+    if (html[end] === '{') depth++;
+    else if (html[end] === '}' && --depth === 0) break;
+  }
+  const block = html.slice(start + 1, end);
+  const keys: string[] = [];
+  let level = 0;
+  for (const m of block.matchAll(/([{}])|^\s*([A-Za-z_]+):\s*\{/gm)) {
+    if (m[2] && level === 0) keys.push(m[2]);
+    if (m[2]) level++;
+    else if (m[1] === '{') level++;
+    else if (m[1] === '}') level--;
+  }
+  return keys;
+}
+
+describe('example flow nodes', () => {
+  it.each(Object.entries(EXAMPLE_FLOWS))('%s sets every property the editor declares, so nothing shows empty on import', (_file, build) => {
+    for (const node of build().filter((n) => n.type.startsWith('lucid-'))) {
+      const declared = editorDefaults(node.type);
+      expect(declared.length).toBeGreaterThan(1);
+      expect(declared.filter((key) => !(key in node)).map((key) => `${node.type}.${key}`)).toEqual([]);
+    }
+  });
+});
+
 describe('provisionFlow', () => {
   it('points the broker at the given URL and sets the simulator from the command line', () => {
     const flow = provisionFlow({ kind: 'simulate', speed: 5, seed: 7, durationMin: 30 }, new URL('mqtt://10.1.2.3:2883'), '/tmp');
