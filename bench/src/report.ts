@@ -158,6 +158,12 @@ function qualitySection(q: QualityResults): string[] {
     for (const [a, b, c, e] of SKAB_LEADERBOARD)
       out.push(`| ${a} (published, 34 files) | ${b} | ${c} | ${e} | |`);
     out.push('');
+    if (q.skab.model) {
+      out.push(
+        'Caveat on the model row: pump-ae was trained on SKAB data and its per-device calibration rule was chosen on SKAB valve1 labels (see models/pump-ae/pump-ae.card.md), so that row is not independent of this benchmark; the streaming-detector row is.',
+        '',
+      );
+    }
     if (d.causes) {
       const c = d.causes;
       out.push('## Probable cause on SKAB', '');
