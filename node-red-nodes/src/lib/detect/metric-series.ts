@@ -21,6 +21,11 @@ const MIN_CHANGES_FOR_STUCK = 5;
 export const NULL_SURPRISE_MEAN = Math.LOG10E;
 /** Surprise calibration learns over about one window (EWMA rate CALIBRATION_RATE / windowSize), half a window late. */
 const CALIBRATION_RATE = 1;
+const LEVEL = 0;
+const RATE = 1;
+const STUCK = 2;
+const RANGE = 3;
+const GAP = 4;
 
 /** Serializable state of one series (see {@link MetricSeries.toSnapshot}). */
 export interface SeriesSnapshot {
@@ -58,18 +63,38 @@ export interface SeriesSnapshot {
   stuckMemory?: number;
 }
 
-/** What the detectors of one series found for one reading, before the device combination. */
+/** Detector slots of {@link SeriesResult.surprises}, in the order evidence lists them. */
+export const SERIES_DETECTORS: readonly DetectorKind[] = ['level', 'rate', 'stuck', 'range', 'gap'];
+
+/**
+ * What the detectors of one series found for one reading, before the device combination.
+ * {@link MetricSeries.score} reuses one instance per series: it is valid until the next call.
+ */
 export interface SeriesResult {
   warmingUp: boolean;
-  /** Surprise (−log10 p) of each detector that ran. */
-  surprises: Partial<Record<DetectorKind, number>>;
+  /**
+   * Surprise (−log10 p) of each detector, indexed like {@link SERIES_DETECTORS}
+   * (level, rate, stuck, range, gap); NaN for a detector that did not run.
+   */
+  surprises: Float64Array;
   /** The metric's surprise: Bonferroni-corrected max of the learned detectors, or range / gap. */
   surprise: number;
-  evidence: Omit<MetricEvidence, 'score' | 'kind' | 'detectorScores' | 'anomalousSinceTsMs'>;
+  /**
+   * The metric's evidence with its first fields (metric … range) filled; the detector adds
+   * score, kind, detectorScores and anomalousSinceTsMs to this same object.
+   */
+  evidence: MetricEvidence;
   /** Event-time jump, when the gap detector fired. */
-  gap?: { silentForMs: number; expectedIntervalMs: number; lastSeenTsMs: number };
+  gap: { silentForMs: number; expectedIntervalMs: number; lastSeenTsMs: number } | undefined;
   /** Internals handed to {@link MetricSeries.update}. */
-  step: { rawLevelSurprise: number; rawRateSurprise: number; absRatePerMin: number; dtMs: number; same: boolean; excursionSurprise: number; stuckSurprise: number; rateDurationMs: number };
+  rawLevelSurprise: number;
+  rawRateSurprise: number;
+  absRatePerMin: number;
+  dtMs: number;
+  same: boolean;
+  excursionSurprise: number;
+  stuckSurprise: number;
+  rateDurationMs: number;
 }
 
 /**
@@ -114,6 +139,37 @@ export class MetricSeries {
   private pendingHead = 0;
   private pendingSize = 0;
   anomalousSinceTsMs: number | null = null;
+  /** The pair that last left the calibration delay line. */
+  private delayedLevel = NaN;
+  private delayedRate = NaN;
+  /** Scratch result of {@link score}, reused (valid until the next call). */
+  readonly lastResult: SeriesResult = {
+    warmingUp: false,
+    surprises: new Float64Array(SERIES_DETECTORS.length),
+    surprise: 0,
+    evidence: undefined as unknown as MetricEvidence,
+    gap: undefined,
+    rawLevelSurprise: NaN,
+    rawRateSurprise: NaN,
+    absRatePerMin: NaN,
+    dtMs: NaN,
+    same: false,
+    excursionSurprise: NaN,
+    stuckSurprise: NaN,
+    rateDurationMs: 0,
+  };
+  /** Memo of the expected band's last quantile (input surprise → |z|): unchanged on most readings. */
+  private bandSurprise = NaN;
+  private bandZ = NaN;
+  /** Onset decay of the last config seen (2^(−1/half-life)). */
+  private decayHalfLife = NaN;
+  private decayFactor = 0;
+  /** Neighbours in the detector's least-recently-updated list (not serialized). */
+  lruPrev: MetricSeries | undefined;
+  lruNext: MetricSeries | undefined;
+  /** The fleet's declaration and unit of this metric, resolved once by the detector. */
+  spec: MetricSpec | undefined;
+  unit: string | undefined;
 
   constructor(
     readonly deviceId: string,
@@ -138,6 +194,9 @@ export class MetricSeries {
   score(value: number, tsMs: number, config: DetectConfig, spec: MetricSpec | undefined, unit: string, cutoff: number): SeriesResult {
     const w = this.window;
     const count = w.count;
+    const out = this.lastResult;
+    const surprises = out.surprises;
+    surprises.fill(NaN);
     const warmingUp = this.n < config.warmupReadings;
     const median = count > 0 ? w.median() : value;
     const mad = count > 0 ? w.mad() : 0;
@@ -147,9 +206,9 @@ export class MetricSeries {
     const z = count > 0 ? (value - median) / sigma : 0;
     const levelCalibration = this.calibration(this.levelSurpriseMean);
     const rateCalibration = this.calibration(this.rateSurpriseMean);
-    const rawLevelSurprise = count >= 3 ? twoSidedNormalSurprise(z) : NaN;
+    const zSurprise = twoSidedNormalSurprise(z);
+    const rawLevelSurprise = count >= 3 ? zSurprise : NaN;
     let rawRateSurprise = NaN;
-    const surprises: Partial<Record<DetectorKind, number>> = {};
 
     // Rate of change over the rate window, from the oldest reading inside it (or the previous one).
     let change: MetricEvidence['change'];
@@ -201,22 +260,24 @@ export class MetricSeries {
     const decay = this.onsetDecay(config);
     const damping = decay * this.onsetMemory;
     let excursionSurprise = NaN;
+    let learned = 0;
     if (!warmingUp) {
-      const level = levelCalibration * twoSidedNormalSurprise(z);
+      const level = levelCalibration * zSurprise;
       excursionSurprise = Math.max(level, change ? rateSurprise : 0);
-      surprises.level = Math.max(0, level - damping);
-      if (change) surprises.rate = Math.max(0, rateSurprise - damping);
-      surprises.stuck = stuckSurprise >= reportSurprise ? Math.max(0, stuckSurprise - decay * this.stuckMemory) : 0;
+      learned = surprises[LEVEL] = Math.max(0, level - damping);
+      if (change) learned = Math.max(learned, (surprises[RATE] = Math.max(0, rateSurprise - damping)));
+      learned = Math.max(learned, (surprises[STUCK] = stuckSurprise >= reportSurprise ? Math.max(0, stuckSurprise - decay * this.stuckMemory) : 0));
     }
 
     // Physical range from the fleet: certain, so it needs no warm-up.
     let range: MetricEvidence['range'];
+    let surprise = Math.max(0, learned - LOG10_LEARNED);
     if (spec && (spec.min !== undefined || spec.max !== undefined)) {
       range = {};
       if (spec.min !== undefined) range.min = spec.min;
       if (spec.max !== undefined) range.max = spec.max;
       const outside = (spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max);
-      surprises.range = outside ? SURPRISE_MAX : 0;
+      surprise = Math.max(surprise, (surprises[RANGE] = outside ? SURPRISE_MAX : 0));
     }
 
     // Event-time jump: intervals modelled as exponential (memoryless), P(gap > r × mean) = e^−r.
@@ -226,26 +287,35 @@ export class MetricSeries {
     if (expectedIntervalMs !== undefined) {
       const ratio = dtMs / expectedIntervalMs;
       const isGap = ratio > config.gapFactor;
-      surprises.gap = isGap ? Math.min(SURPRISE_MAX, ratio * LOG10_E) : 0;
+      surprise = Math.max(surprise, (surprises[GAP] = isGap ? Math.min(SURPRISE_MAX, ratio * LOG10_E) : 0));
       if (isGap) gap = { silentForMs: dtMs, expectedIntervalMs, lastSeenTsMs: w.tsAt(count - 1) };
     }
 
-    const learned = Math.max(surprises.level ?? 0, surprises.rate ?? 0, surprises.stuck ?? 0);
-    const surprise = Math.max(0, learned - LOG10_LEARNED, surprises.range ?? 0, surprises.gap ?? 0);
-
     const expected = this.band(median, sigma, count, cutoff, spec, levelCalibration, damping);
-    const evidence: SeriesResult['evidence'] = {
+    const evidence = {
       metric: this.metric,
       unit,
       value,
       direction: value > median ? 'up' : value < median ? 'down' : 'none',
       baseline: { median: count > 0 ? median : value, mad: count > 0 ? mad : 0, count },
       expected,
-    };
+    } as MetricEvidence;
     if (change) evidence.change = change;
     if (stuck) evidence.stuck = stuck;
     if (range) evidence.range = range;
-    return { warmingUp, surprises, surprise, evidence, gap, step: { rawLevelSurprise, rawRateSurprise, absRatePerMin, dtMs, same, excursionSurprise, stuckSurprise: warmingUp ? NaN : stuckSurprise, rateDurationMs: change?.durationMs ?? 0 } };
+    out.warmingUp = warmingUp;
+    out.surprise = surprise;
+    out.evidence = evidence;
+    out.gap = gap;
+    out.rawLevelSurprise = rawLevelSurprise;
+    out.rawRateSurprise = rawRateSurprise;
+    out.absRatePerMin = absRatePerMin;
+    out.dtMs = dtMs;
+    out.same = same;
+    out.excursionSurprise = excursionSurprise;
+    out.stuckSurprise = warmingUp ? NaN : stuckSurprise;
+    out.rateDurationMs = change?.durationMs ?? 0;
+    return out;
   }
 
   /**
@@ -255,12 +325,12 @@ export class MetricSeries {
    */
   update(value: number, tsMs: number, result: SeriesResult, config: DetectConfig, reported = false): void {
     const alpha = 2 / (config.windowSize + 1);
-    const { rawLevelSurprise, rawRateSurprise, absRatePerMin, dtMs, same, excursionSurprise } = result.step;
+    const { rawLevelSurprise, rawRateSurprise, absRatePerMin, dtMs, same, excursionSurprise } = result;
     const decay = this.onsetDecay(config);
     this.onsetMemory *= decay;
     this.stuckMemory *= decay;
     if (reported && Number.isFinite(excursionSurprise)) this.onsetMemory = Math.max(this.onsetMemory, excursionSurprise);
-    if (reported && result.step.stuckSurprise > 0) this.stuckMemory = Math.max(this.stuckMemory, result.step.stuckSurprise);
+    if (reported && result.stuckSurprise > 0) this.stuckMemory = Math.max(this.stuckMemory, result.stuckSurprise);
     if (Number.isFinite(dtMs) && dtMs > 0) {
       if (this.intervalCount === 0) this.intervalMs = dtMs;
       else this.intervalMs += alpha * (Math.min(dtMs, 3 * this.intervalMs) - this.intervalMs);
@@ -269,7 +339,7 @@ export class MetricSeries {
     // The usual rate is learned from changes over the whole rate window only (or the longest the
     // full window spans): changes over shorter spans, at start-up, are noisier per minute and would
     // inflate it for a long time.
-    const fullSpan = result.step.rateDurationMs >= config.rateWindowMs || this.window.count === this.window.capacity;
+    const fullSpan = result.rateDurationMs >= config.rateWindowMs || this.window.count === this.window.capacity;
     if (Number.isFinite(absRatePerMin) && fullSpan) {
       if (this.rateCount === 0) this.usualRatePerMin = absRatePerMin;
       else {
@@ -281,11 +351,10 @@ export class MetricSeries {
     if (Number.isFinite(rawLevelSurprise)) {
       // Delayed by half a window: an excursion is scored against the calibration from before it
       // began, and only an excursion that lasts (a new normal) is learned.
-      const delayed = this.delaySurprises(rawLevelSurprise, rawRateSurprise);
-      if (delayed) {
+      if (this.delaySurprises(rawLevelSurprise, rawRateSurprise)) {
         const beta = CALIBRATION_RATE / config.windowSize;
-        this.levelSurpriseMean += beta * (delayed[0] - this.levelSurpriseMean);
-        if (Number.isFinite(delayed[1])) this.rateSurpriseMean += beta * (delayed[1] - this.rateSurpriseMean);
+        this.levelSurpriseMean += beta * (this.delayedLevel - this.levelSurpriseMean);
+        if (Number.isFinite(this.delayedRate)) this.rateSurpriseMean += beta * (this.delayedRate - this.rateSurpriseMean);
         this.calibrationCount++;
       }
     }
@@ -315,7 +384,11 @@ export class MetricSeries {
   /** Per-reading decay factor of the onset memory: 2^(−1 / half-life), 0 when disabled. */
   private onsetDecay(config: DetectConfig): number {
     const half = config.onsetHalfLifeReadings;
-    return half > 0 ? Math.pow(0.5, 1 / half) : 0;
+    if (half !== this.decayHalfLife) {
+      this.decayHalfLife = half;
+      this.decayFactor = half > 0 ? Math.pow(0.5, 1 / half) : 0;
+    }
+    return this.decayFactor;
   }
 
   /** Expected interval: learned once 3 intervals were seen, else the fleet's declared one, else none. */
@@ -394,12 +467,14 @@ export class MetricSeries {
     return 1e-9 * Math.max(1, Math.abs(median));
   }
 
-  /** Queues a [level, rate] pair; returns the pair leaving the delay line, if any. */
-  private delaySurprises(level: number, rate: number): [number, number] | undefined {
+  /** Queues a [level, rate] pair; returns whether a pair left the delay line (in delayedLevel / delayedRate). */
+  private delaySurprises(level: number, rate: number): boolean {
     const capacity = this.pending.length >> 1;
-    let out: [number, number] | undefined;
+    let out = false;
     if (this.pendingSize === capacity) {
-      out = [this.pending[2 * this.pendingHead], this.pending[2 * this.pendingHead + 1]];
+      this.delayedLevel = this.pending[2 * this.pendingHead];
+      this.delayedRate = this.pending[2 * this.pendingHead + 1];
+      out = true;
       this.pending[2 * this.pendingHead] = level;
       this.pending[2 * this.pendingHead + 1] = rate;
       this.pendingHead = (this.pendingHead + 1) % capacity;
@@ -436,7 +511,15 @@ export class MetricSeries {
   /** Expected value (window median) and the band a reading must leave to reach the cut-off. */
   private band(median: number, sigma: number, count: number, cutoff: number, spec: MetricSpec | undefined, calibration: number, damping: number): ExpectedBand {
     if (count === 0) return { value: median, lower: median, upper: median };
-    const z = cutoff > 1 ? Infinity : normalQuantileForSurprise((scoreToSurprise(cutoff) + LOG10_LEARNED + damping) / calibration);
+    let z = Infinity;
+    if (cutoff <= 1) {
+      const surprise = (scoreToSurprise(cutoff) + LOG10_LEARNED + damping) / calibration;
+      if (surprise !== this.bandSurprise) {
+        this.bandSurprise = surprise;
+        this.bandZ = normalQuantileForSurprise(surprise);
+      }
+      z = this.bandZ;
+    }
     const half = Number.isFinite(z) ? z * sigma : Number.MAX_VALUE;
     let lower = median - half;
     let upper = median + half;

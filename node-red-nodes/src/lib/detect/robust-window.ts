@@ -107,26 +107,26 @@ export class RobustWindow {
     const lenA = split;
     const lenB = n - split;
     // Distances in increasing order: A_i = m − sorted[split − 1 − i], B_j = sorted[split + j] − m.
-    const a = (i: number) => m - this.sorted[split - 1 - i];
-    const b = (j: number) => this.sorted[split + j] - m;
-    const kth = (k: number): number => {
-      // k-th smallest (0-based) of the union of two sorted sequences, O(log n).
-      let low = Math.max(0, k + 1 - lenB);
-      let high = Math.min(k + 1, lenA);
-      while (low < high) {
-        const i = (low + high) >>> 1; // take i from A, k + 1 − i from B
-        const j = k + 1 - i;
-        if (j > 0 && i < lenA && b(j - 1) > a(i)) low = i + 1;
-        else high = i;
-      }
-      const i = low;
-      const j = k + 1 - i;
-      const lastA = i > 0 ? a(i - 1) : -Infinity;
-      const lastB = j > 0 ? b(j - 1) : -Infinity;
-      return Math.max(lastA, lastB);
-    };
     const mid = n >>> 1;
-    return n % 2 === 1 ? kth(mid) : (kth(mid - 1) + kth(mid)) / 2;
+    return n % 2 === 1 ? this.kthDistance(mid, m, split, lenA, lenB) : (this.kthDistance(mid - 1, m, split, lenA, lenB) + this.kthDistance(mid, m, split, lenA, lenB)) / 2;
+  }
+
+  /** k-th smallest (0-based) of the union of the two sorted distance sequences of {@link mad}, O(log n). */
+  private kthDistance(k: number, m: number, split: number, lenA: number, lenB: number): number {
+    const sorted = this.sorted;
+    let low = Math.max(0, k + 1 - lenB);
+    let high = Math.min(k + 1, lenA);
+    while (low < high) {
+      const i = (low + high) >>> 1; // take i from A, k + 1 − i from B
+      const j = k + 1 - i;
+      if (j > 0 && i < lenA && sorted[split + j - 1] - m > m - sorted[split - 1 - i]) low = i + 1;
+      else high = i;
+    }
+    const i = low;
+    const j = k + 1 - i;
+    const lastA = i > 0 ? m - sorted[split - i] : -Infinity;
+    const lastB = j > 0 ? sorted[split + j - 1] - m : -Infinity;
+    return Math.max(lastA, lastB);
   }
 
   /** Values and times, oldest first (for snapshots). */

@@ -12,7 +12,7 @@ import {
 } from '../contracts';
 import { FleetRegistry } from '../fleet/fleet-registry';
 import { cutoffForSensitivity, type DetectConfig } from './detect-config';
-import { MetricSeries, type SeriesResult, type SeriesSnapshot } from './metric-series';
+import { MetricSeries, SERIES_DETECTORS, type SeriesSnapshot } from './metric-series';
 import { SURPRISE_FULL_SCALE, SURPRISE_MAX, fisherSurprise, surpriseToScore } from './tail-probability';
 
 /** Name reported in {@link AnomalyScore.detector}. */
@@ -31,7 +31,8 @@ export interface DetectorSnapshot {
 
 interface DeviceState {
   lastSeenTsMs: number;
-  metrics: Set<string>;
+  /** The device's series by metric. */
+  metrics: Map<string, MetricSeries>;
 }
 
 /**
@@ -45,7 +46,9 @@ export function combineSurprises(surprises: readonly number[]): number {
   const k = surprises.length;
   if (k === 0) return 0;
   if (k === 1) return Math.max(0, surprises[0]);
-  const bonferroni = Math.max(...surprises) - Math.log10(k);
+  let max = -Infinity;
+  for (let i = 0; i < k; i++) max = Math.max(max, surprises[i]);
+  const bonferroni = max - Math.log10(k);
   return Math.min(SURPRISE_MAX, Math.max(0, fisherSurprise(surprises), bonferroni));
 }
 
@@ -149,11 +152,23 @@ function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnaps
  * if (score.isAnomaly) console.log(score.contributions, score.evidence);
  */
 export class StreamingDetector {
-  private readonly series = new Map<string, MetricSeries>();
+  /**
+   * Every series, least recently updated first: an intrusive doubly linked list through
+   * {@link MetricSeries.lruPrev} / {@link MetricSeries.lruNext} (O(1) move-to-back, no key strings).
+   */
+  private lruHead: MetricSeries | undefined;
+  private lruTail: MetricSeries | undefined;
+  private seriesTotal = 0;
   private readonly devices = new Map<string, DeviceState>();
   private readonly adaptations = new Map<string, Adaptation>();
   private readonly fleet: FleetRegistry;
   private readonly baseCutoff: number;
+  /** Per-reading scratch arrays of detectValid (not re-entrant; reused to avoid allocation). */
+  private readonly scratchSurprises: number[] = [];
+  private readonly scratchAdjusted: number[] = [];
+  private readonly scratchCutoffs: number[] = [];
+  private readonly scratchPending: (MetricSeries | undefined)[] = [];
+  private readonly connectivitySurprises = new Float64Array(SERIES_DETECTORS.length);
 
   constructor(
     readonly config: DetectConfig,
@@ -165,7 +180,7 @@ export class StreamingDetector {
 
   /** Number of device-metric series currently tracked. */
   get seriesCount(): number {
-    return this.series.size;
+    return this.seriesTotal;
   }
 
   /**
@@ -218,7 +233,7 @@ export class StreamingDetector {
   snapshot(): DetectorSnapshot {
     return {
       version: 1,
-      series: [...this.series.values()].map((s) => s.toSnapshot()),
+      series: this.seriesInOrder().map((s) => s.toSnapshot()),
       devices: [...this.devices.entries()].map(([deviceId, d]) => ({ deviceId, lastSeenTsMs: d.lastSeenTsMs })),
       adaptations: [...this.adaptations.values()].map((a) => ({ ...a })),
     };
@@ -241,8 +256,11 @@ export class StreamingDetector {
     snapshot.series.forEach((s, i) => {
       validateSeriesSnapshot(s, i);
       const series = MetricSeries.fromSnapshot(s, config.windowSize);
-      detector.series.set(seriesKey(s.deviceId, s.metric), series);
-      detector.deviceState(s.deviceId).metrics.add(s.metric);
+      const metrics = detector.deviceState(s.deviceId).metrics;
+      const previous = metrics.get(s.metric);
+      if (previous) detector.lruReplace(previous, series);
+      else detector.lruAppend(series);
+      metrics.set(s.metric, series);
     });
     snapshot.devices.forEach((d, i) => {
       if (!d || typeof d.deviceId !== 'string' || !isFiniteNumber(d.lastSeenTsMs) && d.lastSeenTsMs !== null) {
@@ -263,7 +281,7 @@ export class StreamingDetector {
   private deviceState(deviceId: string): DeviceState {
     let d = this.devices.get(deviceId);
     if (!d) {
-      d = { lastSeenTsMs: -Infinity, metrics: new Set() };
+      d = { lastSeenTsMs: -Infinity, metrics: new Map() };
       this.devices.set(deviceId, d);
     }
     return d;
@@ -289,34 +307,41 @@ export class StreamingDetector {
   private detectValid(reading: Reading): AnomalyScore {
     const { deviceId, tsMs } = reading;
     const device = this.deviceState(deviceId);
-    const { device: deviceRaise, perMetric } = this.adaptations.size > 0 ? this.raises(deviceId, tsMs) : { device: 0, perMetric: new Map<string, number>() };
-    const deviceCutoff = this.baseCutoff + deviceRaise;
+    const raises = this.adaptations.size > 0 ? this.raises(deviceId, tsMs) : undefined;
+    const deviceCutoff = this.baseCutoff + (raises ? raises.device : 0);
 
-    const names = Object.keys(reading.metrics);
+    const metrics = reading.metrics;
+    const names = Object.keys(metrics);
+    const k = names.length;
     const metricEvidence: Record<string, MetricEvidence> = {};
     const expected: Record<string, ExpectedBand> = {};
-    const surprises: number[] = [];
-    const adjusted: number[] = [];
-    const cutoffs: number[] = [];
-    const pending: { series: MetricSeries; value: number; result: SeriesResult; metric: string }[] = [];
+    const surprises = this.scratchSurprises;
+    const adjusted = this.scratchAdjusted;
+    const cutoffs = this.scratchCutoffs;
+    const pending = this.scratchPending;
+    surprises.length = adjusted.length = cutoffs.length = pending.length = k;
     let warmingUp = false;
     let gap: DetectionEvidence['gap'];
+    let anyMeasured = false;
 
-    for (const metric of names) {
-      const value = reading.metrics[metric];
-      const metricRaise = perMetric.get(metric) ?? 0;
+    for (let m = 0; m < k; m++) {
+      const metric = names[m];
+      const value = metrics[metric];
+      const metricRaise = raises ? (raises.perMetric.get(metric) ?? 0) : 0;
       const cutoff = deviceCutoff + metricRaise;
-      const spec = this.declaredSpec(deviceId, metric);
-      const unit = spec?.unit ?? this.fleet.metric(deviceId, metric).unit ?? '';
       let surprise: number;
-      let detectorSurprises: Partial<Record<DetectorKind, number>>;
-      let evidence: Omit<MetricEvidence, 'score' | 'kind' | 'detectorScores' | 'anomalousSinceTsMs'>;
+      let detectorSurprises: Float64Array;
+      let evidence: MetricEvidence;
       let series: MetricSeries | undefined;
 
       if (metric === CONNECTIVITY_METRIC) {
+        const spec = this.declaredSpec(deviceId, metric);
+        const unit = spec?.unit ?? this.fleet.metric(deviceId, metric).unit ?? '';
         const lost = value === 0 || reading.tags?.event === 'connectivity_lost';
         surprise = lost ? SURPRISE_MAX : 0;
-        detectorSurprises = { gap: surprise };
+        detectorSurprises = this.connectivitySurprises;
+        detectorSurprises.fill(NaN);
+        detectorSurprises[GAP_SLOT] = surprise;
         evidence = {
           metric,
           unit,
@@ -324,7 +349,7 @@ export class StreamingDetector {
           direction: lost ? 'down' : 'none',
           baseline: { median: 1, mad: 0, count: 0 },
           expected: { value: 1, lower: 1, upper: 1 },
-        };
+        } as MetricEvidence;
         if (lost) {
           const lastSeen = device.lastSeenTsMs;
           gap = {
@@ -334,84 +359,98 @@ export class StreamingDetector {
           };
         }
       } else {
+        anyMeasured = true;
         series = this.seriesFor(deviceId, metric, device);
-        const result = series.score(value, tsMs, this.config, spec, unit, cutoff);
+        if (series.unit === undefined) {
+          series.spec = this.declaredSpec(deviceId, metric);
+          series.unit = series.spec?.unit ?? this.fleet.metric(deviceId, metric).unit ?? '';
+        }
+        const result = series.score(value, tsMs, this.config, series.spec, series.unit, cutoff);
         warmingUp ||= result.warmingUp;
         surprise = result.surprise;
         detectorSurprises = result.surprises;
         evidence = result.evidence;
         if (result.gap && (!gap || result.gap.silentForMs > gap.silentForMs)) gap = result.gap;
-        if (tsMs > series.lastTsMs) pending.push({ series, value, result, metric });
       }
 
       const score = surpriseToScore(surprise);
       const exceeds = cutoff <= 1 && score >= cutoff;
       let kind: DetectorKind | null = null;
-      if (exceeds) {
-        let best = -1;
-        for (const [k, s] of Object.entries(detectorSurprises) as [DetectorKind, number][]) {
-          if (s > best) {
-            best = s;
-            kind = k;
-          }
+      const detectorScores: Partial<Record<DetectorKind, number>> = {};
+      let best = -1;
+      for (let d = 0; d < SERIES_DETECTORS.length; d++) {
+        const s = detectorSurprises[d];
+        if (s !== s) continue; // NaN: the detector did not run
+        detectorScores[SERIES_DETECTORS[d]] = surpriseToScore(s);
+        if (exceeds && s > best) {
+          best = s;
+          kind = SERIES_DETECTORS[d];
         }
       }
       if (kind === 'rate' && evidence.change) {
         evidence.direction = evidence.change.ratePerMin > 0 ? 'up' : evidence.change.ratePerMin < 0 ? 'down' : 'none';
       }
-      const detectorScores: Partial<Record<DetectorKind, number>> = {};
-      for (const [k, s] of Object.entries(detectorSurprises) as [DetectorKind, number][]) detectorScores[k] = surpriseToScore(s);
-      let anomalousSinceTsMs: number | undefined;
-      if (series && tsMs > series.lastTsMs) {
-        series.anomalousSinceTsMs = exceeds ? (series.anomalousSinceTsMs ?? tsMs) : null;
-      }
-      if (exceeds) anomalousSinceTsMs = series?.anomalousSinceTsMs ?? tsMs;
+      const learns = series !== undefined && tsMs > series.lastTsMs;
+      if (learns) series!.anomalousSinceTsMs = exceeds ? (series!.anomalousSinceTsMs ?? tsMs) : null;
+      evidence.score = score;
+      evidence.kind = kind;
+      evidence.detectorScores = detectorScores;
+      if (exceeds) evidence.anomalousSinceTsMs = series?.anomalousSinceTsMs ?? tsMs;
 
-      metricEvidence[metric] = { ...evidence, score, kind, detectorScores, ...(anomalousSinceTsMs !== undefined ? { anomalousSinceTsMs } : {}) };
+      metricEvidence[metric] = evidence;
       expected[metric] = evidence.expected;
-      surprises.push(surprise);
+      surprises[m] = surprise;
       // Clipped at full scale first, so a raise r demands score ≥ cutoff + r exactly as for one metric.
-      adjusted.push(Math.max(0, Math.min(surprise, SURPRISE_FULL_SCALE) - SURPRISE_FULL_SCALE * metricRaise));
-      cutoffs.push(cutoff);
+      adjusted[m] = Math.max(0, Math.min(surprise, SURPRISE_FULL_SCALE) - SURPRISE_FULL_SCALE * metricRaise);
+      cutoffs[m] = cutoff;
+      pending[m] = learns ? series : undefined;
     }
 
     const deviceSurprise = combineSurprises(surprises);
     const score = surpriseToScore(deviceSurprise);
     const isAnomaly = deviceCutoff <= 1 && surpriseToScore(combineSurprises(adjusted)) >= deviceCutoff;
 
-    for (const { series, value, result, metric } of pending) {
-      const m = metricEvidence[metric];
-      series.update(value, tsMs, result, this.config, isAnomaly && m.kind !== null);
+    for (let m = 0; m < k; m++) {
+      const series = pending[m];
+      if (series === undefined) continue;
+      const metric = names[m];
+      series.update(metrics[metric], tsMs, series.lastResult, this.config, isAnomaly && metricEvidence[metric].kind !== null);
+      pending[m] = undefined;
     }
-    if (names.some((m) => m !== CONNECTIVITY_METRIC)) device.lastSeenTsMs = Math.max(device.lastSeenTsMs, tsMs);
-    const total = surprises.reduce((a, b) => a + b, 0);
+    if (anyMeasured) device.lastSeenTsMs = Math.max(device.lastSeenTsMs, tsMs);
+    let total = 0;
+    for (let m = 0; m < k; m++) total += surprises[m];
     const contributions: Record<string, number> = {};
-    names.forEach((m, i) => (contributions[m] = total > 0 ? surprises[i] / total : 0));
+    const anomalousMetrics: string[] = [];
+    for (let m = 0; m < k; m++) {
+      const metric = names[m];
+      contributions[metric] = total > 0 ? surprises[m] / total : 0;
+      if (cutoffs[m] <= 1 && metricEvidence[metric].score >= cutoffs[m]) anomalousMetrics.push(metric);
+    }
     const evidence: DetectionEvidence = {
       metrics: metricEvidence,
       warmingUp,
-      combined: { method: COMBINATION_METHOD, anomalousMetrics: names.filter((m, i) => cutoffs[i] <= 1 && metricEvidence[m].score >= cutoffs[i]) },
+      combined: { method: COMBINATION_METHOD, anomalousMetrics },
     };
     if (gap) evidence.gap = gap;
     return { deviceId, tsMs, score, isAnomaly, detector: STREAMING_DETECTOR_NAME, contributions, expected, evidence };
   }
 
   private seriesFor(deviceId: string, metric: string, device: DeviceState): MetricSeries {
-    const key = seriesKey(deviceId, metric);
-    let series = this.series.get(key);
+    let series = device.metrics.get(metric);
     if (series) {
-      // Re-insert: Map order doubles as least-recently-used order for eviction.
-      this.series.delete(key);
-      this.series.set(key, series);
+      if (series !== this.lruTail) {
+        this.lruUnlink(series);
+        this.lruAppend(series);
+      }
       return series;
     }
     series = new MetricSeries(deviceId, metric, this.config.windowSize);
-    this.series.set(key, series);
-    device.metrics.add(metric);
-    while (this.series.size > this.config.maxSeries) {
-      const oldest = this.series.keys().next().value as string;
-      const evicted = this.series.get(oldest)!;
-      this.series.delete(oldest);
+    this.lruAppend(series);
+    device.metrics.set(metric, series);
+    while (this.seriesTotal > this.config.maxSeries) {
+      const evicted = this.lruHead!;
+      this.lruUnlink(evicted);
       const d = this.devices.get(evicted.deviceId);
       d?.metrics.delete(evicted.metric);
       if (d && d.metrics.size === 0 && evicted.deviceId !== deviceId) this.devices.delete(evicted.deviceId);
@@ -419,17 +458,51 @@ export class StreamingDetector {
     return series;
   }
 
+  private seriesInOrder(): MetricSeries[] {
+    const out: MetricSeries[] = [];
+    for (let s = this.lruHead; s; s = s.lruNext) out.push(s);
+    return out;
+  }
+
+  private lruAppend(series: MetricSeries): void {
+    series.lruPrev = this.lruTail;
+    series.lruNext = undefined;
+    if (this.lruTail) this.lruTail.lruNext = series;
+    else this.lruHead = series;
+    this.lruTail = series;
+    this.seriesTotal++;
+  }
+
+  private lruUnlink(series: MetricSeries): void {
+    const { lruPrev: prev, lruNext: next } = series;
+    if (prev) prev.lruNext = next;
+    else this.lruHead = next;
+    if (next) next.lruPrev = prev;
+    else this.lruTail = prev;
+    series.lruPrev = series.lruNext = undefined;
+    this.seriesTotal--;
+  }
+
+  /** Puts `series` in the place of `previous` (a snapshot listing a series twice keeps the first position). */
+  private lruReplace(previous: MetricSeries, series: MetricSeries): void {
+    series.lruPrev = previous.lruPrev;
+    series.lruNext = previous.lruNext;
+    if (series.lruPrev) series.lruPrev.lruNext = series;
+    else this.lruHead = series;
+    if (series.lruNext) series.lruNext.lruPrev = series;
+    else this.lruTail = series;
+    previous.lruPrev = previous.lruNext = undefined;
+  }
+
   private deviceIntervalMs(deviceId: string, device: DeviceState): number {
     let best = Infinity;
-    for (const metric of device.metrics) {
-      const s = this.series.get(seriesKey(deviceId, metric));
-      const interval = s?.expectedIntervalMs(this.declaredSpec(deviceId, metric));
+    for (const [metric, s] of device.metrics) {
+      const interval = s.expectedIntervalMs(this.declaredSpec(deviceId, metric));
       if (interval !== undefined && interval < best) best = interval;
     }
     return Number.isFinite(best) ? best : (this.fleet.metric(deviceId, CONNECTIVITY_METRIC).intervalMs ?? 60_000);
   }
 }
 
-function seriesKey(deviceId: string, metric: string): string {
-  return `${deviceId}\u001f${metric}`;
-}
+/** Index of the gap detector in {@link SERIES_DETECTORS}. */
+const GAP_SLOT = SERIES_DETECTORS.indexOf('gap');

@@ -55,17 +55,47 @@ export function scoreToSurprise(score: number): number {
 /**
  * The |z| whose two-sided normal surprise equals `surprise` (bisection, 1e-9 tolerance).
  * Used for the expected band: the band edge is where a reading would reach the cut-off.
+ *
+ * The result is exactly that of plain bisection on [0, 40] (midpoints halving until the bracket
+ * is ≤ 1e-9): a few Newton steps first locate the root to ~1e-12, so the bisection evaluates the
+ * surprise only at the midpoints within 1e-10 of it; every other comparison follows from
+ * monotonicity. About 5 evaluations instead of ~36.
  */
 export function normalQuantileForSurprise(surprise: number): number {
   if (surprise <= 0) return 0;
+  const root = newtonRoot(surprise);
+  const margin = Number.isFinite(root) ? BISECTION_MARGIN : Infinity;
   let lo = 0;
   let hi = 40;
   for (let i = 0; i < 60 && hi - lo > 1e-9; i++) {
     const mid = (lo + hi) / 2;
-    if (twoSidedNormalSurprise(mid) < surprise) lo = mid;
+    const below = mid < root - margin ? true : mid > root + margin ? false : twoSidedNormalSurprise(mid) < surprise;
+    if (below) lo = mid;
     else hi = mid;
   }
   return (lo + hi) / 2;
+}
+
+/** Half-width around the Newton root inside which the bisection evaluates the surprise. */
+const BISECTION_MARGIN = 1e-10;
+/** √(2/π) / ln 10: the derivative of the two-sided surprise is this × e^(−z²/2) / erfc(z/√2). */
+const SURPRISE_SLOPE = Math.sqrt(2 / Math.PI) / LN10;
+
+/** Root of `twoSidedNormalSurprise(z) = surprise` by Newton's method, or NaN when it does not settle. */
+function newtonRoot(surprise: number): number {
+  if (!(surprise < SURPRISE_MAX - 1e-6)) return NaN;
+  // Start from the Gaussian tail asymptote z² ≈ 2 S ln 10 (≥ 0.5 to stay on the convex side).
+  let z = Math.max(0.5, Math.sqrt(2 * surprise * LN10));
+  for (let i = 0; i < 30; i++) {
+    const logTail = logErfc(z / Math.SQRT2);
+    const f = -logTail / LN10 - surprise;
+    const slope = SURPRISE_SLOPE * Math.exp(-0.5 * z * z - logTail);
+    const step = f / slope;
+    if (!Number.isFinite(step)) return NaN;
+    z = Math.max(0, z - step);
+    if (Math.abs(step) < 1e-12 * Math.max(1, z)) return z < 39 ? z : NaN;
+  }
+  return NaN;
 }
 
 /**
