@@ -21,11 +21,30 @@ const MIN_CHANGES_FOR_STUCK = 5;
 export const NULL_SURPRISE_MEAN = Math.LOG10E;
 /** Surprise calibration learns over about one window (EWMA rate CALIBRATION_RATE / windowSize), half a window late. */
 const CALIBRATION_RATE = 1;
+/** Bins of the daily seasonal profile (30 min each). */
+export const SEASON_BINS = 48;
+const DAY_MS = 86_400_000;
+const SEASON_BIN_MS = DAY_MS / SEASON_BINS;
+/** Visits (days) a bin must have completed before its profile predicts. */
+const SEASON_MIN_VISITS = 2;
+/** Slowest per-visit learning rate of a bin (≈ the last 10 visits). */
+const SEASON_RATE = 0.1;
+/**
+ * Readings of both predictors' errors on the same readings before the seasonal one may be chosen
+ * (about one day of 5-minute readings).
+ */
+const SEASON_MIN_COMPARED = 256;
 const LEVEL = 0;
 const RATE = 1;
 const STUCK = 2;
 const RANGE = 3;
 const GAP = 4;
+
+/** Bin of the daily profile of an event time (UTC time of day). */
+function seasonBin(tsMs: number): number {
+  const inDay = tsMs % DAY_MS;
+  return Math.floor((inDay < 0 ? inDay + DAY_MS : inDay) / SEASON_BIN_MS) % SEASON_BINS;
+}
 
 /** Serializable state of one series (see {@link MetricSeries.toSnapshot}). */
 export interface SeriesSnapshot {
@@ -61,6 +80,14 @@ export interface SeriesSnapshot {
   onsetMemory?: number;
   /** Decayed peak of the stuck surprise of reported readings; absent in older snapshots (0). */
   stuckMemory?: number;
+  /** Daily profile by time-of-day bin ({@link SEASON_BINS} each); absent in older snapshots (not learned yet). */
+  seasonMean?: number[];
+  seasonDev?: number[];
+  seasonVisits?: number[];
+  /** Prequential mean absolute errors of the window median and of the profile; absent in older snapshots (0). */
+  localError?: number;
+  seasonError?: number;
+  comparedCount?: number;
 }
 
 /** Detector slots of {@link SeriesResult.surprises}, in the order evidence lists them. */
@@ -103,12 +130,27 @@ export interface SeriesResult {
  * gap. Every detector turns its statistic into a tail probability, reported as a surprise
  * `−log10 p`.
  *
+ * Seasonal context: the series also learns a daily profile (48 half-hour bins of UTC time of day;
+ * per bin an EWMA of the value and of its absolute deviation, each visit — a day — weighing ~10 %).
+ * Once bins have 2 completed visits, the window median and the profile are compared as one-step
+ * predictors on the same readings (prequential mean absolute error, EWMA over ~4 windows; Dawid
+ * 1984, *Present position and potential developments: the prequential approach*, JRSS A 147).
+ * While the profile predicts better (after ≥ 256 compared readings), the level detector scores the
+ * reading against its bin (expected value = the bin's mean, σ = 1.2533 × its mean absolute
+ * deviation, the expected band and direction follow), and the rate detector scores the change of
+ * the residual from the profile, reported as a level deviation. A daily pattern's expected jumps
+ * are thereby normal, and a jump that does not come is anomalous. Comparable to the seasonal
+ * baselines of Hochenbaum, Vallis & Kejariwal (2017, *Automatic anomaly detection in the cloud via
+ * statistical learning*, arXiv:1704.07706) without their batch decomposition. Series sampled
+ * for less than ~3 days never use it.
+ *
  * Scoring ({@link score}) reads the state only; {@link update} then folds the reading in. Both
  * are O(log w) apart from the window's memmove (see {@link RobustWindow}).
  *
  * Memory: 28 × windowSize bytes of typed arrays (window values, times, sorted copy; float32
- * calibration delay line) plus ~250 bytes of scalars and object overhead, i.e. ≈ 2.0 KB at the
- * default window of 64.
+ * calibration delay line), 480 bytes of daily profile (float32 mean and deviation, uint16 visits
+ * for 48 bins) plus ~300 bytes of scalars and object overhead, i.e. ≈ 2.5 KB at the default
+ * window of 64.
  */
 export class MetricSeries {
   readonly window: RobustWindow;
@@ -164,6 +206,22 @@ export class MetricSeries {
   /** Onset decay of the last config seen (2^(−1/half-life)). */
   private decayHalfLife = NaN;
   private decayFactor = 0;
+  /**
+   * Daily seasonal profile, by time-of-day bin (UTC event time): per-visit EWMA of the value and of
+   * the absolute deviation from it, and the number of visits (capped). Allocated on the first
+   * reading a day's bin structure can matter for (lazily; 480 bytes).
+   */
+  seasonMean: Float32Array | undefined;
+  seasonDev: Float32Array | undefined;
+  seasonVisits: Uint16Array | undefined;
+  /**
+   * Prequential mean absolute errors of the two level predictors, window median and seasonal
+   * profile, on the same readings (those whose bin was learned), EWMA over ~4 windows; the level
+   * detector uses the seasonal profile while it predicts better (Dawid 1984, prequential model choice).
+   */
+  localError = 0;
+  seasonError = 0;
+  comparedCount = 0;
   /** Neighbours in the detector's least-recently-updated list (not serialized). */
   lruPrev: MetricSeries | undefined;
   lruNext: MetricSeries | undefined;
@@ -203,12 +261,20 @@ export class MetricSeries {
     // The sensor's datasheet accuracy floors the noise scale: deviations within it are never anomalous.
     const accuracy = spec?.accuracy !== undefined && spec.accuracy > 0 ? spec.accuracy : 0;
     const sigma = Math.max(this.scale(median, mad), accuracy);
-    const z = count > 0 ? (value - median) / sigma : 0;
+    // Seasonal context: when the daily profile has predicted better than the window median, the
+    // level is scored against the profile's bin (value and scale), and the rate on the residual.
+    const bin = seasonBin(tsMs);
+    const seasonal = this.seasonalActive(bin);
+    const center = seasonal ? this.seasonMean![bin] : median;
+    const levelSigma = seasonal ? Math.max(MEAN_ABS_TO_SIGMA * this.seasonDev![bin], accuracy, 1e-9 * Math.max(1, Math.abs(center))) : sigma;
+    const z = count > 0 ? (value - center) / levelSigma : 0;
     const levelCalibration = this.calibration(this.levelSurpriseMean);
     const rateCalibration = this.calibration(this.rateSurpriseMean);
     const zSurprise = twoSidedNormalSurprise(z);
     const rawLevelSurprise = count >= 3 ? zSurprise : NaN;
     let rawRateSurprise = NaN;
+    /** In seasonal context the rate detector measures the change of the residual from the profile. */
+    let residualRate = false;
 
     // Rate of change over the rate window, from the oldest reading inside it (or the previous one).
     let change: MetricEvidence['change'];
@@ -226,7 +292,19 @@ export class MetricSeries {
         absRatePerMin = Math.abs(ratePerMin);
         // Noise alone moves two readings apart by √2 σ: the floor of the rate's scale.
         const rateSigma = Math.max(MEAN_ABS_TO_SIGMA * this.usualRatePerMin, (Math.SQRT2 * sigma) / minutes);
-        rawRateSurprise = twoSidedNormalSurprise(ratePerMin / rateSigma);
+        let rateZ = ratePerMin / rateSigma;
+        if (seasonal) {
+          // The change the profile did not predict, against the profile's scale.
+          const fromBin = seasonBin(fromTsMs);
+          if (this.seasonVisits![fromBin] > SEASON_MIN_VISITS) {
+            // Two residuals, each with its bin's scale: the difference has σ = √(σ_from² + σ_to²).
+            residualRate = true;
+            const residualPerMin = (value - center - (fromValue - this.seasonMean![fromBin])) / minutes;
+            const fromSigma = Math.max(MEAN_ABS_TO_SIGMA * this.seasonDev![fromBin], levelSigma);
+            rateZ = residualPerMin / Math.max(MEAN_ABS_TO_SIGMA * this.usualRatePerMin, Math.hypot(fromSigma, levelSigma) / minutes);
+          }
+        }
+        rawRateSurprise = twoSidedNormalSurprise(rateZ);
         rateSurprise = rateCalibration * rawRateSurprise;
         change = { fromValue, toValue: value, fromTsMs, durationMs, ratePerMin, usualRatePerMin: this.usualRatePerMin };
       }
@@ -262,10 +340,12 @@ export class MetricSeries {
     let excursionSurprise = NaN;
     let learned = 0;
     if (!warmingUp) {
-      const level = levelCalibration * zSurprise;
+      // A sudden change of the residual from the profile is a deviation from the expected value:
+      // it is reported as the level's (the explanation is "value vs expected"), not as a fast rise.
+      const level = residualRate ? Math.max(levelCalibration * zSurprise, rateSurprise) : levelCalibration * zSurprise;
       excursionSurprise = Math.max(level, change ? rateSurprise : 0);
       learned = surprises[LEVEL] = Math.max(0, level - damping);
-      if (change) learned = Math.max(learned, (surprises[RATE] = Math.max(0, rateSurprise - damping)));
+      if (change) learned = Math.max(learned, (surprises[RATE] = residualRate ? 0 : Math.max(0, rateSurprise - damping)));
       learned = Math.max(learned, (surprises[STUCK] = stuckSurprise >= reportSurprise ? Math.max(0, stuckSurprise - decay * this.stuckMemory) : 0));
     }
 
@@ -291,12 +371,12 @@ export class MetricSeries {
       if (isGap) gap = { silentForMs: dtMs, expectedIntervalMs, lastSeenTsMs: w.tsAt(count - 1) };
     }
 
-    const expected = this.band(median, sigma, count, cutoff, spec, levelCalibration, damping);
+    const expected = this.band(center, levelSigma, count, cutoff, spec, levelCalibration, damping);
     const evidence = {
       metric: this.metric,
       unit,
       value,
-      direction: value > median ? 'up' : value < median ? 'down' : 'none',
+      direction: value > center ? 'up' : value < center ? 'down' : 'none',
       baseline: { median: count > 0 ? median : value, mad: count > 0 ? mad : 0, count },
       expected,
     } as MetricEvidence;
@@ -372,6 +452,7 @@ export class MetricSeries {
         this.afterRepeatWeight = runDecay * this.afterRepeatWeight + (r - 1);
       }
     }
+    this.learnSeason(value, tsMs);
     if (same) this.runCount++;
     else {
       this.runCount = 1;
@@ -379,6 +460,50 @@ export class MetricSeries {
     }
     this.window.push(value, tsMs);
     this.n++;
+  }
+
+  /** Whether the seasonal profile scores the level at this bin (learned, and the better predictor so far). */
+  private seasonalActive(bin: number): boolean {
+    return this.comparedCount >= SEASON_MIN_COMPARED && this.seasonError < this.localError && this.seasonVisits![bin] > SEASON_MIN_VISITS;
+  }
+
+  /** Folds a reading into the daily profile and the predictors' error comparison (before the window push). */
+  private learnSeason(value: number, tsMs: number): void {
+    if (this.seasonMean === undefined) {
+      this.seasonMean = new Float32Array(SEASON_BINS);
+      this.seasonDev = new Float32Array(SEASON_BINS);
+      this.seasonVisits = new Uint16Array(SEASON_BINS);
+    }
+    const bin = seasonBin(tsMs);
+    const last = this.lastTsMs;
+    // A visit is an entry into the bin (once a day for a regular series), whatever the sampling rate.
+    const entering = !(last > tsMs - SEASON_BIN_MS && seasonBin(last) === bin);
+    const visits = this.seasonVisits![bin] + (entering ? 1 : 0);
+    const mean = this.seasonMean[bin];
+    if (visits > SEASON_MIN_VISITS && this.window.count > 0) {
+      const rate = 1 / (4 * this.window.capacity);
+      const localError = Math.abs(value - this.window.median());
+      const seasonError = Math.abs(value - mean);
+      if (this.comparedCount === 0) {
+        this.localError = localError;
+        this.seasonError = seasonError;
+      } else {
+        this.localError += rate * (localError - this.localError);
+        this.seasonError += rate * (seasonError - this.seasonError);
+      }
+      this.comparedCount++;
+    }
+    if (visits === 1 && entering) {
+      this.seasonMean[bin] = value;
+      this.seasonDev![bin] = 0;
+    } else {
+      // Readings per visit: the bin's share of the series' interval; each visit weighs ~SEASON_RATE.
+      const perVisit = this.intervalMs > 0 ? Math.max(1, SEASON_BIN_MS / this.intervalMs) : 1;
+      const beta = Math.max(1 / (visits + 1), SEASON_RATE) / perVisit;
+      this.seasonDev![bin] += beta * (Math.abs(value - mean) - this.seasonDev![bin]);
+      this.seasonMean[bin] = mean + beta * (value - mean);
+    }
+    if (visits <= 65535) this.seasonVisits![bin] = visits;
   }
 
   /** Per-reading decay factor of the onset memory: 2^(−1 / half-life), 0 when disabled. */
@@ -422,6 +547,12 @@ export class MetricSeries {
       anomalousSinceTsMs: this.anomalousSinceTsMs,
       onsetMemory: this.onsetMemory,
       stuckMemory: this.stuckMemory,
+      ...(this.seasonMean
+        ? { seasonMean: Array.from(this.seasonMean), seasonDev: Array.from(this.seasonDev!), seasonVisits: Array.from(this.seasonVisits!) }
+        : {}),
+      localError: this.localError,
+      seasonError: this.seasonError,
+      comparedCount: this.comparedCount,
     };
   }
 
@@ -448,6 +579,14 @@ export class MetricSeries {
     series.anomalousSinceTsMs = s.anomalousSinceTsMs;
     series.onsetMemory = s.onsetMemory ?? 0;
     series.stuckMemory = s.stuckMemory ?? 0;
+    if (s.seasonMean && s.seasonDev && s.seasonVisits) {
+      series.seasonMean = Float32Array.from(s.seasonMean);
+      series.seasonDev = Float32Array.from(s.seasonDev);
+      series.seasonVisits = Uint16Array.from(s.seasonVisits);
+    }
+    series.localError = s.localError ?? 0;
+    series.seasonError = s.seasonError ?? 0;
+    series.comparedCount = s.comparedCount ?? 0;
     return series;
   }
 

@@ -12,7 +12,7 @@ import {
 } from '../contracts';
 import { FleetRegistry } from '../fleet/fleet-registry';
 import { cutoffForSensitivity, type DetectConfig } from './detect-config';
-import { MetricSeries, SERIES_DETECTORS, type SeriesSnapshot } from './metric-series';
+import { MetricSeries, SEASON_BINS, SERIES_DETECTORS, type SeriesSnapshot } from './metric-series';
 import { SURPRISE_FULL_SCALE, SURPRISE_MAX, fisherSurprise, surpriseToScore } from './tail-probability';
 
 /** Name reported in {@link AnomalyScore.detector}. */
@@ -107,7 +107,13 @@ function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnaps
   for (let j = 1; j < r.times.length; j++) if (r.times[j] <= r.times[j - 1]) throw bad('times', 'not strictly increasing');
   if (!Array.isArray(r.pendingSurprises) || !r.pendingSurprises.every((v) => v === null || isFiniteNumber(v)) || r.pendingSurprises.length % 2 !== 0) throw bad('pendingSurprises', r.pendingSurprises);
   if (r.anomalousSinceTsMs !== null && !isFiniteNumber(r.anomalousSinceTsMs)) throw bad('anomalousSinceTsMs', r.anomalousSinceTsMs);
-  for (const f of ['onsetMemory', 'stuckMemory']) if (r[f] !== undefined && (!isFiniteNumber(r[f]) || (r[f] as number) < 0)) throw bad(f, r[f]);
+  for (const f of ['onsetMemory', 'stuckMemory', 'localError', 'seasonError', 'comparedCount']) if (r[f] !== undefined && (!isFiniteNumber(r[f]) || (r[f] as number) < 0)) throw bad(f, r[f]);
+  const season = ['seasonMean', 'seasonDev', 'seasonVisits'].filter((f) => r[f] !== undefined);
+  if (season.length !== 0 && season.length !== 3) throw bad('seasonMean', 'seasonMean, seasonDev and seasonVisits must come together');
+  for (const f of season) {
+    const a = r[f];
+    if (!Array.isArray(a) || a.length !== SEASON_BINS || !a.every((v) => isFiniteNumber(v) && (f === 'seasonMean' || v >= 0))) throw bad(f, a);
+  }
 }
 
 /**
@@ -133,6 +139,9 @@ function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnaps
  *   & Agha (2017), *Unsupervised real-time anomaly detection for streaming data*,
  *   Neurocomputing 262, whose anomaly likelihood likewise scores the change in surprise rather
  *   than its level.
+ * - **Seasonal context**: each series learns a daily profile and, while it predicts the series
+ *   better than the rolling median (prequential comparison), scores level and sudden changes
+ *   against it; `expected` is then the profile's value and band (see {@link MetricSeries}).
  * - **Sensor accuracy**: a metric's `MetricSpec.accuracy` floors its level and rate noise scale.
  * - **Warm-up**: a series' learned detectors (level, rate, stuck) do not score during its first
  *   `warmupReadings` readings, and `evidence.warmingUp` is true; physical range violations and
@@ -143,7 +152,7 @@ function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnaps
  * - **Connectivity**: a reading of metric `connectivity` = 0 (or `tags.event` =
  *   `connectivity_lost`) from the ingest watchdog scores 1 on that metric with `evidence.gap`.
  *
- * Cost per metric update: O(log w) plus the window's contiguous memmove; memory ≈ 2 KB per
+ * Cost per metric update: O(log w) plus the window's contiguous memmove; memory ≈ 2.5 KB per
  * series at the default window (see {@link MetricSeries}).
  *
  * @example
