@@ -7,7 +7,10 @@ import { AlertRouter, type RouteResult } from '../../lib/route/alert-router';
 import type { RouteOptions } from '../../lib/route/route-options';
 import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
-import { optionsFromConfig, STATE_KEY, type RouteNodeDef } from './route-config';
+import { optionsFromConfig, SAVE_INTERVAL_MS, STATE_KEY, type RouteNodeDef } from './route-config';
+
+/** Shortest time between two status refreshes, ms; also the period of the save/status timer. */
+const STATUS_INTERVAL_MS = 1000;
 
 type RouteMsg = NodeMessageInFlow & { silence?: unknown; adaptation?: unknown };
 
@@ -18,6 +21,12 @@ export = function (RED: NodeAPI) {
     let router: AlertRouter | undefined;
     let options: RouteOptions | undefined;
     let configError: Error | undefined;
+    let dirty = false;
+    let lastSaveMs = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    let statusDirty = false;
+    let lastStatusMs = 0;
+    let lastStatusText = '';
     // Flow context, not node context: without a configured context store Node-RED deletes a
     // node's own context whenever the node is redeployed, and the state must survive that.
     const stateKey = `${STATE_KEY}:${node.id}`;
@@ -34,7 +43,15 @@ export = function (RED: NodeAPI) {
           node.warn(RED._('lucid-route.warn.stateDiscarded', { error: (err as Error).message }));
         }
       }
-      router ??= new AlertRouter(options, registry);
+      if (!router) {
+        router = new AlertRouter(options, registry);
+        // Replace an unreadable saved state at once, so it is not restored again.
+        if (saved !== undefined) save();
+      }
+      timer = setInterval(() => {
+        if (dirty && Date.now() - lastSaveMs >= SAVE_INTERVAL_MS) save();
+        if (statusDirty) updateStatus();
+      }, STATUS_INTERVAL_MS);
       updateStatus();
     } catch (err) {
       configError = err instanceof Error ? err : new Error(String(err));
@@ -43,13 +60,19 @@ export = function (RED: NodeAPI) {
     }
 
     function updateStatus(): void {
+      statusDirty = false;
+      lastStatusMs = Date.now();
       if (!router) return;
       const s = router.stats();
       const text = RED._('lucid-route.status.summary', { open: s.openAlerts, incidents: s.openIncidents, notified: s.notifications, held: s.dropped });
+      if (text === lastStatusText) return;
+      lastStatusText = text;
       node.status({ fill: s.openAlerts > 0 ? 'yellow' : 'green', shape: 'dot', text });
     }
 
     function save(): void {
+      dirty = false;
+      lastSaveMs = Date.now();
       if (router) stateStore().set(stateKey, router.snapshot());
     }
 
@@ -115,13 +138,21 @@ export = function (RED: NodeAPI) {
           result.incidents.push(...routed.incidents);
           result.invalid.push(...routed.invalid);
         }
-        const incidents = new Map<string, Incident>(router.openIncidents().map((i) => [i.id, i]));
-        for (const i of result.incidents) incidents.set(i.id, i);
+        // Copies of the open incidents only when an alert message needs one (most batches have none).
+        const incidents = new Map<string, Incident>();
+        if (result.events.length + result.resolved.length > 0) {
+          for (const i of router.openIncidents()) incidents.set(i.id, i);
+          for (const i of result.incidents) incidents.set(i.id, i);
+        }
         const out1 = result.events.map((e) => alertMessage(e, incidents));
         const out2 = result.notifications.map(notificationMessage);
         const out3 = result.resolved.map((e) => alertMessage(e, incidents));
-        save();
-        updateStatus();
+        // Operator actions are saved at once; detections on the timer (see SAVE_INTERVAL_MS).
+        if (isControl) save();
+        else dirty = true;
+        // The status shows counts: refreshed at most once per STATUS_INTERVAL_MS (the timer shows the last change).
+        statusDirty = true;
+        if (isControl || Date.now() - lastStatusMs >= STATUS_INTERVAL_MS) updateStatus();
         if (out1.length + out2.length + out3.length > 0) send([out1, out2, out3]);
         if (result.invalid.length > 0) {
           const first = result.invalid[0];
@@ -130,11 +161,14 @@ export = function (RED: NodeAPI) {
         }
         done();
       } catch (err) {
+        lastStatusText = ''; // reportError may have replaced the status: the next summary shows again
         reportError(node, err, done);
       }
     });
 
     node.on('close', (removed: boolean, done: () => void) => {
+      if (timer) clearInterval(timer);
+      timer = undefined;
       if (removed) stateStore().set(stateKey, undefined);
       else save();
       done();

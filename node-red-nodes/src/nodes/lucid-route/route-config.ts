@@ -8,6 +8,15 @@ import { resolveRouteOptions, type RouteOptions, type RouteOptionsInput } from '
  */
 export const STATE_KEY = 'lucid-route-state';
 
+/**
+ * How often the router's snapshot is written to context while detections change it, ms.
+ * A snapshot serializes every open alert (hundreds of KB with hundreds of open alerts), so it
+ * is not written per message: detections mark the state dirty and this timer saves it;
+ * silences and adaptations (operator actions) are saved at once, and closing the node (redeploy,
+ * stop) always saves. Node-RED's persistent `localfilesystem` store flushes every 30 s anyway.
+ */
+export const SAVE_INTERVAL_MS = 5000;
+
 /** The editor's configuration: durations in minutes, numbers as the editor stores them (strings or numbers). */
 export interface RouteNodeDef extends NodeDef {
   fleet?: string;
