@@ -61,7 +61,10 @@ export interface AlertStoreOptions {
   evidenceMaxSpanMs?: number;
   /** Sample/counter buffer flush period [1000]; 0 disables the timer (call `flush`). */
   flushIntervalMs?: number;
-  /** Flush as soon as this many samples are buffered [2000]. */
+  /**
+   * Flush as soon as this many samples are buffered [20000]. A commit's cost grows with the
+   * number of series it touches more than with its rows, so larger, rarer flushes are cheaper.
+   */
   flushMaxRows?: number;
   /** Retention pass period [1 h]; 0 disables the timer (call `cleanup`). */
   cleanupIntervalMs?: number;
@@ -201,6 +204,9 @@ function pointFromRow(r: Record<string, unknown>): SeriesPoint {
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Sample rows written between two yields to the event loop during a flush. */
+const FLUSH_SLICE_ROWS = 250;
+
 /**
  * Lucid's alert store over a {@link SqlEngine} (SQLite or PostgreSQL): alerts and their events,
  * incidents, feedback, adaptations, a signed hash-chained audit log, telemetry samples per
@@ -240,6 +246,7 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
   private latestEventMs = 0;
   private writesSinceOptimize = 0;
   private flushing: Promise<void> = Promise.resolve();
+  private flushQueued = false;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
 
@@ -258,7 +265,7 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     this.evidenceBeforeMs = options.evidenceBeforeMs ?? 900_000;
     this.evidenceAfterMs = options.evidenceAfterMs ?? 900_000;
     this.evidenceMaxSpanMs = options.evidenceMaxSpanMs ?? 6 * 3_600_000;
-    this.flushMaxRows = options.flushMaxRows ?? 2000;
+    this.flushMaxRows = options.flushMaxRows ?? 20_000;
   }
 
   /**
@@ -637,7 +644,10 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
         });
       }
     }
-    if (this.samples.length >= this.flushMaxRows) void this.flush().catch(() => undefined);
+    if (this.samples.length >= this.flushMaxRows && !this.flushQueued) {
+      this.flushQueued = true;
+      void this.flush().catch(() => undefined);
+    }
     return { accepted, skipped };
   }
 
@@ -653,6 +663,7 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
   }
 
   private async flushNow(): Promise<void> {
+    this.flushQueued = false;
     if (this.closed || (this.samples.length === 0 && this.counters.size === 0)) return;
     const samples = this.samples;
     const counters = this.counters;
@@ -660,7 +671,10 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     this.counters = new Map();
     const toTrim: [string, string][] = [];
     await this.engine.transaction(async (tx) => {
+      let rows = 0;
       for (const s of samples) {
+        // Let messages through between slices of a large flush (SQLite runs on this thread).
+        if (++rows % FLUSH_SLICE_ROWS === 0) await yieldToLoop();
         const vals: SqlParam[] = [s.value, s.expected, s.lower, s.upper, s.score, s.anomaly ? 1 : 0];
         await tx.run(
           `INSERT INTO samples (device_id, metric, ts_ms, value, expected, lower, upper, score, anomaly) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -1,7 +1,28 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { SqlEngine, SqlExecutor, SqlParam } from './sql-engine';
+
+/** How often the checkpoint thread copies the WAL back into the database file, ms. */
+const CHECKPOINT_INTERVAL_MS = 1000;
+
+/**
+ * The checkpoint thread: its own connection runs `PRAGMA wal_checkpoint(PASSIVE)` every
+ * interval (PASSIVE never blocks the writer), until told to stop. Plain JS (eval'd), so it runs
+ * the same under ts-jest and from dist/.
+ */
+const CHECKPOINT_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+const run = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); } };
+const timer = setInterval(run, workerData.intervalMs);
+parentPort.on('message', (m) => {
+  if (m === 'stop') { clearInterval(timer); try { db.close(); } catch {} parentPort.postMessage('stopped'); parentPort.close(); }
+});
+`;
 
 function bind(params: SqlParam[] = []): unknown[] {
   return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p));
@@ -10,6 +31,10 @@ function bind(params: SqlParam[] = []): unknown[] {
 /**
  * SQLite through better-sqlite3, in WAL mode with `synchronous=NORMAL`: a committed transaction
  * survives a killed process (the WAL is in the OS cache), and readers never block the writer.
+ * Checkpoints (copying the WAL into the database file, with an fsync) run on a worker thread
+ * with its own connection (`wal_checkpoint(PASSIVE)` every second), not in the committing
+ * call: SQLite's automatic checkpoint would block the event loop for tens of ms every ~1000
+ * WAL pages. If that thread cannot start, the automatic checkpoint is switched back on.
  * better-sqlite3 is synchronous; this engine serializes every call through one promise queue so
  * an async transaction is never interleaved with other statements on the same connection.
  * Statements are prepared once and cached.
@@ -21,6 +46,7 @@ export class SqliteEngine implements SqlEngine {
   private readonly statements = new Map<string, Database.Statement>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly direct: SqlExecutor;
+  private checkpointer: Worker | undefined;
 
   /** @param file - database file (created with its directory), or `:memory:`. */
   constructor(readonly file: string) {
@@ -30,6 +56,9 @@ export class SqliteEngine implements SqlEngine {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // Room for a large flush's dirty pages, so they reach the WAL once, at commit (default 2 MB).
+    this.db.pragma('cache_size = -32768');
+    if (file !== ':memory:') this.startCheckpointer(file);
     const stmt = (sql: string): Database.Statement => {
       let s = this.statements.get(sql);
       if (!s) {
@@ -44,6 +73,41 @@ export class SqliteEngine implements SqlEngine {
       get: async <T>(sql: string, params?: SqlParam[]) => stmt(sql).get(...bind(params)) as T | undefined,
       run: async (sql: string, params?: SqlParam[]) => stmt(sql).run(...bind(params)).changes,
     };
+  }
+
+  private startCheckpointer(file: string): void {
+    try {
+      const worker = new Worker(CHECKPOINT_WORKER, {
+        eval: true,
+        workerData: { module: require.resolve('better-sqlite3'), file, intervalMs: CHECKPOINT_INTERVAL_MS },
+      });
+      worker.unref();
+      const fallback = (): void => {
+        if (this.checkpointer !== worker) return;
+        this.checkpointer = undefined;
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      };
+      worker.on('error', fallback);
+      worker.on('exit', fallback);
+      this.checkpointer = worker;
+      this.db.pragma('wal_autocheckpoint = 0');
+    } catch {
+      this.checkpointer = undefined;
+    }
+  }
+
+  private async stopCheckpointer(): Promise<void> {
+    const worker = this.checkpointer;
+    if (!worker) return;
+    this.checkpointer = undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void worker.terminate().finally(resolve), 2000);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.postMessage('stop');
+    });
   }
 
   private lock<T>(fn: () => Promise<T>): Promise<T> {
@@ -97,6 +161,9 @@ export class SqliteEngine implements SqlEngine {
 
   close(): Promise<void> {
     return this.lock(async () => {
+      // The checkpoint thread's connection closes first, so closing this last connection
+      // checkpoints the WAL and removes it.
+      await this.stopCheckpointer();
       this.statements.clear();
       if (this.db.open) this.db.pragma('optimize');
       if (this.db.open) this.db.close();

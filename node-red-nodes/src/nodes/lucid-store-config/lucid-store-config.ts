@@ -66,10 +66,23 @@ export = function (RED: NodeAPI) {
       node.error(RED._('lucid-store-config.error.open', { error: err.message })),
     );
 
+    // Writes still queued in lucid-store nodes: Node-RED closes every node of a flow at once, so
+    // the store must outlive the queues of the nodes writing to it.
+    const inFlight = new Set<Promise<unknown>>();
+    node.track = (work) => {
+      const settled = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      inFlight.add(settled);
+      void settled.then(() => inFlight.delete(settled));
+    };
+
     node.on('close', (_removed: boolean, done: () => void) => {
       api?.close();
       if (mounted && httpNode) unmountApi(httpNode, API_PATH, node.id);
-      node.store
+      Promise.all([...inFlight])
+        .then(() => node.store)
         .then((s) => s.close())
         .catch(() => undefined)
         .finally(() => done());

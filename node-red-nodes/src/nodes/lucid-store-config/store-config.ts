@@ -110,6 +110,11 @@ export interface StoreConfigNode extends Node<StoreCredentials> {
   store: Promise<SqlAlertStore>;
   /** The API router once the store is open (undefined when the API is disabled), for embedding and tests. */
   api?: ApiRouter;
+  /**
+   * Registers writes in progress (a user node's queue): on close the config node waits for
+   * them before closing the store, so a redeploy never drops messages already accepted.
+   */
+  track?: (work: Promise<unknown>) => void;
 }
 
 /**

@@ -6,7 +6,7 @@ import { lucidMetrics } from '../../lib/api/lucid-metrics';
 import type { SqlAlertStore } from '../../lib/store/sql-alert-store';
 import type { StoredFeedback } from '../../lib/store/store-types';
 import { configErrorStatus, reportError } from '../shared/node-status';
-import { resolveStore } from '../lucid-store-config/store-config';
+import { resolveStore, type StoreConfigNode } from '../lucid-store-config/store-config';
 
 interface StoreNodeDef extends NodeDef {
   store: string;
@@ -23,6 +23,8 @@ type StoreMsg = NodeMessageInFlow & {
 /** Actor of lucid-route's own alert events (its changes are not echoed to the output). */
 const ROUTE_ACTOR = 'lucid-route';
 const MAX_LATENCY_S = 3600;
+/** Shortest time between two status refreshes, ms. */
+const STATUS_INTERVAL_MS = 1000;
 
 export = function (RED: NodeAPI) {
   function LucidStoreNode(this: Node, config: StoreNodeDef) {
@@ -30,19 +32,32 @@ export = function (RED: NodeAPI) {
     const node = this;
     const metrics = lucidMetrics();
     let store: SqlAlertStore | undefined;
+    let configNode: StoreConfigNode | undefined;
     let openError: Error | undefined;
     let queue: Promise<void> = Promise.resolve();
     let alerts = 0;
     let samples = 0;
     const detach: (() => void)[] = [];
 
-    const status = (): void => {
+    let lastStatusMs = 0;
+    let statusDirty = false;
+    const showStatus = (): void => {
+      statusDirty = false;
+      lastStatusMs = Date.now();
       node.status({
         fill: 'green',
         shape: 'dot',
         text: RED._('lucid-store.status.summary', { alerts, detections: samples }),
       });
     };
+    /** The counts in the status: refreshed at most once per STATUS_INTERVAL_MS (the timer shows the last change). */
+    const status = (): void => {
+      statusDirty = true;
+      if (Date.now() - lastStatusMs >= STATUS_INTERVAL_MS) showStatus();
+    };
+    const statusTimer = setInterval(() => {
+      if (statusDirty) showStatus();
+    }, STATUS_INTERVAL_MS);
 
     const observeLatency = (fromMs: number | undefined): void => {
       if (typeof fromMs !== 'number' || !Number.isFinite(fromMs)) return;
@@ -51,7 +66,7 @@ export = function (RED: NodeAPI) {
     };
 
     try {
-      const configNode = resolveStore((id) => RED.nodes.getNode(id), config.store);
+      configNode = resolveStore((id) => RED.nodes.getNode(id), config.store);
       node.status({ fill: 'grey', shape: 'ring', text: RED._('lucid-store.status.opening') });
       const ready = configNode.store.then((s) => {
         store = s;
@@ -204,10 +219,14 @@ export = function (RED: NodeAPI) {
 
     node.on('input', (msg: StoreMsg, _send, done) => {
       pending.push({ msg, done });
-      if (!draining) queue = drain();
+      if (!draining) {
+        queue = drain();
+        configNode?.track?.(queue);
+      }
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      clearInterval(statusTimer);
       for (const d of detach) d();
       queue.finally(() => done());
     });
