@@ -218,6 +218,13 @@ export = function (RED: NodeAPI) {
     }
 
     node.on('input', (msg: StoreMsg, _send, done) => {
+      // Detections, notifications and rejects only touch memory (samples are buffered and
+      // flushed by the store's timer): once the store is open they do not queue behind alert
+      // events, which wait for the database (e.g. while a sample flush holds it).
+      if (store && msg.event === undefined && !msg.incident) {
+        void one({ msg, done });
+        return;
+      }
       pending.push({ msg, done });
       if (!draining) {
         queue = drain();

@@ -160,6 +160,22 @@ describe('SqlAlertStore samples, series, evidence and stats', () => {
     expect(stats.reduction.anomaliesPerAlert).toBe(10);
   });
 
+  it.each([1, 49, 50, 51, 120])(
+    'keeps one sample per key with the last values when a flush of %i readings repeats keys',
+    async (n) => {
+      // Each timestamp twice in the same flush (a replay): the second value wins, as it would
+      // with one upsert per row, whatever the multi-row statement boundaries.
+      const ds = [];
+      for (let i = 0; i < n; i++) ds.push(makeDetection('dev-3', T0 + i * 1000, 20));
+      for (let i = 0; i < n; i++) ds.push(makeDetection('dev-3', T0 + i * 1000, 22 + (i % 2) * 0.5));
+      store.recordDetections(ds);
+      await store.flush();
+      const s = await store.getSeries({ deviceId: 'dev-3', metric: 'temperature', fromMs: T0, toMs: T0 + n * 1000, maxPoints: 1000 });
+      expect(s.rawCount).toBe(n);
+      expect(s.points.map((p) => p.value)).toEqual(Array.from({ length: n }, (_, i) => 22 + (i % 2) * 0.5));
+    },
+  );
+
   it('caps samples per series and skips garbage detections', async () => {
     await store.close();
     store = await openStore({ seriesCap: 50 });
