@@ -7,6 +7,9 @@ import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
 import { correlationWindowFromConfig, type ExplainNodeDef } from './explain-config';
 
+/** Shortest time between two status refreshes, ms. */
+const STATUS_INTERVAL_MS = 1000;
+
 type ExplainMsg = NodeMessageInFlow & { adaptation?: unknown };
 
 export = function (RED: NodeAPI) {
@@ -16,6 +19,27 @@ export = function (RED: NodeAPI) {
     let explainer: Explainer | undefined;
     let configError: Error | undefined;
     let explained = 0;
+    let lastExplained: Detection | undefined;
+    let shownCount = 0;
+    let lastStatusMs = 0;
+    /** The count and last explanation: refreshed at most once per STATUS_INTERVAL_MS (the timer shows the last change). */
+    const showStatus = (): void => {
+      if (!lastExplained?.explanation) return;
+      shownCount = explained;
+      lastStatusMs = Date.now();
+      node.status({
+        fill: 'yellow',
+        shape: 'dot',
+        text: RED._('lucid-explain.status.explained', {
+          count: explained,
+          last: lastExplained.explanation.type,
+          device: lastExplained.reading.deviceId,
+        }),
+      });
+    };
+    const statusTimer = setInterval(() => {
+      if (explained !== shownCount) showStatus();
+    }, STATUS_INTERVAL_MS);
 
     try {
       const { registry } = resolveFleet((id) => RED.nodes.getNode(id), config.fleet);
@@ -47,19 +71,12 @@ export = function (RED: NodeAPI) {
           );
         }
         const out = explainer.process(toItems<unknown>(payload));
-        const last = [...out].reverse().find((d: Detection) => d.explanation);
-        if (last?.explanation) {
-          explained += out.filter((d) => d.explanation).length;
-          node.status({
-            fill: 'yellow',
-            shape: 'dot',
-            text: RED._('lucid-explain.status.explained', {
-              count: explained,
-              last: last.explanation.type,
-              device: last.reading.deviceId,
-            }),
-          });
+        for (const d of out) {
+          if (!d.explanation) continue;
+          explained++;
+          lastExplained = d;
         }
+        if (lastExplained && explained !== shownCount && Date.now() - lastStatusMs >= STATUS_INTERVAL_MS) showStatus();
         msg.payload = likeInput(payload, out);
         send(msg);
         done();
@@ -69,6 +86,7 @@ export = function (RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      clearInterval(statusTimer);
       explainer?.reset();
       done();
     });
