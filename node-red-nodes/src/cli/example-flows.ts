@@ -176,10 +176,12 @@ function pipelineFlow(o: PipelineOptions): FlowNode[] {
       slackUrl: '',
       slackMinSeverity: 'medium',
       slackMaxPerWindow: 10,
+      slackSendResolved: false,
       webhookEnabled: true,
       webhookUrl: '',
       webhookMinSeverity: 'low',
       webhookMaxPerWindow: 60,
+      webhookSendResolved: true,
       rateWindowMin: 10,
       ...at(920, 200),
       wires: [

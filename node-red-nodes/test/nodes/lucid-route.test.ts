@@ -64,8 +64,13 @@ describe('lucid-route node', () => {
     expect(opened.topic).toBe(`tenants/default/alerts/${alert.severity}/dev-a1`);
     expect(opened.incident?.alertIds).toEqual([alert.id]);
     expect(alert).toMatchObject({ site: 'plant-1', zone: 'zone-a', count: 1, status: 'open' });
-    // opened + resolved, on both channels
-    expect(got.o2.map((m) => m.channel)).toEqual(['slack', 'webhook', 'slack', 'webhook']);
+    // opened on both channels; resolved on the webhook only (Slack's sendResolved is off by default)
+    expect(got.o2.map((m) => m.channel)).toEqual(['slack', 'webhook', 'webhook']);
+    expect(got.o2.map((m) => (m.notification as Notification).payload)).toEqual([
+      expect.anything(),
+      expect.objectContaining({ event: 'alert.opened' }),
+      expect.objectContaining({ event: 'alert.resolved' }),
+    ]);
     const webhook = got.o2[1];
     expect(webhook.headers).toEqual({ 'content-type': 'application/json' });
     expect(webhook.url).toBe('https://example.com/hook');

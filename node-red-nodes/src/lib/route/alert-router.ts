@@ -691,6 +691,7 @@ export class AlertRouter {
     for (const channel of CHANNELS) {
       const c = this.options.channels[channel];
       if (!c.enabled || severityRank(a.severity) < severityRank(c.minSeverity)) continue;
+      if (event.kind === 'resolved' && !c.sendResolved) continue;
       any = true;
       this.flushSummary(channel, event.tsMs, result);
       if (!this.limiter.tryAcquire(channel, event.tsMs)) {

@@ -19,6 +19,12 @@ export interface ChannelOptions {
   maxPerWindow: number;
   /** Rate-limit window, ms of event time (≥ 1000). */
   rateWindowMs: number;
+  /**
+   * Also notify this channel when a notified alert resolves (with `notifyResolved` on). Defaults
+   * follow Prometheus Alertmanager's `send_resolved`: off for Slack (a chat channel would get two
+   * messages per alert), on for webhooks (machines track state).
+   */
+  sendResolved: boolean;
 }
 
 /**
@@ -77,8 +83,8 @@ export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
   weights: { deviation: 0.35, criticality: 0.25, confidence: 0.15, blastRadius: 0.15, recurrence: 0.1 },
   severityThresholds: { critical: 80, high: 60, medium: 40, low: 20 },
   channels: {
-    slack: { enabled: true, minSeverity: 'medium', maxPerWindow: 10, rateWindowMs: 10 * 60_000 },
-    webhook: { enabled: true, minSeverity: 'low', maxPerWindow: 60, rateWindowMs: 10 * 60_000 },
+    slack: { enabled: true, minSeverity: 'medium', maxPerWindow: 10, rateWindowMs: 10 * 60_000, sendResolved: false },
+    webhook: { enabled: true, minSeverity: 'low', maxPerWindow: 60, rateWindowMs: 10 * 60_000, sendResolved: true },
   },
 };
 
@@ -151,6 +157,9 @@ export function resolveRouteOptions(partial: RouteOptionsInput = {}): RouteOptio
     if (typeof c.enabled !== 'boolean') {
       throw new ConfigError(`channels.${name}.enabled: expected a boolean, got ${JSON.stringify(c.enabled)}`);
     }
+    if (typeof c.sendResolved !== 'boolean') {
+      throw new ConfigError(`channels.${name}.sendResolved: expected a boolean, got ${JSON.stringify(c.sendResolved)}`);
+    }
     let url: string | undefined;
     if (c.url !== undefined && c.url !== '') {
       if (typeof c.url !== 'string' || !/^https?:\/\/\S+$/i.test(c.url)) {
@@ -164,6 +173,7 @@ export function resolveRouteOptions(partial: RouteOptionsInput = {}): RouteOptio
       minSeverity: severity(`channels.${name}.minSeverity`, c.minSeverity),
       maxPerWindow: num(`channels.${name}.maxPerWindow`, c.maxPerWindow, 1, true),
       rateWindowMs: num(`channels.${name}.rateWindowMs`, c.rateWindowMs, 1000),
+      sendResolved: c.sendResolved,
     };
   }
 

@@ -17,6 +17,9 @@ interface Prepared {
   modelScores?: Promise<ModelScore[]>;
 }
 
+/** Minimum time between two status updates, ms. */
+const STATUS_INTERVAL_MS = 1000;
+
 export = function (RED: NodeAPI) {
   function LucidDetectNode(this: Node, config: DetectNodeDef) {
     RED.nodes.createNode(this, config);
@@ -49,7 +52,23 @@ export = function (RED: NodeAPI) {
       });
     };
 
+    // Building and sending the status costs as much as scoring a reading: at most once a second.
+    let lastStatusMs = 0;
+    let statusTimer: NodeJS.Timeout | undefined;
+    const showStatusThrottled = () => {
+      const wait = lastStatusMs + STATUS_INTERVAL_MS - Date.now();
+      if (wait <= 0) {
+        showStatus();
+      } else if (!statusTimer) {
+        statusTimer = setTimeout(() => {
+          statusTimer = undefined;
+          showStatus();
+        }, wait);
+      }
+    };
+
     const showStatus = () => {
+      lastStatusMs = Date.now();
       if (!detector) return;
       const running = RED._('lucid-detect.status.running', { series: detector.seriesCount, anomalies });
       if (modelRefusal !== undefined) {
@@ -145,7 +164,9 @@ export = function (RED: NodeAPI) {
             const merged: AnomalyScore[] = model ? scores.map((sc, i) => mergeModelScore(sc, model[i]!)) : scores;
             let detections: Detection[] = readings.map((reading, i) => ({ reading, score: merged[i]! }));
             anomalies += detections.filter((d) => d.score.isAnomaly).length;
-            showStatus();
+            // A fallback turns the status yellow: show that change at once, counts at most once a second.
+            if (model === undefined && scorer) showStatus();
+            else showStatusThrottled();
             if (settings!.outputMode === 'anomalies') detections = detections.filter((d) => d.score.isAnomaly);
             if (detections.length === 0 && (settings!.outputMode === 'anomalies' || !batch)) {
               done();
@@ -193,6 +214,8 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       if (timer) clearInterval(timer);
       timer = undefined;
+      if (statusTimer) clearTimeout(statusTimer);
+      statusTimer = undefined;
       ready
         // Deregistering closes the scorer, which flushes its queued readings so stage 2 drains.
         .then(() => (modelNode ? modelNode.deregister(node, scorer) : undefined))

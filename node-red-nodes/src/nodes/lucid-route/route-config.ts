@@ -31,10 +31,12 @@ export interface RouteNodeDef extends NodeDef {
   slackUrl?: string;
   slackMinSeverity?: string;
   slackMaxPerWindow?: string | number;
+  slackSendResolved?: boolean;
   webhookEnabled?: boolean;
   webhookUrl?: string;
   webhookMinSeverity?: string;
   webhookMaxPerWindow?: string | number;
+  webhookSendResolved?: boolean;
   rateWindowMin?: string | number;
 }
 
@@ -68,6 +70,7 @@ export function optionsFromConfig(config: Partial<RouteNodeDef>): RouteOptions {
         minSeverity: (config.slackMinSeverity || undefined) as never,
         maxPerWindow: field('slackMaxPerWindow', config.slackMaxPerWindow),
         rateWindowMs,
+        sendResolved: config.slackSendResolved,
       },
       webhook: {
         enabled: config.webhookEnabled,
@@ -75,6 +78,7 @@ export function optionsFromConfig(config: Partial<RouteNodeDef>): RouteOptions {
         minSeverity: (config.webhookMinSeverity || undefined) as never,
         maxPerWindow: field('webhookMaxPerWindow', config.webhookMaxPerWindow),
         rateWindowMs,
+        sendResolved: config.webhookSendResolved,
       },
     },
   };

@@ -347,6 +347,35 @@ describe('AlertRouter: adaptations', () => {
   });
 });
 
+describe('AlertRouter: resolved notifications', () => {
+  const openThenResolve = [det({ tsMs: T0 }), det({ tsMs: T0 + MIN, anomalous: false }), det({ tsMs: T0 + 7 * MIN, anomalous: false })];
+  const sent = (r: RouteResult) => r.notifications.map((n) => `${n.channel}:${(n.payload as { event?: string }).event ?? 'slack'}`);
+
+  it.each([
+    ['defaults: webhook only (as Alertmanager send_resolved)', {}, ['slack:slack', 'webhook:alert.opened', 'webhook:alert.resolved']],
+    ['Slack sendResolved on', { slack: { sendResolved: true } }, ['slack:slack', 'webhook:alert.opened', 'slack:slack', 'webhook:alert.resolved']],
+    ['webhook sendResolved off', { webhook: { sendResolved: false } }, ['slack:slack', 'webhook:alert.opened']],
+  ])('%s', (_name, channels, expected) => {
+    const on = { enabled: true, minSeverity: 'info' as const };
+    const rt = router({
+      channels: { slack: { ...on, ...(channels as RouteOptionsInput['channels'])?.slack }, webhook: { ...on, ...(channels as RouteOptionsInput['channels'])?.webhook } },
+    });
+    const r = runEach(rt, openThenResolve);
+    expect(kinds(r)).toEqual(['opened', 'resolved']);
+    expect(sent(r)).toEqual(expected);
+  });
+
+  it('sends no resolved notification at all with notifyResolved off', () => {
+    const on = { enabled: true, minSeverity: 'info' as const, sendResolved: true };
+    const r = runEach(router({ notifyResolved: false, channels: { slack: on, webhook: on } }), openThenResolve);
+    expect(sent(r)).toEqual(['slack:slack', 'webhook:alert.opened']);
+  });
+
+  it('rejects a non-boolean sendResolved', () => {
+    expect(() => resolveRouteOptions({ channels: { slack: { sendResolved: 'no' as never } } })).toThrow(/channels\.slack\.sendResolved: expected a boolean/);
+  });
+});
+
 describe('AlertRouter: notifications and rate limits', () => {
   it('notifies each enabled channel at or above its minimum severity, with ready payloads', () => {
     const rt = router({ channels: { slack: { enabled: true, minSeverity: 'critical' }, webhook: { enabled: true, minSeverity: 'info' } } });
