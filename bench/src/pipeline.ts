@@ -35,6 +35,8 @@ export interface RowOutcome {
   webhook: number;
   /** Alerts opened on this row. */
   opened: number;
+  /** Whether, after this row, the device has an open (or acknowledged) alert: what an operator sees. */
+  alertOpen: boolean;
 }
 
 /** Replays `path` and calls `onRow` for every row, in order. */
@@ -62,6 +64,7 @@ export async function replayFile(
       let slack = 0;
       let webhook = 0;
       let opened = 0;
+      let alertOpen = false;
       if (router) {
         const result = router.route([detection]);
         for (const n of result.notifications) {
@@ -69,8 +72,9 @@ export async function replayFile(
           else webhook++;
         }
         opened = result.events.filter((e) => e.kind === 'opened').length;
+        alertOpen = router.openAlerts().some((a) => a.deviceId === options.deviceId && a.status !== 'suppressed');
       }
-      onRow({ row, detection, slack, webhook, opened });
+      onRow({ row, detection, slack, webhook, opened, alertOpen });
     });
   }
 }

@@ -140,7 +140,7 @@ function qualitySection(q: QualityResults): string[] {
     const d = q.skab.detector;
     out.push('## SKAB (Skoltech Anomaly Benchmark), outlier detection', '');
     out.push(
-      `Data: the SKAB experiments present (${d.perFile.length} of 34: valve1 and other; valve2 is not in the development subset). Protocol: the first 400 rows of each file may be used to fit (\`--fit-rows 400\`; the streaming detector learns online from them); F1, FAR and MAR are point-wise on the \`anomaly\` column, counts pooled over the remaining rows of all files. Lucid's decision is the node's own \`isAnomaly\` (no threshold chosen on labels).`,
+      `Data: the SKAB experiments present (${d.perFile.length} of 34: valve1 and other; valve2 is not in the development subset). Protocol: the first 400 rows of each file may be used to fit (\`--fit-rows 400\`; the streaming detector learns online from them); F1, FAR and MAR are point-wise on the \`anomaly\` column, counts pooled over the remaining rows of all files. Lucid's decision is the node's own \`isAnomaly\` (no threshold chosen on labels); the streaming detector flags the onset of an excursion once, so a second row scores what the operator sees: the rows during which lucid-route (defaults) keeps an alert open for the pump.`,
       '',
     );
     out.push('| Detector | F1 | FAR, % | MAR, % | TP / FP / FN / TN |', '|---|---|---|---|---|');
@@ -148,6 +148,12 @@ function qualitySection(q: QualityResults): string[] {
     out.push(
       `| **Lucid default detector (this subset)** | **${f2(m.f1)}** | **${f2(m.farPct)}** | **${f2(m.marPct)}** | ${m.tp} / ${m.fp} / ${m.fn} / ${m.tn} |`,
     );
+    if (q.skab.detector.alertMetrics) {
+      const am = q.skab.detector.alertMetrics;
+      out.push(
+        `| Lucid, an alert open for the pump (detect → explain → route defaults; the operator's view) | ${f2(am.f1)} | ${f2(am.farPct)} | ${f2(am.marPct)} | ${am.tp} / ${am.fp} / ${am.fn} / ${am.tn} |`,
+      );
+    }
     if (q.skab.model) {
       const mm = q.skab.model.metrics;
       out.push(
@@ -222,7 +228,7 @@ function qualitySection(q: QualityResults): string[] {
   if (nabF || skabF) {
     out.push('## Alert fatigue: what grouping, de-duplication and hysteresis save', '');
     out.push(
-      'The same replays through detect → explain → route (lucid-route defaults: open on the first anomalous reading, resolve after 5 min normal, updates at most every 5 min, Slack for severity ≥ medium and webhook for ≥ low, resolve notifications on, rate limits 10 / 60 per 10 min). Events inside a labelled window (NAB windows; SKAB runs of `anomaly` = 1 in the test part) count for the window; all others are false.',
+      'The same replays through detect → explain → route (lucid-route defaults: open on the first anomalous reading, resolve after 5 min normal, updates at most every 5 min, Slack for severity ≥ medium and webhook for ≥ low, resolve notifications on the webhook only (as Alertmanager `send_resolved` defaults), rate limits 10 / 60 per 10 min). Events inside a labelled window (NAB windows; SKAB runs of `anomaly` = 1 in the test part) count for the window; all others are false.',
       '',
     );
     out.push(

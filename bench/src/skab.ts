@@ -29,6 +29,8 @@ export interface CauseOutcome {
 
 export interface SkabRun {
   metrics: SkabMetrics;
+  /** Point-wise metrics of the operator's view: a row counts as flagged while the pump has an open alert. */
+  alertMetrics?: SkabMetrics;
   fatigue?: {
     raw: FatigueSummary;
     slack: FatigueSummary;
@@ -71,6 +73,7 @@ export async function runSkab(
   // Every experiment is one pump; the explanation uses the shipped `pump` playbook.
   const fleet = new FleetRegistry({ defaults: { deviceType: 'pump' } });
   const files: { labels: number[]; predictions: number[] }[] = [];
+  const alertFiles: { labels: number[]; predictions: number[] }[] = [];
   const raw = new FatigueCounter();
   const slack = new FatigueCounter();
   const webhook = new FatigueCounter();
@@ -83,6 +86,7 @@ export async function runSkab(
   for (const exp of experiments) {
     const labels: number[] = [];
     const predictions: number[] = [];
+    const alertPredictions: number[] = [];
     let window: string | undefined;
     let first: string[] | undefined;
     let explained = 0;
@@ -105,6 +109,7 @@ export async function runSkab(
         const flagged = o.detection.score.isAnomaly;
         predictions.push(flagged ? 1 : 0);
         if (!withPipeline) return;
+        alertPredictions.push(o.alertOpen ? 1 : 0);
         readings++;
         if (anomalous && window === undefined) {
           windows++;
@@ -126,6 +131,7 @@ export async function runSkab(
     );
     await scorer?.close?.();
     files.push({ labels, predictions });
+    if (withPipeline) alertFiles.push({ labels, predictions: alertPredictions });
     const tp = labels.reduce((a, l, i) => a + (l && predictions[i] ? 1 : 0), 0);
     perFile.push({
       name: exp.name,
@@ -151,6 +157,7 @@ export async function runSkab(
   }
   const run: SkabRun = { metrics: skabOutlierMetrics(files), perFile, seconds: 0 };
   if (withPipeline) {
+    run.alertMetrics = skabOutlierMetrics(alertFiles);
     run.fatigue = {
       raw: summarise(raw, readings, windows),
       slack: summarise(slack, readings, windows),
