@@ -40,7 +40,9 @@ for (const entry of Object.values(lock.packages)) {
   }
 }
 const sorted = {};
-for (const key of Object.keys(lock.packages).sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b, 'en')))) {
+for (const key of Object.keys(lock.packages).sort((a, b) =>
+  a === '' ? -1 : b === '' ? 1 : a.localeCompare(b, 'en'),
+)) {
   sorted[key] = lock.packages[key];
 }
 lock.packages = sorted;

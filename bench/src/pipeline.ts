@@ -72,7 +72,9 @@ export async function replayFile(
           else webhook++;
         }
         opened = result.events.filter((e) => e.kind === 'opened').length;
-        alertOpen = router.openAlerts().some((a) => a.deviceId === options.deviceId && a.status !== 'suppressed');
+        alertOpen = router
+          .openAlerts()
+          .some((a) => a.deviceId === options.deviceId && a.status !== 'suppressed');
       }
       onRow({ row, detection, slack, webhook, opened, alertOpen });
     });

@@ -24,7 +24,11 @@ function helpSummary(type: string): string {
   const file = path.join(__dirname, '../../node-red-nodes/src/nodes', type, 'locales/en-US', `${type}.html`);
   const html = fs.readFileSync(file, 'utf8');
   const first = /<p>([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '';
-  return first.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim().slice(0, 40);
+  return first
+    .replace(/<[^>]+>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 40);
 }
 
 function editorUrl(): string {
@@ -33,7 +37,9 @@ function editorUrl(): string {
   return api.replace(/\/lucid\/api\/?$/, '/');
 }
 
-test('the editor shows the lucid palette, opens every Lucid node and its help without errors', async ({ page }) => {
+test('the editor shows the lucid palette, opens every Lucid node and its help without errors', async ({
+  page,
+}) => {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
@@ -49,7 +55,9 @@ test('the editor shows the lucid palette, opens every Lucid node and its help wi
   await page.goto(editorUrl());
   await expect(page.locator('#red-ui-palette-container-lucid')).toBeVisible({ timeout: 30_000 });
   for (const type of LUCID_TYPES) {
-    await expect(page.locator(`#red-ui-palette-container-lucid .red-ui-palette-node[data-palette-type="${type}"]`)).toHaveCount(1);
+    await expect(
+      page.locator(`#red-ui-palette-container-lucid .red-ui-palette-node[data-palette-type="${type}"]`),
+    ).toHaveCount(1);
   }
 
   for (const type of [...LUCID_TYPES, ...LUCID_CONFIG_TYPES]) {
@@ -65,7 +73,9 @@ test('the editor shows the lucid palette, opens every Lucid node and its help wi
           if (!node && n.type === t) node = n;
         });
         if (!node) {
-          node = RED.view.importNodes([{ id: `e2e-${t}`, type: t, x: 100, y: 100, z: RED.workspaces.active(), wires: [] }])?.nodes?.[0];
+          node = RED.view.importNodes([
+            { id: `e2e-${t}`, type: t, x: 100, y: 100, z: RED.workspaces.active(), wires: [] },
+          ])?.nodes?.[0];
           node = RED.nodes.node(`e2e-${t}`) ?? node;
         }
         RED.editor.edit(node);
@@ -88,7 +98,9 @@ test('the editor shows the lucid palette, opens every Lucid node and its help wi
     await expect(page.locator('#red-ui-sidebar-content')).toContainText(summary);
   }
   // Each refused catalogue request also logs one console error, which is not ours.
-  const consoleNoise = errors.filter((e) => e === 'console: Failed to load resource: net::ERR_NAME_NOT_RESOLVED');
+  const consoleNoise = errors.filter(
+    (e) => e === 'console: Failed to load resource: net::ERR_NAME_NOT_RESOLVED',
+  );
   expect(consoleNoise.length).toBeLessThanOrEqual(offlineFailures);
   expect(errors.filter((e) => !consoleNoise.includes(e))).toEqual([]);
 });

@@ -12,11 +12,23 @@ import { QueryType, type LucidQuery } from './types';
 const range = { fromMs: T0 - 3_600_000, toMs: T0 + 3_600_000 };
 const identity = (v: string) => v;
 const a1 = alertFixture();
-const a2 = alertFixture({ id: 'al-2', site: 'south', priority: 40, explanation: { ...alertFixture().explanation, title: 'Fan failure', summary: 'Fan stopped' } });
+const a2 = alertFixture({
+  id: 'al-2',
+  site: 'south',
+  priority: 40,
+  explanation: { ...alertFixture().explanation, title: 'Fan failure', summary: 'Fan stopped' },
+});
 
 function store(extra: Record<string, (req: HttpRequest) => unknown> = {}) {
   return fakeTransport({
-    'GET alerts/': (req) => ({ alert: a1, events: [], feedback: req.path.startsWith('alerts/al-1') ? [{ verdict: 'useful' }] : [], evidence: { fromMs: 0, toMs: 0, series: [] }, signatureValid: true, keyId: 'k' }),
+    'GET alerts/': (req) => ({
+      alert: a1,
+      events: [],
+      feedback: req.path.startsWith('alerts/al-1') ? [{ verdict: 'useful' }] : [],
+      evidence: { fromMs: 0, toMs: 0, series: [] },
+      signatureValid: true,
+      keyId: 'k',
+    }),
     'GET alerts': (req) => pageOf([a1, a2].filter((a) => !req.params?.site || a.site === req.params.site)),
     'GET incidents': () => pageOf([incidentFixture()]),
     'GET series': () => seriesFixture(),
@@ -25,7 +37,8 @@ function store(extra: Record<string, (req: HttpRequest) => unknown> = {}) {
   });
 }
 
-const run = (runner: LucidQueryRunner, targets: LucidQuery[]) => firstValueFrom(runner.query({ targets, range, interpolate: identity }));
+const run = (runner: LucidQueryRunner, targets: LucidQuery[]) =>
+  firstValueFrom(runner.query({ targets, range, interpolate: identity }));
 const names = (frame: DataFrame) => frame.fields.map((f) => f.name);
 
 describe('LucidQueryRunner', () => {
@@ -59,7 +72,10 @@ describe('LucidQueryRunner', () => {
     const res = await run(new LucidQueryRunner(new LucidApi(transport)), [{ refId: 'A' }]);
     const frame = res.data[0] as DataFrame;
     expect(frame.fields.find((f) => f.name === 'feedbackTotal')?.values).toEqual([1, 0]);
-    expect(transport.calls.filter((c) => c.path.startsWith('alerts/')).map((c) => c.path)).toEqual(['alerts/al-1', 'alerts/al-2']);
+    expect(transport.calls.filter((c) => c.path.startsWith('alerts/')).map((c) => c.path)).toEqual([
+      'alerts/al-1',
+      'alerts/al-2',
+    ]);
 
     const quiet = store();
     await run(new LucidQueryRunner(new LucidApi(quiet)), [{ refId: 'A', withFeedback: false }]);
@@ -89,7 +105,11 @@ describe('LucidQueryRunner', () => {
     const transport = store();
     const runner = new LucidQueryRunner(new LucidApi(transport));
     const multi = await firstValueFrom(
-      runner.query({ targets: [{ refId: 'A', site: '$sites', withFeedback: false }], range, interpolate: (v) => v.replace('$sites', 'south,west') })
+      runner.query({
+        targets: [{ refId: 'A', site: '$sites', withFeedback: false }],
+        range,
+        interpolate: (v) => v.replace('$sites', 'south,west'),
+      })
     );
     const frame = multi.data[0] as DataFrame;
     expect(frame.fields.find((f) => f.name === 'id')?.values).toEqual(['al-2']);
@@ -100,7 +120,10 @@ describe('LucidQueryRunner', () => {
 
   it('gives empty frames with every field when the store has nothing', async () => {
     const transport = store({ 'GET alerts': () => pageOf([]), 'GET incidents': () => pageOf([]) });
-    const res = await run(new LucidQueryRunner(new LucidApi(transport)), [{ refId: 'A' }, { refId: 'I', queryType: QueryType.Incidents }]);
+    const res = await run(new LucidQueryRunner(new LucidApi(transport)), [
+      { refId: 'A' },
+      { refId: 'I', queryType: QueryType.Incidents },
+    ]);
     expect(res.data.map((f: DataFrame) => f.length)).toEqual([0, 0]);
     expect(names(res.data[0])).toContain('priority');
   });
@@ -128,7 +151,21 @@ describe('LucidQueryRunner', () => {
       const runner = new LucidQueryRunner(new LucidApi(store()), opener);
       const responses: DataQueryResponse[] = [];
       const sub = runner
-        .query({ targets: [{ refId: 'A', live: true, withFeedback: false, status: ['open'], site: 'north', severity: ['high', 'critical'] }], range, interpolate: identity, rangeEndsNow: true })
+        .query({
+          targets: [
+            {
+              refId: 'A',
+              live: true,
+              withFeedback: false,
+              status: ['open'],
+              site: 'north',
+              severity: ['high', 'critical'],
+            },
+          ],
+          range,
+          interpolate: identity,
+          rangeEndsNow: true,
+        })
         .subscribe((r) => responses.push(r));
       await new Promise((r) => setTimeout(r, 0));
       expect(responses[0].state).toBe(LoadingState.Streaming);
@@ -141,9 +178,13 @@ describe('LucidQueryRunner', () => {
       expect(responses[1].key).toBe('A');
       expect((responses[1].data[0] as DataFrame).fields.find((f) => f.name === 'id')?.values).toEqual(['al-3', 'al-1']);
       expect((responses[2].data[0] as DataFrame).fields.find((f) => f.name === 'id')?.values).toEqual(['al-3']);
-      expect((responses[1].data[0] as DataFrame).fields.find((f) => f.name === 'feedback')?.values[0]).toMatchObject({ useful: 0 });
+      expect((responses[1].data[0] as DataFrame).fields.find((f) => f.name === 'feedback')?.values[0]).toMatchObject({
+        useful: 0,
+      });
       fail!(new Error('stream: HTTP 502'));
-      expect(responses[3].errors).toEqual([{ refId: 'A', message: 'Live updates interrupted, reconnecting: stream: HTTP 502' }]);
+      expect(responses[3].errors).toEqual([
+        { refId: 'A', message: 'Live updates interrupted, reconnecting: stream: HTTP 502' },
+      ]);
       expect((responses[3].data[0] as DataFrame).fields.find((f) => f.name === 'id')?.values).toEqual(['al-3']);
       sub.unsubscribe();
       expect(closed).toBe(1);
@@ -151,7 +192,16 @@ describe('LucidQueryRunner', () => {
 
     it('completes without streaming when the range does not end at now', async () => {
       const runner = new LucidQueryRunner(new LucidApi(store()), opener);
-      const all = await firstValueFrom(runner.query({ targets: [{ refId: 'A', live: true, withFeedback: false }], range, interpolate: identity, rangeEndsNow: false }).pipe(take(5), toArray()));
+      const all = await firstValueFrom(
+        runner
+          .query({
+            targets: [{ refId: 'A', live: true, withFeedback: false }],
+            range,
+            interpolate: identity,
+            rangeEndsNow: false,
+          })
+          .pipe(take(5), toArray())
+      );
       expect(all).toHaveLength(1);
       expect(all[0].state).toBe(LoadingState.Done);
       expect(emit).toBeUndefined();
@@ -165,7 +215,9 @@ describe('LucidQueryRunner', () => {
       'POST alerts/al-1/resolve': () => ({ alert: { ...a1, status: 'resolved' }, event: {} }),
     });
     const runner = new LucidQueryRunner(new LucidApi(transport));
-    expect((await runner.postFeedback('al-1', 'acknowledge', { comment: 'on it', user: 'ana' })).status).toBe('acknowledged');
+    expect((await runner.postFeedback('al-1', 'acknowledge', { comment: 'on it', user: 'ana' })).status).toBe(
+      'acknowledged'
+    );
     expect((await runner.acknowledge('al-1')).status).toBe('acknowledged');
     expect((await runner.resolve('al-1', { user: '' })).status).toBe('resolved');
     expect(transport.calls.map((c) => [c.method, c.path, c.body])).toEqual([

@@ -11,14 +11,32 @@ import { seriesToFrame, unitFromEvidence } from './frames/seriesToFrame';
 import { statsToFrames } from './frames/statsToFrames';
 import { checkHealth, type HealthCheckResult } from './health/checkHealth';
 import { applyAlertEvent } from './live/applyAlertEvent';
-import { alertsParams, incidentsParams, needsClientFilter, type RangeMs, seriesParams, statsParams } from './query/buildParams';
+import {
+  alertsParams,
+  incidentsParams,
+  needsClientFilter,
+  type RangeMs,
+  seriesParams,
+  statsParams,
+} from './query/buildParams';
 import { alertMatches } from './query/filterAlerts';
 import { type Interpolate, QueryValidationError, type ResolvedQuery, resolveQuery } from './query/resolveQuery';
-import { FEEDBACK_LOOKUP_CONCURRENCY, type FeedbackVerdict, type LucidQuery, type LucidVariableQuery, MAX_FEEDBACK_LOOKUPS, QueryType } from './types';
+import {
+  FEEDBACK_LOOKUP_CONCURRENCY,
+  type FeedbackVerdict,
+  type LucidQuery,
+  type LucidVariableQuery,
+  MAX_FEEDBACK_LOOKUPS,
+  QueryType,
+} from './types';
 import { findVariableValues } from './variables/variableValues';
 
 /** Opens the store's event stream with filters; returns a function that closes it. */
-export type StreamOpener = (params: QueryParams, onEvent: (event: AlertEvent) => void, onError: (err: Error) => void) => () => void;
+export type StreamOpener = (
+  params: QueryParams,
+  onEvent: (event: AlertEvent) => void,
+  onError: (err: Error) => void
+) => () => void;
 
 /** A query request, reduced to what the runner needs (Grafana's DataQueryRequest maps onto it). */
 export interface RunRequest {
@@ -43,7 +61,11 @@ interface TargetResult {
 /** A query error for Grafana: the store's message, the HTTP status, and the query's refId. */
 export function toQueryError(refId: string, err: unknown): DataQueryError {
   if (err instanceof LucidApiError) {
-    return { refId, status: err.status || undefined, message: `Lucid store: ${err.detail} (${err.status ? `HTTP ${err.status}, ` : ''}${err.code})` };
+    return {
+      refId,
+      status: err.status || undefined,
+      message: `Lucid store: ${err.detail} (${err.status ? `HTTP ${err.status}, ` : ''}${err.code})`,
+    };
   }
   if (err instanceof QueryValidationError) {
     return { refId, message: err.message };
@@ -87,51 +109,65 @@ export class LucidQueryRunner {
     return new Observable<DataQueryResponse>((subscriber) => {
       const closers: Array<() => void> = [];
       let stopped = false;
-      void Promise.all(request.targets.filter((t) => !t.hide).map((t) => this.runTarget(t, request))).then((results) => {
-        if (stopped) {
-          return;
+      void Promise.all(request.targets.filter((t) => !t.hide).map((t) => this.runTarget(t, request))).then(
+        (results) => {
+          if (stopped) {
+            return;
+          }
+          const frames = results.flatMap((r) => r.frames);
+          const errors = results.flatMap((r) => (r.error ? [r.error] : []));
+          const lives = results.filter((r) => r.live);
+          const canStream = lives.length > 0 && request.rangeEndsNow === true && this.openStream !== undefined;
+          subscriber.next({
+            data: frames,
+            errors: errors.length ? errors : undefined,
+            state: canStream ? LoadingState.Streaming : errors.length ? LoadingState.Error : LoadingState.Done,
+          });
+          if (!canStream) {
+            subscriber.complete();
+            return;
+          }
+          for (const result of lives) {
+            const live = result.live!;
+            const q = live.query;
+            const params: QueryParams = {
+              severity: q.severity,
+              site: q.site?.length === 1 ? q.site[0] : undefined,
+              device: q.device?.length === 1 ? q.device[0] : undefined,
+            };
+            closers.push(
+              this.openStream!(
+                params,
+                (event) => {
+                  const before = live.alerts;
+                  live.alerts = applyAlertEvent(before, event, q);
+                  const wasShown = before.some((a) => a.id === event.alert.id);
+                  const isShown = live.alerts.some((a) => a.id === event.alert.id);
+                  if (!wasShown && !isShown) {
+                    return;
+                  }
+                  if (!wasShown && event.kind === 'opened') {
+                    live.feedback.set(event.alert.id, countFeedback([]));
+                  }
+                  live.total += (isShown ? 1 : 0) - (wasShown ? 1 : 0);
+                  subscriber.next({
+                    key: q.refId,
+                    data: [alertsToFrame(q.refId, live.alerts, live.feedback, { total: live.total })],
+                    state: LoadingState.Streaming,
+                  });
+                },
+                (err) =>
+                  subscriber.next({
+                    key: q.refId,
+                    data: [alertsToFrame(q.refId, live.alerts, live.feedback, { total: live.total })],
+                    state: LoadingState.Streaming,
+                    errors: [{ refId: q.refId, message: `Live updates interrupted, reconnecting: ${err.message}` }],
+                  })
+              )
+            );
+          }
         }
-        const frames = results.flatMap((r) => r.frames);
-        const errors = results.flatMap((r) => (r.error ? [r.error] : []));
-        const lives = results.filter((r) => r.live);
-        const canStream = lives.length > 0 && request.rangeEndsNow === true && this.openStream !== undefined;
-        subscriber.next({ data: frames, errors: errors.length ? errors : undefined, state: canStream ? LoadingState.Streaming : errors.length ? LoadingState.Error : LoadingState.Done });
-        if (!canStream) {
-          subscriber.complete();
-          return;
-        }
-        for (const result of lives) {
-          const live = result.live!;
-          const q = live.query;
-          const params: QueryParams = { severity: q.severity, site: q.site?.length === 1 ? q.site[0] : undefined, device: q.device?.length === 1 ? q.device[0] : undefined };
-          closers.push(
-            this.openStream!(
-              params,
-              (event) => {
-                const before = live.alerts;
-                live.alerts = applyAlertEvent(before, event, q);
-                const wasShown = before.some((a) => a.id === event.alert.id);
-                const isShown = live.alerts.some((a) => a.id === event.alert.id);
-                if (!wasShown && !isShown) {
-                  return;
-                }
-                if (!wasShown && event.kind === 'opened') {
-                  live.feedback.set(event.alert.id, countFeedback([]));
-                }
-                live.total += (isShown ? 1 : 0) - (wasShown ? 1 : 0);
-                subscriber.next({ key: q.refId, data: [alertsToFrame(q.refId, live.alerts, live.feedback, { total: live.total })], state: LoadingState.Streaming });
-              },
-              (err) =>
-                subscriber.next({
-                  key: q.refId,
-                  data: [alertsToFrame(q.refId, live.alerts, live.feedback, { total: live.total })],
-                  state: LoadingState.Streaming,
-                  errors: [{ refId: q.refId, message: `Live updates interrupted, reconnecting: ${err.message}` }],
-                })
-            )
-          );
-        }
-      });
+      );
       return () => {
         stopped = true;
         closers.forEach((close) => close());
@@ -148,7 +184,10 @@ export class LucidQueryRunner {
           return { frames: [await this.series(q, request)] };
         case QueryType.Incidents: {
           const page = await this.api.incidents(incidentsParams(q, request.range));
-          const items = (q.site?.length ?? 0) > 1 ? page.items.filter((i) => i.site !== undefined && q.site!.includes(i.site)).slice(0, q.limit) : page.items;
+          const items =
+            (q.site?.length ?? 0) > 1
+              ? page.items.filter((i) => i.site !== undefined && q.site!.includes(i.site)).slice(0, q.limit)
+              : page.items;
           return { frames: [incidentsToFrame(q.refId, items, (q.site?.length ?? 0) > 1 ? undefined : page.total)] };
         }
         case QueryType.Stats:
@@ -171,13 +210,20 @@ export class LucidQueryRunner {
   }
 
   /** A page of alerts with the client-side filters applied (several values, free text). */
-  private async fetchAlerts(q: ResolvedQuery, range: RangeMs): Promise<{ alerts: Alert[]; total: number; filteredOut: number }> {
+  private async fetchAlerts(
+    q: ResolvedQuery,
+    range: RangeMs
+  ): Promise<{ alerts: Alert[]; total: number; filteredOut: number }> {
     const page = await this.api.alerts(alertsParams(q, range));
     if (!needsClientFilter(q)) {
       return { alerts: page.items, total: page.total, filteredOut: 0 };
     }
     const kept = page.items.filter((a) => alertMatches(a, q));
-    return { alerts: kept.slice(0, q.limit), total: kept.length + Math.max(0, page.total - page.items.length), filteredOut: page.items.length - kept.length };
+    return {
+      alerts: kept.slice(0, q.limit),
+      total: kept.length + Math.max(0, page.total - page.items.length),
+      filteredOut: page.items.length - kept.length,
+    };
   }
 
   /** Feedback counts of the first {@link MAX_FEEDBACK_LOOKUPS} alerts, from `GET alerts/:id`. */
@@ -194,7 +240,9 @@ export class LucidQueryRunner {
       this.api.series(params),
       q.unit
         ? Promise.resolve(q.unit)
-        : this.api.alerts({ device: params.device, metric: params.metric, sort: 'time', limit: 1 }).then((p) => unitFromEvidence(p.items[0]?.score?.evidence, params.metric)),
+        : this.api
+            .alerts({ device: params.device, metric: params.metric, sort: 'time', limit: 1 })
+            .then((p) => unitFromEvidence(p.items[0]?.score?.evidence, params.metric)),
     ]);
     return seriesToFrame(q.refId, series, unit);
   }

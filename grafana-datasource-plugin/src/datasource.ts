@@ -58,7 +58,14 @@ export class DataSource extends DataSourceApi<LucidQuery, LucidDataSourceOptions
       QueryEditor: AnnotationQueryEditor,
       prepareAnnotation: (json: AnnotationQuery<LucidQuery>) => ({
         ...json,
-        target: { ...DEFAULT_QUERY, limit: 500, withFeedback: false, ...json.target, refId: json.target?.refId ?? 'Anno', queryType: QueryType.Annotations },
+        target: {
+          ...DEFAULT_QUERY,
+          limit: 500,
+          withFeedback: false,
+          ...json.target,
+          refId: json.target?.refId ?? 'Anno',
+          queryType: QueryType.Annotations,
+        },
       }),
     };
   }
@@ -94,10 +101,19 @@ export class DataSource extends DataSourceApi<LucidQuery, LucidDataSourceOptions
   }
 
   /** Values for template variables: `sites`, `zones`, `devices`, `metrics` (see README). */
-  async metricFindQuery(query: string | LucidVariableQuery, options?: { range?: DataQueryRequest['range']; scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
+  async metricFindQuery(
+    query: string | LucidVariableQuery,
+    options?: { range?: DataQueryRequest['range']; scopedVars?: ScopedVars }
+  ): Promise<MetricFindValue[]> {
     const templateSrv = getTemplateSrv();
-    const range = options?.range ? { fromMs: options.range.from.valueOf(), toMs: options.range.to.valueOf() } : undefined;
-    return this.runner.findVariableValues(parseVariableQuery(query), (v, format) => templateSrv.replace(v, options?.scopedVars, format), range);
+    const range = options?.range
+      ? { fromMs: options.range.from.valueOf(), toMs: options.range.to.valueOf() }
+      : undefined;
+    return this.runner.findVariableValues(
+      parseVariableQuery(query),
+      (v, format) => templateSrv.replace(v, options?.scopedVars, format),
+      range
+    );
   }
 
   async testDatasource(): Promise<TestDataSourceResponse> {
@@ -130,8 +146,18 @@ export class DataSource extends DataSourceApi<LucidQuery, LucidDataSourceOptions
   }
 
   /** Follows alert changes (filters: severity list, site, device); returns an unsubscribe function. */
-  subscribeAlertEvents(params: QueryParams, onEvent: (event: AlertEvent) => void, onError?: (err: Error) => void): () => void {
-    return openAlertStream({ baseUrl: this.routeUrl, fetch: (input, init) => fetch(input, init), params, onEvent, onError });
+  subscribeAlertEvents(
+    params: QueryParams,
+    onEvent: (event: AlertEvent) => void,
+    onError?: (err: Error) => void
+  ): () => void {
+    return openAlertStream({
+      baseUrl: this.routeUrl,
+      fetch: (input, init) => fetch(input, init),
+      params,
+      onEvent,
+      onError,
+    });
   }
 }
 

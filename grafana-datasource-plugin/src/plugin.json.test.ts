@@ -25,7 +25,13 @@ describe('plugin.json', () => {
   });
 
   it('is the lucid-alerts-datasource frontend data source with annotations, streaming and catalog metadata', () => {
-    expect(pluginJson).toMatchObject({ id: 'lucid-alerts-datasource', type: 'datasource', annotations: true, streaming: true, metrics: true });
+    expect(pluginJson).toMatchObject({
+      id: 'lucid-alerts-datasource',
+      type: 'datasource',
+      annotations: true,
+      streaming: true,
+      metrics: true,
+    });
     expect(pluginJson.backend).toBeUndefined();
     expect(pluginJson.dependencies.grafanaDependency).toMatch(/^>=12\./);
     expect(pluginJson.info.keywords.length).toBeGreaterThanOrEqual(3);

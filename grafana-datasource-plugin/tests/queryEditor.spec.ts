@@ -2,7 +2,10 @@ import { test, expect } from '@grafana/plugin-e2e';
 
 // Needs a running Grafana with a reachable Lucid store (`docker compose up` at the repository root).
 
-test('smoke: renders the query editor with the Alerts filters', async ({ panelEditPage, readProvisionedDataSource }) => {
+test('smoke: renders the query editor with the Alerts filters', async ({
+  panelEditPage,
+  readProvisionedDataSource,
+}) => {
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await panelEditPage.datasource.set(ds.name);
   await expect(panelEditPage.getQueryEditorRow('A').getByTestId('lucid-query-site')).toBeVisible();

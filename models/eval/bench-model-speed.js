@@ -23,11 +23,15 @@ const BATCH = 256;
 
 function makeReadings(card, from, count, seed) {
   let x = seed;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5);
+  const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
   const out = [];
   for (let t = from; t < from + count; t++) {
     for (let d = 0; d < DEVICES; d++) {
-      out.push({ deviceId: `dev-${d}`, tsMs: 1.7e12 + t * 1000, metrics: Object.fromEntries(card.features.map((f) => [f.name, f.mean + rnd() * f.std * 0.2])) });
+      out.push({
+        deviceId: `dev-${d}`,
+        tsMs: 1.7e12 + t * 1000,
+        metrics: Object.fromEntries(card.features.map((f) => [f.name, f.mean + rnd() * f.std * 0.2])),
+      });
     }
   }
   return out;
@@ -38,7 +42,9 @@ async function timeIt(label, n, fn) {
   await fn();
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const rate = n / s;
-  console.log(`  ${label.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} readings/s  (${n} readings, ${s.toFixed(2)} s)`);
+  console.log(
+    `  ${label.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} readings/s  (${n} readings, ${s.toFixed(2)} s)`,
+  );
   return rate;
 }
 
@@ -66,7 +72,9 @@ async function benchModel(name) {
   }
   const chunks = [];
   for (let i = 0; i < timed.length; i += BATCH) chunks.push(timed.slice(i, i + BATCH));
-  console.log(`${name}: window ${card.windowLength} x ${card.features.length} features, ${DEVICES} devices, messages of ${BATCH} readings`);
+  console.log(
+    `${name}: window ${card.windowLength} x ${card.features.length} features, ${DEVICES} devices, messages of ${BATCH} readings`,
+  );
 
   let det = fresh();
   await timeIt('StreamingDetector alone (batches)', timed.length, async () => {
@@ -104,7 +112,9 @@ async function main() {
   const names = process.argv.slice(2).length ? process.argv.slice(2) : ['pump-ae', 'fleet-ae'];
   for (const n of names) {
     const rate = await benchModel(n);
-    console.log(`  target >= 100,000 readings/s with the model (batched): ${rate >= 1e5 ? 'MET' : 'NOT MET'}\n`);
+    console.log(
+      `  target >= 100,000 readings/s with the model (batched): ${rate >= 1e5 ? 'MET' : 'NOT MET'}\n`,
+    );
   }
 }
 

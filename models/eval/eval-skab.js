@@ -24,7 +24,10 @@ function experimentFiles() {
   for (const group of fs.readdirSync(root).sort()) {
     const dir = path.join(root, group);
     if (group === 'anomaly-free' || !fs.statSync(dir).isDirectory()) continue;
-    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.csv')).sort((a, b) => parseInt(a) - parseInt(b))) {
+    for (const f of fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.csv'))
+      .sort((a, b) => parseInt(a) - parseInt(b))) {
       files.push({ group, name: `${group}/${f}`, path: path.join(dir, f) });
     }
   }
@@ -37,14 +40,22 @@ function readSkab(file, features) {
   const col = (n) => header.indexOf(n);
   const rows = lines.slice(1).map((l) => l.split(';'));
   return rows.map((r, i) => ({
-    reading: { deviceId: file, tsMs: Date.parse(r[0].replace(' ', 'T') + 'Z') || i * 1000, metrics: Object.fromEntries(features.map((f) => [f, Number(r[col(f)])])) },
+    reading: {
+      deviceId: file,
+      tsMs: Date.parse(r[0].replace(' ', 'T') + 'Z') || i * 1000,
+      metrics: Object.fromEntries(features.map((f) => [f, Number(r[col(f)])])),
+    },
     anomaly: Number(r[col('anomaly')]) === 1,
   }));
 }
 
 function metrics(c) {
   const f1 = c.tp ? (2 * c.tp) / (2 * c.tp + c.fp + c.fn) : 0;
-  return { f1, farPct: (100 * c.fp) / Math.max(c.fp + c.tn, 1), marPct: (100 * c.fn) / Math.max(c.fn + c.tp, 1) };
+  return {
+    f1,
+    farPct: (100 * c.fp) / Math.max(c.fp + c.tn, 1),
+    marPct: (100 * c.fn) / Math.max(c.fn + c.tp, 1),
+  };
 }
 
 function leaderboard() {
@@ -53,7 +64,12 @@ function leaderboard() {
   return section
     .split('\n')
     .filter((l) => /^\| [A-Za-z]/.test(l) && !l.startsWith('| Algorithm'))
-    .map((l) => l.split('|').map((s) => s.trim()).filter(Boolean));
+    .map((l) =>
+      l
+        .split('|')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
 }
 
 async function main() {
@@ -82,7 +98,10 @@ async function main() {
       if (s.status !== 'scored') unscored++;
       add('all', rows[i].anomaly, s.isAnomaly);
       add(file.group, rows[i].anomaly, s.isAnomaly);
-      diag.push([s.calibrated ? s.calibrated.value / s.calibrated.threshold : s.reconstructionError, rows[i].anomaly]);
+      diag.push([
+        s.calibrated ? s.calibrated.value / s.calibrated.threshold : s.reconstructionError,
+        rows[i].anomaly,
+      ]);
     }
   }
   await scorer.close();
@@ -91,7 +110,9 @@ async function main() {
   const ours = metrics(pooled.all);
   const table = leaderboard().map((r) => ({ name: r[0], f1: Number(r[1]), row: r }));
   const rank = table.filter((r) => r.name !== 'Perfect detector' && r.f1 > ours.f1).length + 1;
-  console.log(`SKAB outlier detection: ${scorer.card.name} ${scorer.card.version}, ${calibrationText}, ${Object.values(pooled.all).reduce((a, b) => a + b)} test rows pooled`);
+  console.log(
+    `SKAB outlier detection: ${scorer.card.name} ${scorer.card.version}, ${calibrationText}, ${Object.values(pooled.all).reduce((a, b) => a + b)} test rows pooled`,
+  );
   console.log('');
   console.log('| Algorithm | F1 | FAR, % | MAR, % |');
   console.log('|---|---|---|---|');
@@ -103,13 +124,18 @@ async function main() {
     }
     console.log(`| ${r.row.join(' | ')} |`);
   }
-  if (!printed) console.log(`| **Lucid ${scorer.card.name} (this run)** | **${fmt(ours).join('** | **')}** |`);
+  if (!printed)
+    console.log(`| **Lucid ${scorer.card.name} (this run)** | **${fmt(ours).join('** | **')}** |`);
   console.log('');
   for (const g of Object.keys(pooled).filter((k) => k !== 'all')) {
     const [f1, far, mar] = fmt(metrics(pooled[g]));
-    console.log(`  ${g}: F1 ${f1}, FAR ${far} %, MAR ${mar} %${g === 'valve1' ? ' (validation set used to choose the architecture)' : ''}`);
+    console.log(
+      `  ${g}: F1 ${f1}, FAR ${far} %, MAR ${mar} %${g === 'valve1' ? ' (validation set used to choose the architecture)' : ''}`,
+    );
   }
-  console.log(`  rank among published detectors: ${rank}; target F1 >= 0.78 with FAR <= 14 %: ${ours.f1 >= 0.78 && ours.farPct <= 14 ? 'MET' : 'NOT MET'}`);
+  console.log(
+    `  rank among published detectors: ${rank}; target F1 >= 0.78 with FAR <= 14 %: ${ours.f1 >= 0.78 && ours.farPct <= 14 ? 'MET' : 'NOT MET'}`,
+  );
   if (unscored) console.log(`  ${unscored} test rows had no model score (counted as normal)`);
 
   // Diagnostic only (uses the test labels, so it is NOT a result): the best F1 any single global
@@ -124,7 +150,9 @@ async function main() {
     const f1 = (2 * tp) / (2 * tp + fp + (positives - tp));
     if (f1 > best.f1) best = { f1, far: (100 * fp) / (diag.length - positives), k };
   });
-  console.log(`  diagnostic (oracle, uses labels, not a result): best global-threshold F1 ${best.f1.toFixed(3)} at FAR ${best.far.toFixed(1)} %`);
+  console.log(
+    `  diagnostic (oracle, uses labels, not a result): best global-threshold F1 ${best.f1.toFixed(3)} at FAR ${best.far.toFixed(1)} %`,
+  );
 }
 
 main().catch((err) => {

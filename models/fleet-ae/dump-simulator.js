@@ -23,7 +23,14 @@ function dump(file, options, ticks) {
   let rows = 0;
   for (let i = 0; i < ticks; i++) {
     for (const { reading, truth } of sim.next().readings) {
-      out.write([reading.deviceId, reading.tsMs, ...METRICS.map((m) => reading.metrics[m] ?? ''), truth.incident ?? ''].join(',') + '\n');
+      out.write(
+        [
+          reading.deviceId,
+          reading.tsMs,
+          ...METRICS.map((m) => reading.metrics[m] ?? ''),
+          truth.incident ?? '',
+        ].join(',') + '\n',
+      );
       rows++;
     }
   }
@@ -33,5 +40,13 @@ function dump(file, options, ticks) {
 
 const DAY = 86_400_000;
 const start = Date.UTC(2024, 0, 1);
-dump('normal.csv', { seed: 1, deviceCount: 24, intervalMs: 10_000, startTsMs: start, incidents: false }, DAY / 10_000);
-dump('incidents.csv', { seed: 2, deviceCount: 12, intervalMs: 10_000, startTsMs: start + 10 * DAY, incidents: true }, DAY / 10_000);
+dump(
+  'normal.csv',
+  { seed: 1, deviceCount: 24, intervalMs: 10_000, startTsMs: start, incidents: false },
+  DAY / 10_000,
+);
+dump(
+  'incidents.csv',
+  { seed: 2, deviceCount: 12, intervalMs: 10_000, startTsMs: start + 10 * DAY, incidents: true },
+  DAY / 10_000,
+);

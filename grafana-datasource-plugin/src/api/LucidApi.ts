@@ -1,6 +1,14 @@
 import type { Adaptation, Alert, AlertEvent, Incident } from 'node-red-contrib-lucid';
 import type { HttpTransport, QueryParams } from './HttpTransport';
-import type { AlertDetail, HealthResponse, Page, PublicKeyInfo, SeriesResult, StatsResult, StoredFeedback } from './storeTypes';
+import type {
+  AlertDetail,
+  HealthResponse,
+  Page,
+  PublicKeyInfo,
+  SeriesResult,
+  StatsResult,
+  StoredFeedback,
+} from './storeTypes';
 import type { FeedbackVerdict } from '../types';
 
 /** Query string of `GET alerts` (names as the store expects them). */
@@ -118,8 +126,16 @@ export class LucidApi {
   }
 
   /** `POST alerts/:id/feedback` (operator role): 201 with the stored feedback and the alert after it. */
-  feedback(id: string, verdict: FeedbackVerdict, options: ActionOptions = {}): Promise<{ feedback: StoredFeedback; alert: Alert }> {
-    return this.transport({ method: 'POST', path: `alerts/${encodeURIComponent(id)}/feedback`, body: { verdict, ...clean(options) } });
+  feedback(
+    id: string,
+    verdict: FeedbackVerdict,
+    options: ActionOptions = {}
+  ): Promise<{ feedback: StoredFeedback; alert: Alert }> {
+    return this.transport({
+      method: 'POST',
+      path: `alerts/${encodeURIComponent(id)}/feedback`,
+      body: { verdict, ...clean(options) },
+    });
   }
 
   /** `POST alerts/:id/ack` (operator role). */

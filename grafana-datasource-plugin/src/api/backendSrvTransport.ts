@@ -24,7 +24,11 @@ export function backendSrvTransport(routeUrl: string): HttpTransport {
         })
       );
       if (typeof res.data !== 'object' || res.data === null) {
-        throw apiErrorFromResponse(res.status, { error: 'invalid_response', detail: 'expected a JSON object' }, req.path);
+        throw apiErrorFromResponse(
+          res.status,
+          { error: 'invalid_response', detail: 'expected a JSON object' },
+          req.path
+        );
       }
       return res.data;
     } catch (err) {

@@ -1,7 +1,10 @@
 import { fetchTransport, type FetchLike } from './fetchTransport';
 import { apiErrorFromResponse, LucidApiError } from './LucidApiError';
 
-const reply = (status: number, body: string): FetchLike => async () => ({ ok: status >= 200 && status < 300, status, text: async () => body }) as unknown as Response;
+const reply =
+  (status: number, body: string): FetchLike =>
+  async () =>
+    ({ ok: status >= 200 && status < 300, status, text: async () => body }) as unknown as Response;
 
 describe('fetchTransport', () => {
   it('sends method, URL with query string, JSON body and extra headers', async () => {
@@ -11,9 +14,15 @@ describe('fetchTransport', () => {
       return { ok: true, status: 201, text: async () => '{"ok":true}' } as unknown as Response;
     };
     const t = fetchTransport('http://proxy/lucid/', fetch, { Authorization: 'Bearer x' });
-    expect(await t({ method: 'POST', path: 'alerts/a%2Fb/ack', params: { limit: 1 }, body: { comment: 'c' } })).toEqual({ ok: true });
+    expect(await t({ method: 'POST', path: 'alerts/a%2Fb/ack', params: { limit: 1 }, body: { comment: 'c' } })).toEqual(
+      { ok: true }
+    );
     expect(seen[0][0]).toBe('http://proxy/lucid/alerts/a%2Fb/ack?limit=1');
-    expect(seen[0][1]).toMatchObject({ method: 'POST', body: '{"comment":"c"}', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer x' } });
+    expect(seen[0][1]).toMatchObject({
+      method: 'POST',
+      body: '{"comment":"c"}',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer x' },
+    });
   });
 
   it.each([
@@ -22,7 +31,10 @@ describe('fetchTransport', () => {
     [404, '<html><body>Cannot GET /x</body></html>', 404, 'http_404', '<html><body>Cannot GET /x</body></html>'],
     [200, 'plain text', 200, 'invalid_response', 'expected JSON, got "plain text"'],
   ])('turns HTTP %i into a LucidApiError', async (status, body, errStatus, code, detail) => {
-    const err = await fetchTransport('http://x', reply(status, body))({ method: 'GET', path: 'health' }).catch((e: unknown) => e);
+    const err = await fetchTransport(
+      'http://x',
+      reply(status, body)
+    )({ method: 'GET', path: 'health' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LucidApiError);
     expect(err).toMatchObject({ status: errStatus, code, detail, path: 'health' });
   });

@@ -9,7 +9,11 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
  * data-proxy route URL `/api/datasources/proxy/uid/<uid>/lucid`). Extra `headers` are sent on
  * every request (tests use them to stand in for a proxy; in Grafana the proxy adds the token).
  */
-export function fetchTransport(baseUrl: string, fetchImpl: FetchLike, headers: Record<string, string> = {}): HttpTransport {
+export function fetchTransport(
+  baseUrl: string,
+  fetchImpl: FetchLike,
+  headers: Record<string, string> = {}
+): HttpTransport {
   const root = baseUrl.replace(/\/+$/, '');
   return async <T>(req: Parameters<HttpTransport>[0]): Promise<T> => {
     let res: Response;
@@ -38,7 +42,11 @@ export function fetchTransport(baseUrl: string, fetchImpl: FetchLike, headers: R
       throw apiErrorFromResponse(res.status, body, req.path);
     }
     if (typeof body !== 'object' || body === null) {
-      throw apiErrorFromResponse(res.status, { error: 'invalid_response', detail: `expected JSON, got "${text.slice(0, 80)}"` }, req.path);
+      throw apiErrorFromResponse(
+        res.status,
+        { error: 'invalid_response', detail: `expected JSON, got "${text.slice(0, 80)}"` },
+        req.path
+      );
     }
     return body as T;
   };

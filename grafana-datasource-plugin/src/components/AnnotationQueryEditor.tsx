@@ -10,10 +10,14 @@ export function AnnotationQueryEditor(props: QueryEditorProps<any, LucidQuery>) 
   return (
     <Stack direction="column" gap={1}>
       <Text element="p" color="secondary">
-        Each matching alert becomes a region from first to last seen, coloured by severity, with the explanation&apos;s summary and tags
-        (severity, status, site, device, metric, type).
+        Each matching alert becomes a region from first to last seen, coloured by severity, with the explanation&apos;s
+        summary and tags (severity, status, site, device, metric, type).
       </Text>
-      <AlertFilters query={query} onChange={(q) => props.onChange({ ...q, queryType: QueryType.Annotations })} onRunQuery={props.onRunQuery} />
+      <AlertFilters
+        query={query}
+        onChange={(q) => props.onChange({ ...q, queryType: QueryType.Annotations })}
+        onRunQuery={props.onRunQuery}
+      />
     </Stack>
   );
 }

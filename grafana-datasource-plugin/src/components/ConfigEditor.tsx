@@ -30,10 +30,14 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   return (
     <Stack direction="column" gap={1}>
       <Text element="p" color="secondary">
-        Lucid serves its alert store API under the Node-RED HTTP root at /lucid/api. Grafana calls it server-side through its data
-        proxy, so the URL must be reachable from the Grafana server.
+        Lucid serves its alert store API under the Node-RED HTTP root at /lucid/api. Grafana calls it server-side
+        through its data proxy, so the URL must be reachable from the Grafana server.
       </Text>
-      <Field label="Store API URL" description="e.g. http://node-red:1880/lucid/api (Docker Compose) or http://127.0.0.1:1880/lucid/api" required>
+      <Field
+        label="Store API URL"
+        description="e.g. http://node-red:1880/lucid/api (Docker Compose) or http://127.0.0.1:1880/lucid/api"
+        required
+      >
         <Input
           id="lucid-config-api-url"
           data-testid={TEST_IDS.configApiUrl}

@@ -1,5 +1,15 @@
 import React, { type ChangeEvent } from 'react';
-import { Combobox, type ComboboxOption, InlineField, InlineFieldRow, InlineSwitch, Input, MultiCombobox, RadioButtonGroup, Stack } from '@grafana/ui';
+import {
+  Combobox,
+  type ComboboxOption,
+  InlineField,
+  InlineFieldRow,
+  InlineSwitch,
+  Input,
+  MultiCombobox,
+  RadioButtonGroup,
+  Stack,
+} from '@grafana/ui';
 import type { QueryEditorProps, SelectableValue } from '@grafana/data';
 import type { DataSource } from '../datasource';
 import {
@@ -40,13 +50,23 @@ const BUCKETS: Array<ComboboxOption<number>> = [
   { label: '1 hour', value: 3_600_000 },
   { label: '1 day', value: 86_400_000 },
 ];
-const options = (values: readonly string[]): Array<ComboboxOption<string>> => values.map((v) => ({ label: v, value: v }));
+const options = (values: readonly string[]): Array<ComboboxOption<string>> =>
+  values.map((v) => ({ label: v, value: v }));
 /** Selected values of a multi-combobox (custom values such as `$severity` included). */
 const picked = (items: Array<ComboboxOption<string>>): string[] => items.map((x) => x.value).filter(Boolean);
 const LABEL = 14;
 
 /** A text filter that accepts template variables; runs the query when it loses focus. */
-function TextFilter(props: { label: string; tooltip: string; testId: string; value?: string; placeholder: string; onChange: (v: string) => void; onBlur: () => void; width?: number }) {
+function TextFilter(props: {
+  label: string;
+  tooltip: string;
+  testId: string;
+  value?: string;
+  placeholder: string;
+  onChange: (v: string) => void;
+  onBlur: () => void;
+  width?: number;
+}) {
   return (
     <InlineField label={props.label} labelWidth={LABEL} tooltip={props.tooltip}>
       <Input
@@ -72,7 +92,11 @@ export function AlertFilters({ query, onChange, onRunQuery }: Pick<Props, 'query
   return (
     <>
       <InlineFieldRow>
-        <InlineField label="Severity" labelWidth={LABEL} tooltip="Empty: all severities. Accepts a multi-value variable.">
+        <InlineField
+          label="Severity"
+          labelWidth={LABEL}
+          tooltip="Empty: all severities. Accepts a multi-value variable."
+        >
           <MultiCombobox
             data-testid={TEST_IDS.querySeverity}
             options={options(SEVERITY_OPTIONS)}
@@ -96,12 +120,44 @@ export function AlertFilters({ query, onChange, onRunQuery }: Pick<Props, 'query
         </InlineField>
       </InlineFieldRow>
       <InlineFieldRow>
-        <TextFilter label="Site" tooltip="One site or a variable such as $site" testId={TEST_IDS.querySite} value={query.site} placeholder="$site" onChange={(site) => set({ site })} onBlur={onRunQuery} />
-        <TextFilter label="Device" tooltip="One device id or a variable such as $device" testId={TEST_IDS.queryDevice} value={query.device} placeholder="$device" onChange={(device) => set({ device })} onBlur={onRunQuery} />
-        <TextFilter label="Incident" tooltip="One incident id" testId={TEST_IDS.queryIncident} value={query.incident} placeholder="any" onChange={(incident) => set({ incident })} onBlur={onRunQuery} />
+        <TextFilter
+          label="Site"
+          tooltip="One site or a variable such as $site"
+          testId={TEST_IDS.querySite}
+          value={query.site}
+          placeholder="$site"
+          onChange={(site) => set({ site })}
+          onBlur={onRunQuery}
+        />
+        <TextFilter
+          label="Device"
+          tooltip="One device id or a variable such as $device"
+          testId={TEST_IDS.queryDevice}
+          value={query.device}
+          placeholder="$device"
+          onChange={(device) => set({ device })}
+          onBlur={onRunQuery}
+        />
+        <TextFilter
+          label="Incident"
+          tooltip="One incident id"
+          testId={TEST_IDS.queryIncident}
+          value={query.incident}
+          placeholder="any"
+          onChange={(incident) => set({ incident })}
+          onBlur={onRunQuery}
+        />
       </InlineFieldRow>
       <InlineFieldRow>
-        <TextFilter label="Metric" tooltip="One metric, e.g. temperature" testId={TEST_IDS.queryMetric} value={query.metric} placeholder="any" onChange={(metric) => set({ metric })} onBlur={onRunQuery} />
+        <TextFilter
+          label="Metric"
+          tooltip="One metric, e.g. temperature"
+          testId={TEST_IDS.queryMetric}
+          value={query.metric}
+          placeholder="any"
+          onChange={(metric) => set({ metric })}
+          onBlur={onRunQuery}
+        />
         <TextFilter
           label="Text"
           tooltip="Case-insensitive text in title, summary, causes, device or site (applied to the fetched page)"
@@ -135,7 +191,9 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
         max={1000}
         width={12}
         value={query.limit ?? DEFAULT_ALERT_LIMIT}
-        onChange={(e: ChangeEvent<HTMLInputElement>) => set({ limit: e.target.value === '' ? undefined : Number(e.target.value) })}
+        onChange={(e: ChangeEvent<HTMLInputElement>) =>
+          set({ limit: e.target.value === '' ? undefined : Number(e.target.value) })
+        }
         onBlur={onRunQuery}
       />
     </InlineField>
@@ -145,7 +203,12 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
     <Stack direction="column" gap={0}>
       <InlineFieldRow>
         <InlineField label="Query type" labelWidth={LABEL}>
-          <RadioButtonGroup data-testid={TEST_IDS.queryType} options={QUERY_TYPES} value={type} onChange={(queryType) => set({ queryType }, true)} />
+          <RadioButtonGroup
+            data-testid={TEST_IDS.queryType}
+            options={QUERY_TYPES}
+            value={type}
+            onChange={(queryType) => set({ queryType }, true)}
+          />
         </InlineField>
       </InlineFieldRow>
 
@@ -154,19 +217,45 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
           <AlertFilters query={query} onChange={onChange} onRunQuery={onRunQuery} />
           <InlineFieldRow>
             <InlineField label="Sort" labelWidth={LABEL}>
-              <RadioButtonGroup data-testid={TEST_IDS.querySort} options={SORTS} value={query.sort ?? AlertSort.Priority} onChange={(sort) => set({ sort }, true)} />
+              <RadioButtonGroup
+                data-testid={TEST_IDS.querySort}
+                options={SORTS}
+                value={query.sort ?? AlertSort.Priority}
+                onChange={(sort) => set({ sort }, true)}
+              />
             </InlineField>
             <InlineField label="Order">
-              <RadioButtonGroup data-testid={TEST_IDS.queryOrder} options={ORDERS} value={query.order ?? SortOrder.Desc} onChange={(order) => set({ order }, true)} />
+              <RadioButtonGroup
+                data-testid={TEST_IDS.queryOrder}
+                options={ORDERS}
+                value={query.order ?? SortOrder.Desc}
+                onChange={(order) => set({ order }, true)}
+              />
             </InlineField>
             {limit}
           </InlineFieldRow>
           <InlineFieldRow>
-            <InlineField label="Feedback counts" labelWidth={LABEL} tooltip="Fetch per-alert feedback counts (one extra request per row, first 200 rows)">
-              <InlineSwitch data-testid={TEST_IDS.queryWithFeedback} value={query.withFeedback !== false} onChange={(e) => set({ withFeedback: e.currentTarget.checked }, true)} />
+            <InlineField
+              label="Feedback counts"
+              labelWidth={LABEL}
+              tooltip="Fetch per-alert feedback counts (one extra request per row, first 200 rows)"
+            >
+              <InlineSwitch
+                data-testid={TEST_IDS.queryWithFeedback}
+                value={query.withFeedback !== false}
+                onChange={(e) => set({ withFeedback: e.currentTarget.checked }, true)}
+              />
             </InlineField>
-            <InlineField label="Live" labelWidth={LABEL} tooltip="When the range ends at now, update rows from the store's event stream without refreshing">
-              <InlineSwitch data-testid={TEST_IDS.queryLive} value={query.live === true} onChange={(e) => set({ live: e.currentTarget.checked }, true)} />
+            <InlineField
+              label="Live"
+              labelWidth={LABEL}
+              tooltip="When the range ends at now, update rows from the store's event stream without refreshing"
+            >
+              <InlineSwitch
+                data-testid={TEST_IDS.queryLive}
+                value={query.live === true}
+                onChange={(e) => set({ live: e.currentTarget.checked }, true)}
+              />
             </InlineField>
           </InlineFieldRow>
         </>
@@ -174,9 +263,29 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
 
       {type === QueryType.Series && (
         <InlineFieldRow>
-          <TextFilter label="Device" tooltip="Required: one device id or variable" testId={TEST_IDS.queryDevice} value={query.device} placeholder="$device" onChange={(device) => set({ device })} onBlur={onRunQuery} />
-          <TextFilter label="Metric" tooltip="Required: one metric or variable" testId={TEST_IDS.queryMetric} value={query.metric} placeholder="$metric" onChange={(metric) => set({ metric })} onBlur={onRunQuery} />
-          <InlineField label="Max points" labelWidth={LABEL} tooltip="Samples after LTTB down-sampling, 3..10000 (also capped by the panel width)">
+          <TextFilter
+            label="Device"
+            tooltip="Required: one device id or variable"
+            testId={TEST_IDS.queryDevice}
+            value={query.device}
+            placeholder="$device"
+            onChange={(device) => set({ device })}
+            onBlur={onRunQuery}
+          />
+          <TextFilter
+            label="Metric"
+            tooltip="Required: one metric or variable"
+            testId={TEST_IDS.queryMetric}
+            value={query.metric}
+            placeholder="$metric"
+            onChange={(metric) => set({ metric })}
+            onBlur={onRunQuery}
+          />
+          <InlineField
+            label="Max points"
+            labelWidth={LABEL}
+            tooltip="Samples after LTTB down-sampling, 3..10000 (also capped by the panel width)"
+          >
             <Input
               data-testid={TEST_IDS.queryMaxPoints}
               type="number"
@@ -184,7 +293,9 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
               max={10000}
               width={12}
               value={query.maxPoints ?? DEFAULT_MAX_POINTS}
-              onChange={(e: ChangeEvent<HTMLInputElement>) => set({ maxPoints: e.target.value === '' ? undefined : Number(e.target.value) })}
+              onChange={(e: ChangeEvent<HTMLInputElement>) =>
+                set({ maxPoints: e.target.value === '' ? undefined : Number(e.target.value) })
+              }
               onBlur={onRunQuery}
             />
           </InlineField>
@@ -227,7 +338,15 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
             </InlineField>
           </InlineFieldRow>
           <InlineFieldRow>
-            <TextFilter label="Site" tooltip="One site or a variable" testId={TEST_IDS.querySite} value={query.site} placeholder="$site" onChange={(site) => set({ site })} onBlur={onRunQuery} />
+            <TextFilter
+              label="Site"
+              tooltip="One site or a variable"
+              testId={TEST_IDS.querySite}
+              value={query.site}
+              placeholder="$site"
+              onChange={(site) => set({ site })}
+              onBlur={onRunQuery}
+            />
             {limit}
           </InlineFieldRow>
         </>
@@ -235,8 +354,18 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
 
       {type === QueryType.Stats && (
         <InlineFieldRow>
-          <InlineField label="Over time" labelWidth={LABEL} tooltip="Also return the counters per time bucket as a time series">
-            <Combobox data-testid={TEST_IDS.queryBucket} options={BUCKETS} value={query.bucketMs ?? 0} width={20} onChange={(v) => set({ bucketMs: v.value || undefined }, true)} />
+          <InlineField
+            label="Over time"
+            labelWidth={LABEL}
+            tooltip="Also return the counters per time bucket as a time series"
+          >
+            <Combobox
+              data-testid={TEST_IDS.queryBucket}
+              options={BUCKETS}
+              value={query.bucketMs ?? 0}
+              width={20}
+              onChange={(v) => set({ bucketMs: v.value || undefined }, true)}
+            />
           </InlineField>
         </InlineFieldRow>
       )}

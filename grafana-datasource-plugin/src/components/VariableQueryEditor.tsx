@@ -20,7 +20,12 @@ export function VariableQueryEditor({ query, onChange }: Props) {
   return (
     <InlineFieldRow>
       <InlineField label="List" labelWidth={10}>
-        <RadioButtonGroup data-testid={TEST_IDS.variableKind} options={KINDS} value={kind} onChange={(k) => onChange({ ...query, kind: k })} />
+        <RadioButtonGroup
+          data-testid={TEST_IDS.variableKind}
+          options={KINDS}
+          value={kind}
+          onChange={(k) => onChange({ ...query, kind: k })}
+        />
       </InlineField>
       {kind !== VariableKind.Sites && (
         <InlineField label="Site" tooltip="Only values seen at this site (e.g. $site)">

@@ -5,11 +5,20 @@ import { ConfigEditor } from './ConfigEditor';
 import { QueryEditor } from './QueryEditor';
 import { VariableQueryEditor } from './VariableQueryEditor';
 import { TEST_IDS } from './testIds';
-import { QueryType, VariableKind, type LucidDataSourceOptions, type LucidQuery, type LucidSecureJsonData } from '../types';
+import {
+  QueryType,
+  VariableKind,
+  type LucidDataSourceOptions,
+  type LucidQuery,
+  type LucidSecureJsonData,
+} from '../types';
 
 // Grafana's Combobox measures text on a canvas; jsdom has none (the scaffold's setup stubs getContext empty).
 beforeAll(() => {
-  HTMLCanvasElement.prototype.getContext = (() => ({ measureText: (text: string) => ({ width: text.length * 7 }), font: '' })) as never;
+  HTMLCanvasElement.prototype.getContext = (() => ({
+    measureText: (text: string) => ({ width: text.length * 7 }),
+    font: '',
+  })) as never;
 });
 
 const settings = (patch: Partial<DataSourceSettings<LucidDataSourceOptions, LucidSecureJsonData>> = {}) =>
@@ -19,9 +28,14 @@ describe('ConfigEditor', () => {
   it('stores the URL in jsonData and the token only in secureJsonData', () => {
     const onOptionsChange = jest.fn();
     render(<ConfigEditor options={settings()} onOptionsChange={onOptionsChange} />);
-    fireEvent.change(screen.getByTestId(TEST_IDS.configApiUrl), { target: { value: ' http://node-red:1880/lucid/api ' } });
+    fireEvent.change(screen.getByTestId(TEST_IDS.configApiUrl), {
+      target: { value: ' http://node-red:1880/lucid/api ' },
+    });
     expect(onOptionsChange.mock.calls[0][0].jsonData).toEqual({ apiUrl: 'http://node-red:1880/lucid/api' });
-    fireEvent.change(screen.getByLabelText('API token', { exact: false }) ?? screen.getByPlaceholderText('Paste the token'), { target: { value: 'secret-token-123456' } });
+    fireEvent.change(
+      screen.getByLabelText('API token', { exact: false }) ?? screen.getByPlaceholderText('Paste the token'),
+      { target: { value: 'secret-token-123456' } }
+    );
     const last = onOptionsChange.mock.calls.at(-1)[0];
     expect(last.secureJsonData).toEqual({ apiToken: 'secret-token-123456' });
     expect(JSON.stringify(last.jsonData)).not.toContain('secret');
@@ -29,9 +43,14 @@ describe('ConfigEditor', () => {
 
   it('shows a configured token as configured and resets it', () => {
     const onOptionsChange = jest.fn();
-    render(<ConfigEditor options={settings({ secureJsonFields: { apiToken: true } })} onOptionsChange={onOptionsChange} />);
+    render(
+      <ConfigEditor options={settings({ secureJsonFields: { apiToken: true } })} onOptionsChange={onOptionsChange} />
+    );
     fireEvent.click(screen.getByRole('button', { name: /reset/i }));
-    expect(onOptionsChange.mock.calls[0][0]).toMatchObject({ secureJsonFields: { apiToken: false }, secureJsonData: { apiToken: '' } });
+    expect(onOptionsChange.mock.calls[0][0]).toMatchObject({
+      secureJsonFields: { apiToken: false },
+      secureJsonData: { apiToken: '' },
+    });
   });
 });
 
@@ -66,7 +85,14 @@ describe('QueryEditor', () => {
 describe('VariableQueryEditor', () => {
   it('lists kinds and shows the device filter for metrics', () => {
     const onChange = jest.fn();
-    render(<VariableQueryEditor datasource={{} as never} query={{ refId: 'V', kind: VariableKind.Metrics }} onChange={onChange} onRunQuery={jest.fn()} />);
+    render(
+      <VariableQueryEditor
+        datasource={{} as never}
+        query={{ refId: 'V', kind: VariableKind.Metrics }}
+        onChange={onChange}
+        onRunQuery={jest.fn()}
+      />
+    );
     fireEvent.change(screen.getByTestId(TEST_IDS.variableDevice), { target: { value: '$device' } });
     expect(onChange).toHaveBeenCalledWith({ refId: 'V', kind: VariableKind.Metrics, device: '$device' });
   });

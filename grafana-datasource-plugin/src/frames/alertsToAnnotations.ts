@@ -24,8 +24,16 @@ export function alertsToAnnotations(refId: string, alerts: readonly Alert[]): Da
     name: 'lucid alerts',
     fields: [
       { name: 'time', type: FieldType.time, values: col((a) => a.firstSeenMs) },
-      { name: 'timeEnd', type: FieldType.time, values: col((a) => Math.max(a.resolvedMs ?? a.lastSeenMs, a.firstSeenMs)) },
-      { name: 'title', type: FieldType.string, values: col((a) => `[${a.severity}] ${a.explanation?.title ?? a.deviceId}`) },
+      {
+        name: 'timeEnd',
+        type: FieldType.time,
+        values: col((a) => Math.max(a.resolvedMs ?? a.lastSeenMs, a.firstSeenMs)),
+      },
+      {
+        name: 'title',
+        type: FieldType.string,
+        values: col((a) => `[${a.severity}] ${a.explanation?.title ?? a.deviceId}`),
+      },
       { name: 'text', type: FieldType.string, values: col(text) },
       { name: 'tags', type: FieldType.other, values: col(tags) },
       { name: 'color', type: FieldType.string, values: col((a) => severityColor(a.severity)) },

@@ -72,10 +72,16 @@ export function alertsToFrame(
   const counts = col((a) => feedback.get(a.id) ?? null);
   const notices: QueryResultMetaNotice[] = [];
   if (info.total !== undefined && info.total > alerts.length + (info.filteredOut ?? 0)) {
-    notices.push({ severity: 'info', text: `Showing ${alerts.length} of ${info.total} matching alerts; raise the limit or narrow the filters to see more.` });
+    notices.push({
+      severity: 'info',
+      text: `Showing ${alerts.length} of ${info.total} matching alerts; raise the limit or narrow the filters to see more.`,
+    });
   }
   if (info.filteredOut) {
-    notices.push({ severity: 'info', text: `${info.filteredOut} alerts of the fetched page did not match the text or multi-value filters.` });
+    notices.push({
+      severity: 'info',
+      text: `${info.filteredOut} alerts of the fetched page did not match the text or multi-value filters.`,
+    });
   }
   return createDataFrame({
     refId,
@@ -86,39 +92,142 @@ export function alertsToFrame(
       custom: { kind: 'lucid-alerts', total: info.total ?? alerts.length },
     },
     fields: [
-      { name: 'time', type: FieldType.time, values: col((a) => a.firstSeenMs), config: { displayName: 'Detected', description: 'First seen (epoch ms)' } },
-      { name: 'lastSeen', type: FieldType.time, values: col((a) => a.lastSeenMs), config: { displayName: 'Last seen' } },
+      {
+        name: 'time',
+        type: FieldType.time,
+        values: col((a) => a.firstSeenMs),
+        config: { displayName: 'Detected', description: 'First seen (epoch ms)' },
+      },
+      {
+        name: 'lastSeen',
+        type: FieldType.time,
+        values: col((a) => a.lastSeenMs),
+        config: { displayName: 'Last seen' },
+      },
       { name: 'id', type: FieldType.string, values: col((a) => a.id), config: { displayName: 'Alert id' } },
       {
         name: 'priority',
         type: FieldType.number,
         values: col((a) => a.priority),
-        config: { displayName: 'Priority', unit: 'none', min: 0, max: 100, decimals: 0, description: 'Severity × criticality × confidence × blast radius × recurrence, 0..100' },
+        config: {
+          displayName: 'Priority',
+          unit: 'none',
+          min: 0,
+          max: 100,
+          decimals: 0,
+          description: 'Severity × criticality × confidence × blast radius × recurrence, 0..100',
+        },
       },
-      { name: 'severity', type: FieldType.string, values: col((a) => a.severity), config: { displayName: 'Severity', mappings: SEVERITY_MAPPINGS } },
+      {
+        name: 'severity',
+        type: FieldType.string,
+        values: col((a) => a.severity),
+        config: { displayName: 'Severity', mappings: SEVERITY_MAPPINGS },
+      },
       { name: 'status', type: FieldType.string, values: col((a) => a.status), config: { displayName: 'Status' } },
       { name: 'device', type: FieldType.string, values: col((a) => a.deviceId), config: { displayName: 'Device' } },
       { name: 'site', type: FieldType.string, values: col((a) => a.site ?? null), config: { displayName: 'Site' } },
       { name: 'zone', type: FieldType.string, values: col((a) => a.zone ?? null), config: { displayName: 'Zone' } },
-      { name: 'metric', type: FieldType.string, values: col((a) => a.metric ?? a.explanation?.metric ?? null), config: { displayName: 'Metric' } },
-      { name: 'type', type: FieldType.string, values: col((a) => a.explanation?.type ?? null), config: { displayName: 'Type' } },
-      { name: 'title', type: FieldType.string, values: col((a) => a.explanation?.title ?? null), config: { displayName: 'Title' } },
-      { name: 'summary', type: FieldType.string, values: col((a) => a.explanation?.summary ?? null), config: { displayName: 'Summary' } },
-      { name: 'causes', type: FieldType.other, values: col((a) => a.explanation?.causes ?? []), config: { displayName: 'Probable causes', description: '[{cause, confidence 0..1, evidence[]}] most likely first' } },
-      { name: 'actions', type: FieldType.other, values: col((a) => a.explanation?.actions ?? []), config: { displayName: 'Actions', description: '[{action, why}] from the playbook' } },
-      { name: 'related', type: FieldType.other, values: col((a) => a.explanation?.related ?? []), config: { displayName: 'Related devices', description: '[{deviceId, relation, similarity 0..1}]' } },
-      { name: 'incidentId', type: FieldType.string, values: col((a) => a.incidentId ?? null), config: { displayName: 'Incident' } },
-      { name: 'count', type: FieldType.number, values: col((a) => a.count), config: { displayName: 'Count', unit: 'short', decimals: 0, description: 'Anomalous detections de-duplicated into this alert' } },
-      { name: 'score', type: FieldType.number, values: col((a) => a.score?.score ?? null), config: { displayName: 'Anomaly score', unit: 'percentunit', min: 0, max: 1 } },
-      { name: 'feedback', type: FieldType.other, values: counts, config: { displayName: 'Feedback', description: 'Operator verdicts: {useful, not_useful, false_positive, expected, maintenance, acknowledge, resolve}' } },
+      {
+        name: 'metric',
+        type: FieldType.string,
+        values: col((a) => a.metric ?? a.explanation?.metric ?? null),
+        config: { displayName: 'Metric' },
+      },
+      {
+        name: 'type',
+        type: FieldType.string,
+        values: col((a) => a.explanation?.type ?? null),
+        config: { displayName: 'Type' },
+      },
+      {
+        name: 'title',
+        type: FieldType.string,
+        values: col((a) => a.explanation?.title ?? null),
+        config: { displayName: 'Title' },
+      },
+      {
+        name: 'summary',
+        type: FieldType.string,
+        values: col((a) => a.explanation?.summary ?? null),
+        config: { displayName: 'Summary' },
+      },
+      {
+        name: 'causes',
+        type: FieldType.other,
+        values: col((a) => a.explanation?.causes ?? []),
+        config: {
+          displayName: 'Probable causes',
+          description: '[{cause, confidence 0..1, evidence[]}] most likely first',
+        },
+      },
+      {
+        name: 'actions',
+        type: FieldType.other,
+        values: col((a) => a.explanation?.actions ?? []),
+        config: { displayName: 'Actions', description: '[{action, why}] from the playbook' },
+      },
+      {
+        name: 'related',
+        type: FieldType.other,
+        values: col((a) => a.explanation?.related ?? []),
+        config: { displayName: 'Related devices', description: '[{deviceId, relation, similarity 0..1}]' },
+      },
+      {
+        name: 'incidentId',
+        type: FieldType.string,
+        values: col((a) => a.incidentId ?? null),
+        config: { displayName: 'Incident' },
+      },
+      {
+        name: 'count',
+        type: FieldType.number,
+        values: col((a) => a.count),
+        config: {
+          displayName: 'Count',
+          unit: 'short',
+          decimals: 0,
+          description: 'Anomalous detections de-duplicated into this alert',
+        },
+      },
+      {
+        name: 'score',
+        type: FieldType.number,
+        values: col((a) => a.score?.score ?? null),
+        config: { displayName: 'Anomaly score', unit: 'percentunit', min: 0, max: 1 },
+      },
+      {
+        name: 'feedback',
+        type: FieldType.other,
+        values: counts,
+        config: {
+          displayName: 'Feedback',
+          description:
+            'Operator verdicts: {useful, not_useful, false_positive, expected, maintenance, acknowledge, resolve}',
+        },
+      },
       {
         name: 'feedbackTotal',
         type: FieldType.number,
         values: counts.map((c) => (c ? Object.values(c).reduce((s, n) => s + n, 0) : null)),
         config: { displayName: 'Feedback count', unit: 'short', decimals: 0 },
       },
-      { name: 'signature', type: FieldType.string, values: col((a) => a.signature ?? null), config: { displayName: 'Signature', description: 'Ed25519 (base64url) over the canonical JSON of the alert without its signature; key at GET keys' } },
-      { name: 'alert', type: FieldType.other, values: col((a) => a), config: { displayName: 'Alert', custom: { hidden: true }, description: 'The full alert object as stored' } },
+      {
+        name: 'signature',
+        type: FieldType.string,
+        values: col((a) => a.signature ?? null),
+        config: {
+          displayName: 'Signature',
+          description:
+            'Ed25519 (base64url) over the canonical JSON of the alert without its signature; key at GET keys',
+        },
+      },
+      {
+        name: 'alert',
+        type: FieldType.other,
+        values: col((a) => a),
+        config: { displayName: 'Alert', custom: { hidden: true }, description: 'The full alert object as stored' },
+      },
     ],
   });
 }

@@ -18,8 +18,26 @@ const field = (frame: DataFrame, name: string) => {
 
 describe('alertsToFrame', () => {
   const a1 = alertFixture();
-  const a2 = alertFixture({ id: 'al-2', deviceId: 'pump-8', severity: 'critical', priority: 95, site: undefined, zone: undefined, signature: undefined });
-  const feedback = new Map([['al-1', countFeedback([{ verdict: 'useful' }, { verdict: 'false_positive' }, { verdict: 'useful' }, { verdict: 'bogus' }])]]);
+  const a2 = alertFixture({
+    id: 'al-2',
+    deviceId: 'pump-8',
+    severity: 'critical',
+    priority: 95,
+    site: undefined,
+    zone: undefined,
+    signature: undefined,
+  });
+  const feedback = new Map([
+    [
+      'al-1',
+      countFeedback([
+        { verdict: 'useful' },
+        { verdict: 'false_positive' },
+        { verdict: 'useful' },
+        { verdict: 'bogus' },
+      ]),
+    ],
+  ]);
   const frame = alertsToFrame('A', [a1, a2], feedback, { total: 2 });
 
   it('has the documented fields, in order, with the refId and one row per alert', () => {
@@ -55,9 +73,19 @@ describe('alertsToFrame', () => {
   it('keeps structured causes, actions, related devices, feedback counts and the whole alert', () => {
     expect(field(frame, 'causes').type).toBe(FieldType.other);
     expect(field(frame, 'causes').values[0][0]).toMatchObject({ cause: 'Localized overheating', confidence: 0.72 });
-    expect(field(frame, 'actions').values[0]).toEqual([{ action: 'Inspect cooling on line-2', why: 'Neighbours show the same rise' }]);
+    expect(field(frame, 'actions').values[0]).toEqual([
+      { action: 'Inspect cooling on line-2', why: 'Neighbours show the same rise' },
+    ]);
     expect(field(frame, 'related').values[0][0].deviceId).toBe('pump-8');
-    expect(field(frame, 'feedback').values[0]).toEqual({ useful: 2, not_useful: 0, false_positive: 1, expected: 0, maintenance: 0, acknowledge: 0, resolve: 0 });
+    expect(field(frame, 'feedback').values[0]).toEqual({
+      useful: 2,
+      not_useful: 0,
+      false_positive: 1,
+      expected: 0,
+      maintenance: 0,
+      acknowledge: 0,
+      resolve: 0,
+    });
     expect(field(frame, 'feedback').values[1]).toBeNull();
     expect(field(frame, 'alert').values[1]).toBe(a2);
     expect(field(frame, 'alert').config.custom?.hidden).toBe(true);
@@ -66,7 +94,9 @@ describe('alertsToFrame', () => {
   it('sets units and ranges', () => {
     expect(field(frame, 'priority').config).toMatchObject({ unit: 'none', min: 0, max: 100 });
     expect(field(frame, 'score').config).toMatchObject({ unit: 'percentunit', min: 0, max: 1 });
-    expect(field(frame, 'severity').config.mappings?.[0].options).toMatchObject({ critical: { color: SEVERITY_COLORS.critical } });
+    expect(field(frame, 'severity').config.mappings?.[0].options).toMatchObject({
+      critical: { color: SEVERITY_COLORS.critical },
+    });
   });
 
   it('gives an empty frame with every field for no alerts, and a notice when the page is partial', () => {
@@ -76,7 +106,10 @@ describe('alertsToFrame', () => {
     expect(empty.fields.map((f) => f.name)).toEqual([...ALERT_FIELDS]);
     expect(empty.meta?.notices).toEqual([]);
     const partial = alertsToFrame('C', [a1], new Map(), { total: 40, filteredOut: 2 });
-    expect(partial.meta?.notices?.map((n) => n.text)).toEqual([expect.stringMatching(/Showing 1 of 40/), expect.stringMatching(/2 alerts of the fetched page/)]);
+    expect(partial.meta?.notices?.map((n) => n.text)).toEqual([
+      expect.stringMatching(/Showing 1 of 40/),
+      expect.stringMatching(/2 alerts of the fetched page/),
+    ]);
   });
 });
 
@@ -87,7 +120,15 @@ describe('seriesToFrame', () => {
     expect(frame.refId).toBe('S');
     expect(frame.name).toBe('pump-7 temperature');
     expect(frame.fields.map((f) => f.name)).toEqual([...SERIES_FIELDS]);
-    expect(frame.fields.map((f) => f.type)).toEqual([FieldType.time, FieldType.number, FieldType.number, FieldType.number, FieldType.number, FieldType.number, FieldType.boolean]);
+    expect(frame.fields.map((f) => f.type)).toEqual([
+      FieldType.time,
+      FieldType.number,
+      FieldType.number,
+      FieldType.number,
+      FieldType.number,
+      FieldType.number,
+      FieldType.boolean,
+    ]);
     expect(field(frame, 'time').values).toEqual([T0 - MIN, T0, T0 + MIN]);
     expect(field(frame, 'value').values).toEqual([61.2, 70.5, 79.2]);
     expect(field(frame, 'anomaly').values).toEqual([false, true, true]);
@@ -145,7 +186,14 @@ describe('grafanaUnit', () => {
 
 describe('incidentsToFrame', () => {
   it('has one row per incident with alert count and top priority', () => {
-    const frame = incidentsToFrame('I', [incidentFixture(), incidentFixture({ id: 'inc-2', alertIds: ['x'], deviceIds: ['d'], topPriority: 40, site: undefined })], 5);
+    const frame = incidentsToFrame(
+      'I',
+      [
+        incidentFixture(),
+        incidentFixture({ id: 'inc-2', alertIds: ['x'], deviceIds: ['d'], topPriority: 40, site: undefined }),
+      ],
+      5
+    );
     expect(frame.refId).toBe('I');
     expect(frame.fields.map((f) => f.name)).toEqual([...INCIDENT_FIELDS]);
     expect(field(frame, 'time').type).toBe(FieldType.time);
@@ -169,7 +217,12 @@ describe('statsToFrames', () => {
     expect(rest).toHaveLength(0);
     expect(summary.refId).toBe('T');
     expect(summary.length).toBe(1);
-    expect(summary.fields.map((f) => f.name)).toEqual([...STATS_COUNTERS.map((c) => c.name), 'anomaliesPerAlert', 'alertsPerIncident', 'notificationReduction']);
+    expect(summary.fields.map((f) => f.name)).toEqual([
+      ...STATS_COUNTERS.map((c) => c.name),
+      'anomaliesPerAlert',
+      'alertsPerIncident',
+      'notificationReduction',
+    ]);
     expect(field(summary, 'detections').values).toEqual([36000]);
     expect(field(summary, 'alertsOpened').values).toEqual([12]);
     expect(field(summary, 'notificationReduction').values[0]).toBeCloseTo(0.98333, 4);
@@ -200,14 +253,22 @@ describe('statsToFrames', () => {
 
 describe('alertsToAnnotations', () => {
   it('maps alerts to annotation fields: region, title, text with top cause, tags, severity colour', () => {
-    const resolved = alertFixture({ id: 'al-9', status: 'resolved', resolvedMs: T0 + 9 * MIN, severity: 'critical', site: undefined });
+    const resolved = alertFixture({
+      id: 'al-9',
+      status: 'resolved',
+      resolvedMs: T0 + 9 * MIN,
+      severity: 'critical',
+      site: undefined,
+    });
     const frame = alertsToAnnotations('Anno', [alertFixture(), resolved]);
     expect(frame.refId).toBe('Anno');
     expect(frame.fields.map((f) => f.name)).toEqual(['time', 'timeEnd', 'title', 'text', 'tags', 'color', 'id']);
     expect(field(frame, 'time').values).toEqual([T0, T0]);
     expect(field(frame, 'timeEnd').values).toEqual([T0 + 5 * MIN, T0 + 9 * MIN]);
     expect(field(frame, 'title').values[0]).toBe('[high] Temperature spike on pump-7');
-    expect(field(frame, 'text').values[0]).toBe('Temperature rose 18.2 °C in 5 min, 3.4× its usual rate.\nProbable cause: Localized overheating (72%)');
+    expect(field(frame, 'text').values[0]).toBe(
+      'Temperature rose 18.2 °C in 5 min, 3.4× its usual rate.\nProbable cause: Localized overheating (72%)'
+    );
     expect(field(frame, 'tags').values).toEqual([
       ['high', 'open', 'north', 'pump-7', 'temperature', 'spike'],
       ['critical', 'resolved', 'pump-7', 'temperature', 'spike'],

@@ -21,24 +21,64 @@ export function seriesToFrame(refId: string, series: SeriesResult, unitSymbol?: 
   const unit = grafanaUnit(unitSymbol);
   const label = `${series.deviceId} ${series.metric}`;
   const pts = series.points;
-  const inUnit = (displayName: string, extra: FieldConfig['custom'] = {}): FieldConfig => ({ unit, displayName: `${label} ${displayName}`, custom: extra });
+  const inUnit = (displayName: string, extra: FieldConfig['custom'] = {}): FieldConfig => ({
+    unit,
+    displayName: `${label} ${displayName}`,
+    custom: extra,
+  });
   const notPlotted = { hideFrom: { viz: true, legend: true, tooltip: false } };
   return createDataFrame({
     refId,
     name: label,
     meta: {
       preferredVisualisationType: 'graph',
-      custom: { kind: 'lucid-series', deviceId: series.deviceId, metric: series.metric, rawCount: series.rawCount, alerts: series.alerts },
+      custom: {
+        kind: 'lucid-series',
+        deviceId: series.deviceId,
+        metric: series.metric,
+        rawCount: series.rawCount,
+        alerts: series.alerts,
+      },
       notices: pts.length === 0 ? [{ severity: 'info', text: `No samples of ${label} in this range.` }] : [],
     },
     fields: [
       { name: 'time', type: FieldType.time, values: pts.map((p) => p.tsMs), config: {} },
-      { name: 'value', type: FieldType.number, values: pts.map((p) => p.value), config: { ...inUnit('value'), displayName: label } },
-      { name: 'expected', type: FieldType.number, values: pts.map((p) => p.expected ?? null), config: inUnit('expected', { lineStyle: { fill: 'dash', dash: [10, 10] } }) },
-      { name: 'lower', type: FieldType.number, values: pts.map((p) => p.lower ?? null), config: inUnit('lower', { lineWidth: 0 }) },
-      { name: 'upper', type: FieldType.number, values: pts.map((p) => p.upper ?? null), config: inUnit('upper', { lineWidth: 0, fillOpacity: 15, fillBelowTo: `${label} lower` }) },
-      { name: 'score', type: FieldType.number, values: pts.map((p) => p.score ?? null), config: { displayName: `${label} anomaly score`, unit: 'percentunit', min: 0, max: 1, custom: notPlotted } },
-      { name: 'anomaly', type: FieldType.boolean, values: pts.map((p) => p.anomaly), config: { displayName: `${label} anomaly`, custom: notPlotted } },
+      {
+        name: 'value',
+        type: FieldType.number,
+        values: pts.map((p) => p.value),
+        config: { ...inUnit('value'), displayName: label },
+      },
+      {
+        name: 'expected',
+        type: FieldType.number,
+        values: pts.map((p) => p.expected ?? null),
+        config: inUnit('expected', { lineStyle: { fill: 'dash', dash: [10, 10] } }),
+      },
+      {
+        name: 'lower',
+        type: FieldType.number,
+        values: pts.map((p) => p.lower ?? null),
+        config: inUnit('lower', { lineWidth: 0 }),
+      },
+      {
+        name: 'upper',
+        type: FieldType.number,
+        values: pts.map((p) => p.upper ?? null),
+        config: inUnit('upper', { lineWidth: 0, fillOpacity: 15, fillBelowTo: `${label} lower` }),
+      },
+      {
+        name: 'score',
+        type: FieldType.number,
+        values: pts.map((p) => p.score ?? null),
+        config: { displayName: `${label} anomaly score`, unit: 'percentunit', min: 0, max: 1, custom: notPlotted },
+      },
+      {
+        name: 'anomaly',
+        type: FieldType.boolean,
+        values: pts.map((p) => p.anomaly),
+        config: { displayName: `${label} anomaly`, custom: notPlotted },
+      },
     ],
   });
 }

@@ -27,7 +27,10 @@ export function statsToFrames(refId: string, stats: StatsResult): DataFrame[] {
   const summary = createDataFrame({
     refId,
     name: 'stats',
-    meta: { preferredVisualisationType: 'table', custom: { kind: 'lucid-stats', fromMs: stats.fromMs, toMs: stats.toMs } },
+    meta: {
+      preferredVisualisationType: 'table',
+      custom: { kind: 'lucid-stats', fromMs: stats.fromMs, toMs: stats.toMs },
+    },
     fields: [
       ...STATS_COUNTERS.map((c) => ({
         name: c.name,

@@ -22,7 +22,9 @@ function failure(message: string, verboseMessage?: string): HealthCheckResult {
 /** Turns a failed call into advice, by cause. */
 function describeError(err: unknown, apiUrl: string): HealthCheckResult {
   if (!(err instanceof LucidApiError)) {
-    return failure(`Unexpected error while testing the Lucid store: ${err instanceof Error ? err.message : String(err)}`);
+    return failure(
+      `Unexpected error while testing the Lucid store: ${err instanceof Error ? err.message : String(err)}`
+    );
   }
   const where = apiUrl || 'the configured URL';
   if (err.unreachable) {
@@ -50,9 +52,14 @@ function describeError(err: unknown, apiUrl: string): HealthCheckResult {
     );
   }
   if (err.code === 'invalid_response' || err.status === 200) {
-    return failure(`${where} answered, but not like a Lucid store: ${err.detail}`, 'Check the URL: it must point at the Lucid store API root (…/lucid/api).');
+    return failure(
+      `${where} answered, but not like a Lucid store: ${err.detail}`,
+      'Check the URL: it must point at the Lucid store API root (…/lucid/api).'
+    );
   }
-  return failure(`The Lucid store answered ${err.status ? `HTTP ${err.status}` : 'with an error'} (${err.code}): ${err.detail}`);
+  return failure(
+    `The Lucid store answered ${err.status ? `HTTP ${err.status}` : 'with an error'} (${err.code}): ${err.detail}`
+  );
 }
 
 /**
@@ -67,7 +74,9 @@ export async function checkHealth(api: LucidApi, apiUrl: string): Promise<Health
   try {
     const health = await api.health();
     if (!health || health.status !== 'ok' || typeof health.schemaVersion !== 'number') {
-      return failure(`${apiUrl || 'The URL'} answered GET health, but not like a Lucid store (expected {status: "ok", schemaVersion, ...}).`);
+      return failure(
+        `${apiUrl || 'The URL'} answered GET health, but not like a Lucid store (expected {status: "ok", schemaVersion, ...}).`
+      );
     }
     if (!health.role) {
       return failure(

@@ -53,16 +53,30 @@ const lucidDir = path.dirname(require.resolve('node-red-contrib-lucid/package.js
 const storeConfigNode = require(path.join(lucidDir, 'src/nodes/lucid-store-config/lucid-store-config'));
 const storeNode = require(path.join(lucidDir, 'src/nodes/lucid-store/lucid-store'));
 const feedbackNode = require(path.join(lucidDir, 'src/nodes/lucid-feedback/lucid-feedback'));
-const routes = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'plugin.json'), 'utf8')) as { routes: PluginRoute[] }).routes;
+const routes = (
+  JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'plugin.json'), 'utf8')) as { routes: PluginRoute[] }
+).routes;
 
 helper.init(require.resolve('node-red'));
 
-const TOKENS = { admin: 'admin-token-0123456789abcdef', operator: 'operator-token-0123456789ab', viewer: 'viewer-token-0123456789abcd' };
+const TOKENS = {
+  admin: 'admin-token-0123456789abcdef',
+  operator: 'operator-token-0123456789ab',
+  viewer: 'viewer-token-0123456789abcd',
+};
 const RANGE = { fromMs: T0 - 60 * MIN, toMs: T0 + 60 * MIN };
 
 /** Three alerts on two sites, grouped into two incidents. */
 const A1 = alertFixture();
-const A2 = alertFixture({ id: 'al-2', deviceId: 'pump-8', fingerprint: 'pump-8|temperature|spike', severity: 'critical', priority: 95, firstSeenMs: T0 + MIN, lastSeenMs: T0 + 4 * MIN });
+const A2 = alertFixture({
+  id: 'al-2',
+  deviceId: 'pump-8',
+  fingerprint: 'pump-8|temperature|spike',
+  severity: 'critical',
+  priority: 95,
+  firstSeenMs: T0 + MIN,
+  lastSeenMs: T0 + 4 * MIN,
+});
 const A3 = alertFixture({
   id: 'al-3',
   deviceId: 'fan-3',
@@ -75,10 +89,33 @@ const A3 = alertFixture({
   priority: 40,
   firstSeenMs: T0 + 10 * MIN,
   lastSeenMs: T0 + 12 * MIN,
-  explanation: { ...A1.explanation, type: 'drop', title: 'Fan current drop on fan-3', summary: 'Fan current fell 2.1 A in 1 min.', related: [], metric: 'fan_current' },
+  explanation: {
+    ...A1.explanation,
+    type: 'drop',
+    title: 'Fan current drop on fan-3',
+    summary: 'Fan current fell 2.1 A in 1 min.',
+    related: [],
+    metric: 'fan_current',
+  },
 });
-const INC1 = incidentFixture({ alertIds: ['al-1', 'al-2'], deviceIds: ['pump-7', 'pump-8'], severity: 'critical', topPriority: 95 });
-const INC2 = incidentFixture({ id: 'inc-2', site: 'south', zone: 'hall-1', rootDeviceId: 'fan-3', alertIds: ['al-3'], deviceIds: ['fan-3'], severity: 'medium', topPriority: 40, openedMs: T0 + 10 * MIN, title: 'Fan failure in hall-1' });
+const INC1 = incidentFixture({
+  alertIds: ['al-1', 'al-2'],
+  deviceIds: ['pump-7', 'pump-8'],
+  severity: 'critical',
+  topPriority: 95,
+});
+const INC2 = incidentFixture({
+  id: 'inc-2',
+  site: 'south',
+  zone: 'hall-1',
+  rootDeviceId: 'fan-3',
+  alertIds: ['al-3'],
+  deviceIds: ['fan-3'],
+  severity: 'medium',
+  topPriority: 40,
+  openedMs: T0 + 10 * MIN,
+  title: 'Fan failure in hall-1',
+});
 
 /** pump-7 temperature every 30 s around T0, with the detector's band; a spike after T0. */
 function detections(): Detection[] {
@@ -96,7 +133,11 @@ function detections(): Detection[] {
         detector: 'level',
         contributions: { temperature: isAnomaly ? 1 : 0 },
         expected: { temperature: { value: 61, lower: 57, upper: 65 } },
-        evidence: { metrics: {}, warmingUp: false, combined: { method: 'max', anomalousMetrics: isAnomaly ? ['temperature'] : [] } },
+        evidence: {
+          metrics: {},
+          warmingUp: false,
+          combined: { method: 'max', anomalousMetrics: isAnomaly ? ['temperature'] : [] },
+        },
       },
     };
   });
@@ -138,7 +179,12 @@ async function runnerFor(ds: Omit<DataSourceInstance, 'uid'>, uid = `ds-${proxie
 let operator: LucidQueryRunner;
 let viewer: LucidQueryRunner;
 
-const request = (targets: LucidQuery[], extra: Partial<RunRequest> = {}): RunRequest => ({ targets, range: RANGE, interpolate: (v) => v, ...extra });
+const request = (targets: LucidQuery[], extra: Partial<RunRequest> = {}): RunRequest => ({
+  targets,
+  range: RANGE,
+  interpolate: (v) => v,
+  ...extra,
+});
 const run = (runner: LucidQueryRunner, targets: LucidQuery[]) => firstValueFrom(runner.query(request(targets)));
 const values = (frame: DataFrame, name: string) => frame.fields.find((f) => f.name === name)?.values;
 
@@ -148,9 +194,24 @@ beforeAll(async () => {
   await helper.load(
     [storeConfigNode, storeNode, feedbackNode],
     [
-      { id: 'cfg', type: 'lucid-store-config', dataDir: dir, retentionDays: 30, seriesCap: 5000, apiEnabled: true, tokenEnv: '' },
+      {
+        id: 'cfg',
+        type: 'lucid-store-config',
+        dataDir: dir,
+        retentionDays: 30,
+        seriesCap: 5000,
+        apiEnabled: true,
+        tokenEnv: '',
+      },
       { id: 'store', type: 'lucid-store', store: 'cfg', wires: [['feedback']] },
-      { id: 'feedback', type: 'lucid-feedback', store: 'cfg', falsePositive: 'both', replayOnStart: false, wires: [[]] },
+      {
+        id: 'feedback',
+        type: 'lucid-feedback',
+        store: 'cfg',
+        falsePositive: 'both',
+        replayOnStart: false,
+        wires: [[]],
+      },
     ],
     { cfg: { adminToken: TOKENS.admin, operatorToken: TOKENS.operator, viewerToken: TOKENS.viewer } }
   );
@@ -161,7 +222,10 @@ beforeAll(async () => {
   storeIn.receive({ payload: A1, event: opened(A1), incident: INC1 });
   storeIn.receive({ payload: A2, event: opened(A2), incident: INC1 });
   storeIn.receive({ payload: A3, event: opened(A3), incident: INC2 });
-  storeIn.receive({ payload: {}, notification: { channel: 'slack', alertId: 'al-2', incidentId: 'inc-1', payload: {} } });
+  storeIn.receive({
+    payload: {},
+    notification: { channel: 'slack', alertId: 'al-2', incidentId: 'inc-1', payload: {} },
+  });
   await until(async () => ((await store.health()).alerts === 3 ? true : undefined));
   await store.flush();
 
@@ -188,15 +252,32 @@ describe('testDatasource against a real store', () => {
   it('connects with the operator token and reports the role', async () => {
     const res = await operator.testConnection(apiUrl);
     expect(res.status).toBe('success');
-    expect(res.message).toMatch(/^Connected to the Lucid store API 1\.\d+\.\d+ \(sqlite, schema v\d+, 3 alerts\)\. Token role: operator/);
+    expect(res.message).toMatch(
+      /^Connected to the Lucid store API 1\.\d+\.\d+ \(sqlite, schema v\d+, 3 alerts\)\. Token role: operator/
+    );
   });
 
   it.each([
-    ['a wrong token', () => ({ jsonData: { apiUrl }, secureJsonData: { apiToken: 'not-a-valid-token-at-all' } }), /refused the API token \(401 unauthorized/],
+    [
+      'a wrong token',
+      () => ({ jsonData: { apiUrl }, secureJsonData: { apiToken: 'not-a-valid-token-at-all' } }),
+      /refused the API token \(401 unauthorized/,
+    ],
     // Grafana's route then sends "Authorization: Bearer " (empty), which the store answers with a 401.
     ['no token', () => ({ jsonData: { apiUrl }, secureJsonData: {} }), /refused the API token \(401 unauthorized/],
-    ['a wrong URL', () => ({ jsonData: { apiUrl: apiUrl.replace('/lucid/api', '/api') }, secureJsonData: { apiToken: TOKENS.viewer } }), /No Lucid store API at .*404 on health/],
-    ['an unreachable store', () => ({ jsonData: { apiUrl: 'http://127.0.0.1:9/lucid/api' }, secureJsonData: { apiToken: TOKENS.viewer } }), /^Cannot reach the Lucid store at http:\/\/127\.0\.0\.1:9\/lucid\/api \(HTTP 502/],
+    [
+      'a wrong URL',
+      () => ({
+        jsonData: { apiUrl: apiUrl.replace('/lucid/api', '/api') },
+        secureJsonData: { apiToken: TOKENS.viewer },
+      }),
+      /No Lucid store API at .*404 on health/,
+    ],
+    [
+      'an unreachable store',
+      () => ({ jsonData: { apiUrl: 'http://127.0.0.1:9/lucid/api' }, secureJsonData: { apiToken: TOKENS.viewer } }),
+      /^Cannot reach the Lucid store at http:\/\/127\.0\.0\.1:9\/lucid\/api \(HTTP 502/,
+    ],
   ])('explains %s', async (_name, settings, message) => {
     const { runner } = await runnerFor(settings());
     const res = await runner.testConnection(settings().jsonData.apiUrl);
@@ -225,9 +306,21 @@ describe('queries through the data proxy', () => {
     const vars: Record<string, string> = { site: 'north', sev: 'critical,high' };
     const res = await firstValueFrom(
       viewer.query(
-        request([{ refId: 'F', site: '$site', severity: ['$sev'], sort: AlertSort.Time, order: SortOrder.Desc, withFeedback: false }], {
-          interpolate: (v) => v.replace(/\$(\w+)/g, (_m, n: string) => vars[n] ?? _m),
-        })
+        request(
+          [
+            {
+              refId: 'F',
+              site: '$site',
+              severity: ['$sev'],
+              sort: AlertSort.Time,
+              order: SortOrder.Desc,
+              withFeedback: false,
+            },
+          ],
+          {
+            interpolate: (v) => v.replace(/\$(\w+)/g, (_m, n: string) => vars[n] ?? _m),
+          }
+        )
       )
     );
     // by last seen, newest first: al-1 (T0+5 min) before al-2 (T0+4 min), unlike the priority order
@@ -239,7 +332,9 @@ describe('queries through the data proxy', () => {
   });
 
   it('Series: samples with the expected band, anomaly flags and the fleet unit', async () => {
-    const res = await run(viewer, [{ refId: 'S', queryType: QueryType.Series, device: 'pump-7', metric: 'temperature' }]);
+    const res = await run(viewer, [
+      { refId: 'S', queryType: QueryType.Series, device: 'pump-7', metric: 'temperature' },
+    ]);
     expect(res.errors).toBeUndefined();
     const frame = res.data[0] as DataFrame;
     expect(frame.refId).toBe('S');
@@ -251,7 +346,13 @@ describe('queries through the data proxy', () => {
     expect(values(frame, 'anomaly')?.filter(Boolean).length).toBeGreaterThan(0);
     expect(values(frame, 'anomaly')?.[0]).toBe(false);
     expect(frame.fields.find((f) => f.name === 'value')?.config.unit).toBe('celsius');
-    const few = await firstValueFrom(viewer.query(request([{ refId: 'S', queryType: QueryType.Series, device: 'pump-7', metric: 'temperature' }], { maxDataPoints: 10 })));
+    const few = await firstValueFrom(
+      viewer.query(
+        request([{ refId: 'S', queryType: QueryType.Series, device: 'pump-7', metric: 'temperature' }], {
+          maxDataPoints: 10,
+        })
+      )
+    );
     expect((few.data[0] as DataFrame).length).toBe(10);
   });
 
@@ -259,7 +360,12 @@ describe('queries through the data proxy', () => {
     const res = await run(viewer, [{ refId: 'I', queryType: QueryType.Incidents }]);
     const frame = res.data[0] as DataFrame;
     expect(frame.refId).toBe('I');
-    const byId = Object.fromEntries((values(frame, 'id') ?? []).map((id: string, i: number) => [id, [values(frame, 'alertCount')?.[i], values(frame, 'topPriority')?.[i]]]));
+    const byId = Object.fromEntries(
+      (values(frame, 'id') ?? []).map((id: string, i: number) => [
+        id,
+        [values(frame, 'alertCount')?.[i], values(frame, 'topPriority')?.[i]],
+      ])
+    );
     expect(byId).toEqual({ 'inc-1': [2, 95], 'inc-2': [1, 40] });
   });
 
@@ -277,10 +383,15 @@ describe('queries through the data proxy', () => {
   });
 
   it('surfaces store errors as errors of the failing query', async () => {
-    const { runner } = await runnerFor({ jsonData: { apiUrl }, secureJsonData: { apiToken: 'not-a-valid-token-at-all' } });
+    const { runner } = await runnerFor({
+      jsonData: { apiUrl },
+      secureJsonData: { apiToken: 'not-a-valid-token-at-all' },
+    });
     const res = await run(runner, [{ refId: 'X' }]);
     expect(res.data).toEqual([]);
-    expect(res.errors).toEqual([{ refId: 'X', status: 401, message: 'Lucid store: unknown bearer token (HTTP 401, unauthorized)' }]);
+    expect(res.errors).toEqual([
+      { refId: 'X', status: 401, message: 'Lucid store: unknown bearer token (HTTP 401, unauthorized)' },
+    ]);
   });
 });
 
@@ -297,7 +408,9 @@ describe('template variables and annotations', () => {
   });
 
   it('annotations: one region per alert with severity colour and tags', async () => {
-    const res = await run(viewer, [{ refId: 'Anno', queryType: QueryType.Annotations, severity: ['critical', 'high'] }]);
+    const res = await run(viewer, [
+      { refId: 'Anno', queryType: QueryType.Annotations, severity: ['critical', 'high'] },
+    ]);
     const frame = res.data[0] as DataFrame;
     expect(values(frame, 'id')).toEqual(['al-2', 'al-1']);
     expect(values(frame, 'time')).toEqual([T0 + MIN, T0]);
@@ -309,7 +422,10 @@ describe('template variables and annotations', () => {
 
 describe('operator actions and live updates', () => {
   it('posts feedback, acknowledges and resolves through the proxy, returning the updated alert', async () => {
-    const fp = await operator.postFeedback('al-3', 'false_positive', { comment: 'fan was being serviced', user: 'ana' });
+    const fp = await operator.postFeedback('al-3', 'false_positive', {
+      comment: 'fan was being serviced',
+      user: 'ana',
+    });
     expect(fp.id).toBe('al-3');
     const acked = await operator.acknowledge('al-3', { user: 'ana' });
     expect(acked.status).toBe('acknowledged');
@@ -337,19 +453,41 @@ describe('operator actions and live updates', () => {
 
   it('streams new and changed alerts into a live Alerts table (SSE through the proxy)', async () => {
     const responses: DataQueryResponse[] = [];
-    const sub = viewer.query(request([{ refId: 'L', live: true, status: ['open', 'acknowledged'], withFeedback: false }], { rangeEndsNow: true })).subscribe((r) => responses.push(r));
+    const sub = viewer
+      .query(
+        request([{ refId: 'L', live: true, status: ['open', 'acknowledged'], withFeedback: false }], {
+          rangeEndsNow: true,
+        })
+      )
+      .subscribe((r) => responses.push(r));
     try {
       await until(() => responses.length >= 1 || undefined);
       expect(responses[0].state).toBe(LoadingState.Streaming);
       expect(values(responses[0].data[0], 'id')).toEqual(['al-2', 'al-1']);
       // Give the stream time to connect before the store changes.
       await new Promise((r) => setTimeout(r, 300));
-      const A4 = alertFixture({ id: 'al-4', deviceId: 'pump-9', fingerprint: 'pump-9|temperature|spike', severity: 'critical', priority: 99, firstSeenMs: T0 + 20 * MIN, lastSeenMs: T0 + 20 * MIN });
-      storeIn.receive({ payload: A4, event: opened(A4), incident: incidentFixture({ id: 'inc-3', alertIds: ['al-4'] }) as Incident });
-      const withNew = await until(() => responses.find((r) => r.key === 'L' && values(r.data[0], 'id')?.[0] === 'al-4'));
+      const A4 = alertFixture({
+        id: 'al-4',
+        deviceId: 'pump-9',
+        fingerprint: 'pump-9|temperature|spike',
+        severity: 'critical',
+        priority: 99,
+        firstSeenMs: T0 + 20 * MIN,
+        lastSeenMs: T0 + 20 * MIN,
+      });
+      storeIn.receive({
+        payload: A4,
+        event: opened(A4),
+        incident: incidentFixture({ id: 'inc-3', alertIds: ['al-4'] }) as Incident,
+      });
+      const withNew = await until(() =>
+        responses.find((r) => r.key === 'L' && values(r.data[0], 'id')?.[0] === 'al-4')
+      );
       expect(values(withNew.data[0], 'id')).toEqual(['al-4', 'al-2', 'al-1']);
       await operator.resolve('al-1');
-      const afterResolve = await until(() => responses.find((r) => r.key === 'L' && r.data.length > 0 && !values(r.data[0], 'id')?.includes('al-1')));
+      const afterResolve = await until(() =>
+        responses.find((r) => r.key === 'L' && r.data.length > 0 && !values(r.data[0], 'id')?.includes('al-1'))
+      );
       expect(values(afterResolve.data[0], 'id')).toEqual(['al-4', 'al-2']);
     } finally {
       sub.unsubscribe();

@@ -5,7 +5,8 @@ import { applyAlertEvent } from './applyAlertEvent';
 import { SseParser } from './SseParser';
 
 describe('SseParser', () => {
-  const stream = 'retry: 5000\n\n: ping\n\nid: 7\nevent: alert\ndata: {"a":1}\n\nid: 8\r\nevent: alert\r\ndata: line1\r\ndata: line2\r\n\r\ndata: plain\n\n';
+  const stream =
+    'retry: 5000\n\n: ping\n\nid: 7\nevent: alert\ndata: {"a":1}\n\nid: 8\r\nevent: alert\r\ndata: line1\r\ndata: line2\r\n\r\ndata: plain\n\n';
 
   it('parses events, ids and multi-line data, ignoring comments and retry', () => {
     const p = new SseParser();

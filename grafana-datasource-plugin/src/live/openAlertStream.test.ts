@@ -3,7 +3,8 @@ import type { FetchLike } from '../api/fetchTransport';
 import { alertFixture } from '../testing/fixtures';
 import { openAlertStream } from './openAlertStream';
 
-const event = (id: string, seq: number) => `id: ${seq}\nevent: alert\ndata: ${JSON.stringify({ kind: 'opened', alert: alertFixture({ id }), tsMs: 1, by: 'lucid-route' })}\n\n`;
+const event = (id: string, seq: number) =>
+  `id: ${seq}\nevent: alert\ndata: ${JSON.stringify({ kind: 'opened', alert: alertFixture({ id }), tsMs: 1, by: 'lucid-route' })}\n\n`;
 
 /** A response whose body yields the given chunks, then ends. */
 const streamResponse = (chunks: string[], status = 200) => {
@@ -11,7 +12,11 @@ const streamResponse = (chunks: string[], status = 200) => {
   return {
     ok: status === 200,
     status,
-    body: { getReader: () => ({ read: async () => (encoded.length ? { done: false, value: encoded.shift() } : { done: true, value: undefined }) }) },
+    body: {
+      getReader: () => ({
+        read: async () => (encoded.length ? { done: false, value: encoded.shift() } : { done: true, value: undefined }),
+      }),
+    },
   } as unknown as Response;
 };
 
@@ -26,7 +31,14 @@ describe('openAlertStream', () => {
   it('delivers alert events, reconnects with Last-Event-ID after the server ends the stream, retries after errors, and stops when closed', async () => {
     const calls: Array<{ url: string; headers: Record<string, string> }> = [];
     const answers = [
-      () => streamResponse([': ping\n\n', event('a', 7).slice(0, 30), event('a', 7).slice(30), 'event: other\ndata: x\n\n', 'id: 8\nevent: alert\ndata: {broken\n\n']),
+      () =>
+        streamResponse([
+          ': ping\n\n',
+          event('a', 7).slice(0, 30),
+          event('a', 7).slice(30),
+          'event: other\ndata: x\n\n',
+          'id: 8\nevent: alert\ndata: {broken\n\n',
+        ]),
       () => {
         throw new TypeError('fetch failed');
       },
@@ -39,7 +51,15 @@ describe('openAlertStream', () => {
     };
     const got: AlertEvent[] = [];
     const errors: string[] = [];
-    const close = openAlertStream({ baseUrl: 'http://proxy/lucid/', fetch, params: { severity: ['critical'], site: 'north' }, onEvent: (e) => got.push(e), onError: (e) => errors.push(e.message), retryMs: 1, maxRetryMs: 4 });
+    const close = openAlertStream({
+      baseUrl: 'http://proxy/lucid/',
+      fetch,
+      params: { severity: ['critical'], site: 'north' },
+      onEvent: (e) => got.push(e),
+      onError: (e) => errors.push(e.message),
+      retryMs: 1,
+      maxRetryMs: 4,
+    });
     await until(() => got.length === 2);
     close();
     const count = calls.length;

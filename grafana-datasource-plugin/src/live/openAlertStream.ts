@@ -43,7 +43,11 @@ export function openAlertStream(options: AlertStreamOptions): () => void {
     const parser = new SseParser();
     try {
       const res = await options.fetch(url, {
-        headers: { Accept: 'text/event-stream', ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}), ...options.headers },
+        headers: {
+          Accept: 'text/event-stream',
+          ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
+          ...options.headers,
+        },
         signal: controller.signal,
         credentials: 'same-origin',
         cache: 'no-store',

@@ -1,12 +1,23 @@
 import type { Alert } from 'node-red-contrib-lucid';
 import type { ResolvedQuery } from './resolveQuery';
 
-const within = (values: string[] | undefined, value: string | undefined): boolean => !values || (value !== undefined && values.includes(value));
+const within = (values: string[] | undefined, value: string | undefined): boolean =>
+  !values || (value !== undefined && values.includes(value));
 
 /** The text an Alerts query's free-text filter searches (lower case). */
 function searchable(a: Alert): string {
   const e = a.explanation;
-  return [a.deviceId, a.site, a.zone, a.metric, e?.type, e?.title, e?.summary, e?.insight, ...(e?.causes ?? []).map((c) => c.cause)]
+  return [
+    a.deviceId,
+    a.site,
+    a.zone,
+    a.metric,
+    e?.type,
+    e?.title,
+    e?.summary,
+    e?.insight,
+    ...(e?.causes ?? []).map((c) => c.cause),
+  ]
     .filter((x): x is string => typeof x === 'string')
     .join('\n')
     .toLowerCase();
@@ -38,7 +49,8 @@ export function sortAlerts(alerts: readonly Alert[], q: Pick<ResolvedQuery, 'sor
   const dir = q.order === 'asc' ? 1 : -1;
   const byId = (a: Alert, b: Alert): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   return [...alerts].sort((a, b) => {
-    const primary = q.sort === 'time' ? a.lastSeenMs - b.lastSeenMs : a.priority - b.priority || a.lastSeenMs - b.lastSeenMs;
+    const primary =
+      q.sort === 'time' ? a.lastSeenMs - b.lastSeenMs : a.priority - b.priority || a.lastSeenMs - b.lastSeenMs;
     return dir * (primary || byId(a, b));
   });
 }

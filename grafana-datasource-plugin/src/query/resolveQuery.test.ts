@@ -2,9 +2,17 @@ import { AlertSort, DEFAULT_ALERT_LIMIT, DEFAULT_MAX_POINTS, QueryType, SortOrde
 import { QueryValidationError, resolveQuery } from './resolveQuery';
 
 /** A templateSrv stand-in: $site is single, $sites multi (csv), $all is "All", $sev multi severities. */
-const vars: Record<string, string[]> = { site: ['north'], sites: ['north', 'south'], all: ['$__all'], sev: ['critical', 'high'], dev: ['pump-7'] };
+const vars: Record<string, string[]> = {
+  site: ['north'],
+  sites: ['north', 'south'],
+  all: ['$__all'],
+  sev: ['critical', 'high'],
+  dev: ['pump-7'],
+};
 const interpolate = (value: string, format?: string) =>
-  value.replace(/\$(\w+)/g, (m, name: string) => (vars[name] ? (format === 'csv' ? vars[name].join(',') : `{${vars[name].join(',')}}`) : m));
+  value.replace(/\$(\w+)/g, (m, name: string) =>
+    vars[name] ? (format === 'csv' ? vars[name].join(',') : `{${vars[name].join(',')}}`) : m
+  );
 
 describe('resolveQuery', () => {
   it('applies defaults to an empty query', () => {
@@ -35,7 +43,11 @@ describe('resolveQuery', () => {
   });
 
   it('expands multi-value severity variables and lower-cases, without duplicates', () => {
-    expect(resolveQuery({ refId: 'A', severity: ['$sev', 'HIGH', 'low'] }, interpolate).severity).toEqual(['critical', 'high', 'low']);
+    expect(resolveQuery({ refId: 'A', severity: ['$sev', 'HIGH', 'low'] }, interpolate).severity).toEqual([
+      'critical',
+      'high',
+      'low',
+    ]);
   });
 
   it.each([
@@ -66,7 +78,10 @@ describe('resolveQuery', () => {
   });
 
   it('accepts a series query with one device and metric from variables', () => {
-    const q = resolveQuery({ refId: 'S', queryType: QueryType.Series, device: '$dev', metric: 'temperature', maxPoints: 200, unit: ' °C ' }, interpolate);
+    const q = resolveQuery(
+      { refId: 'S', queryType: QueryType.Series, device: '$dev', metric: 'temperature', maxPoints: 200, unit: ' °C ' },
+      interpolate
+    );
     expect(q).toMatchObject({ device: ['pump-7'], metric: ['temperature'], maxPoints: 200, unit: '°C' });
   });
 

@@ -68,7 +68,13 @@ function expand(raw: string | undefined, interpolate: Interpolate): string[] | u
   return [...new Set(values)];
 }
 
-function expandList(raw: string[] | undefined, interpolate: Interpolate, allowed: readonly string[], field: string, refId: string): string[] | undefined {
+function expandList(
+  raw: string[] | undefined,
+  interpolate: Interpolate,
+  allowed: readonly string[],
+  field: string,
+  refId: string
+): string[] | undefined {
   if (!raw || raw.length === 0) {
     return undefined;
   }
@@ -88,7 +94,14 @@ function expandList(raw: string[] | undefined, interpolate: Interpolate, allowed
   return [...out];
 }
 
-function intIn(value: number | undefined, fallback: number, min: number, max: number, field: string, refId: string): number {
+function intIn(
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  field: string,
+  refId: string
+): number {
   if (value === undefined || value === null || (typeof value === 'string' && value === '')) {
     return fallback;
   }
@@ -107,7 +120,9 @@ function intIn(value: number | undefined, fallback: number, min: number, max: nu
  */
 export function resolveQuery(query: LucidQuery, interpolate: Interpolate): ResolvedQuery {
   const refId = query.refId;
-  const queryType = Object.values(QueryType).includes(query.queryType as QueryType) ? (query.queryType as QueryType) : QueryType.Alerts;
+  const queryType = Object.values(QueryType).includes(query.queryType as QueryType)
+    ? (query.queryType as QueryType)
+    : QueryType.Alerts;
   const resolved: ResolvedQuery = {
     refId,
     queryType,

@@ -55,7 +55,12 @@ export function alertFixture(overrides: Partial<Alert> = {}): Alert {
       title: 'Temperature spike on pump-7',
       summary: 'Temperature rose 18.2 °C in 5 min, 3.4× its usual rate.',
       causes: [
-        { cause: 'Localized overheating', confidence: 0.72, evidence: ['2 nearby sensors on line-2 rose too'], family: 'environment' },
+        {
+          cause: 'Localized overheating',
+          confidence: 0.72,
+          evidence: ['2 nearby sensors on line-2 rose too'],
+          family: 'environment',
+        },
         { cause: 'Sensor fault', confidence: 0.18, evidence: ['no change in vibration'], family: 'sensor_fault' },
       ],
       actions: [{ action: 'Inspect cooling on line-2', why: 'Neighbours show the same rise' }],
@@ -103,7 +108,16 @@ export function seriesFixture(overrides: Partial<SeriesResult> = {}): SeriesResu
       { tsMs: T0 + MIN, value: 79.2, anomaly: true },
     ],
     anomalies: [],
-    alerts: [{ id: 'al-1', severity: 'high', status: 'open', firstSeenMs: T0, lastSeenMs: T0 + 5 * MIN, title: 'Temperature spike on pump-7' }],
+    alerts: [
+      {
+        id: 'al-1',
+        severity: 'high',
+        status: 'open',
+        firstSeenMs: T0,
+        lastSeenMs: T0 + 5 * MIN,
+        title: 'Temperature spike on pump-7',
+      },
+    ],
     ...overrides,
   };
 }

@@ -30,12 +30,17 @@ export function interpolateRoute(template: string, ds: DataSourceInstance): stri
  * streamed back as it arrives (so server-sent events pass through). An unreachable upstream is a
  * 502 `{message}`, as Grafana answers.
  */
-export async function startGrafanaDataProxy(routes: PluginRoute[], ds: DataSourceInstance): Promise<{ url: string; routeUrl: (path: string) => string; close: () => Promise<void> }> {
+export async function startGrafanaDataProxy(
+  routes: PluginRoute[],
+  ds: DataSourceInstance
+): Promise<{ url: string; routeUrl: (path: string) => string; close: () => Promise<void> }> {
   const prefix = `/api/datasources/proxy/uid/${ds.uid}/`;
   const sockets = new Set<import('net').Socket>();
   const server = http.createServer((req, res) => {
     const url = req.url ?? '';
-    const route = url.startsWith(prefix) ? routes.find((r) => url.slice(prefix.length).split(/[/?]/)[0] === r.path) : undefined;
+    const route = url.startsWith(prefix)
+      ? routes.find((r) => url.slice(prefix.length).split(/[/?]/)[0] === r.path)
+      : undefined;
     if (!route || !route.url) {
       res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: 'Not found' }));
       return;
@@ -55,7 +60,9 @@ export async function startGrafanaDataProxy(routes: PluginRoute[], ds: DataSourc
     });
     upstream.on('error', (err) => {
       if (!res.headersSent) {
-        res.writeHead(502, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: `Bad Gateway: ${err.message}` }));
+        res
+          .writeHead(502, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ message: `Bad Gateway: ${err.message}` }));
       } else {
         res.destroy();
       }

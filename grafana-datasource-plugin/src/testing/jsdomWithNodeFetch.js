@@ -8,7 +8,23 @@ const { TestEnvironment } = require('jest-environment-jsdom');
 class JsdomWithNodeFetch extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
-    for (const name of ['fetch', 'Response', 'Request', 'Headers', 'ReadableStream', 'TextDecoder', 'TextEncoder', 'AbortController', 'AbortSignal', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval']) {
+    for (const name of [
+      'fetch',
+      'Response',
+      'Request',
+      'Headers',
+      'ReadableStream',
+      'TextDecoder',
+      'TextEncoder',
+      'AbortController',
+      'AbortSignal',
+      'setImmediate',
+      'clearImmediate',
+      'setTimeout',
+      'clearTimeout',
+      'setInterval',
+      'clearInterval',
+    ]) {
       this.global[name] = globalThis[name];
     }
   }

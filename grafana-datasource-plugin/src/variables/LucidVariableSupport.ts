@@ -13,6 +13,8 @@ export class LucidVariableSupport extends CustomVariableSupport<DataSource, Luci
   }
 
   query(request: DataQueryRequest<LucidVariableDataQuery>): Observable<DataQueryResponse> {
-    return from(this.datasource.metricFindQuery(request.targets[0], { range: request.range, scopedVars: request.scopedVars })).pipe(map((data) => ({ data })));
+    return from(
+      this.datasource.metricFindQuery(request.targets[0], { range: request.range, scopedVars: request.scopedVars })
+    ).pipe(map((data) => ({ data })));
   }
 }

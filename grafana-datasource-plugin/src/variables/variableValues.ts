@@ -19,10 +19,15 @@ export function parseVariableQuery(query: string | Partial<LucidVariableQuery> |
     }
     return { kind, site: query.site || undefined, device: query.device || undefined };
   }
-  const [head = 'sites', ...rest] = String(query ?? '').trim().split(/\s+/).filter(Boolean);
+  const [head = 'sites', ...rest] = String(query ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   const kind = head.toLowerCase() as VariableKind;
   if (!Object.values(VariableKind).includes(kind)) {
-    throw new Error(`variable query: "${head}" is not one of ${Object.values(VariableKind).join(', ')} (e.g. "devices site=$site")`);
+    throw new Error(
+      `variable query: "${head}" is not one of ${Object.values(VariableKind).join(', ')} (e.g. "devices site=$site")`
+    );
   }
   const out: LucidVariableQuery = { kind };
   for (const part of rest) {
@@ -62,7 +67,12 @@ export function distinctValues(alerts: readonly Alert[], kind: VariableKind): st
  * related devices named in explanations; metrics include every metric that contributed to a score.
  * Devices or metrics that never alerted in that window are therefore not listed.
  */
-export async function findVariableValues(api: LucidApi, query: LucidVariableQuery, interpolate: Interpolate, range?: RangeMs): Promise<MetricFindValue[]> {
+export async function findVariableValues(
+  api: LucidApi,
+  query: LucidVariableQuery,
+  interpolate: Interpolate,
+  range?: RangeMs
+): Promise<MetricFindValue[]> {
   const site = query.site ? interpolate(query.site) : undefined;
   const device = query.device ? interpolate(query.device) : undefined;
   const page = await api.alerts({

@@ -26,7 +26,10 @@ function formatRelative(ms: number): string {
 }
 
 function isoUtc(tsMs: number): string {
-  return new Date(tsMs).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+  return new Date(tsMs)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC');
 }
 
 /**
@@ -49,9 +52,14 @@ export function formatAlert(alert: Alert, options: AlertFormatOptions): string {
     `${c(SEVERITY_COLOUR[alert.severity], ` ${status} · ${alert.severity.toUpperCase()} · priority ${Math.round(alert.priority)} `)} ${e.title}`,
   );
   lines.push(`${label('Device')}${alert.deviceId}${place ? ` (${place})` : ''}`);
-  lines.push(`${label('Type')}${String(e.type).replace(/_/g, ' ')}${alert.metric ? ` on ${alert.metric}` : ''}`);
-  const ago = options.nowMs !== undefined ? ` (${formatRelative(options.nowMs - alert.firstSeenMs)} ago)` : '';
-  lines.push(`${label('Detected')}${isoUtc(alert.firstSeenMs)}${ago}${alert.count > 1 ? `, seen ${alert.count}×` : ''}`);
+  lines.push(
+    `${label('Type')}${String(e.type).replace(/_/g, ' ')}${alert.metric ? ` on ${alert.metric}` : ''}`,
+  );
+  const ago =
+    options.nowMs !== undefined ? ` (${formatRelative(options.nowMs - alert.firstSeenMs)} ago)` : '';
+  lines.push(
+    `${label('Detected')}${isoUtc(alert.firstSeenMs)}${ago}${alert.count > 1 ? `, seen ${alert.count}×` : ''}`,
+  );
   lines.push(`${label('What')}${e.summary}`);
   e.causes.slice(0, 3).forEach((cause, i) => {
     const head = `${i + 1}. ${cause.cause} (${Math.round(cause.confidence * 100)} %)`;
@@ -71,7 +79,8 @@ export function formatAlert(alert: Alert, options: AlertFormatOptions): string {
 
 /** One line for a resolved alert. */
 export function formatResolved(alert: Alert, options: AlertFormatOptions): string {
-  const duration = alert.resolvedMs !== undefined ? ` after ${formatRelative(alert.resolvedMs - alert.firstSeenMs)}` : '';
+  const duration =
+    alert.resolvedMs !== undefined ? ` after ${formatRelative(alert.resolvedMs - alert.firstSeenMs)}` : '';
   const text = ` RESOLVED ` + ` ${alert.explanation.title} on ${alert.deviceId}${duration}`;
   return `${options.colour ? `\x1b[32;1m${text}${RESET}` : text}\n`;
 }

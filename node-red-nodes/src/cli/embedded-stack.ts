@@ -80,7 +80,12 @@ function credentialSecret(dataDir: string): string {
 export async function startEmbeddedStack(options: StackOptions): Promise<RunningStack> {
   await assertPortFree(options.port, '127.0.0.1', 'Node-RED editor', 'set LUCID_PORT or pass --port');
   if (!options.mqttUrl) {
-    await assertPortFree(options.mqttPort, '127.0.0.1', 'MQTT broker', 'set LUCID_MQTT_PORT or pass --mqtt-port, or use LUCID_MQTT_URL');
+    await assertPortFree(
+      options.mqttPort,
+      '127.0.0.1',
+      'MQTT broker',
+      'set LUCID_MQTT_PORT or pass --mqtt-port, or use LUCID_MQTT_URL',
+    );
   }
   const userDir = path.resolve(options.dataDir, 'node-red');
   fs.mkdirSync(userDir, { recursive: true });
@@ -109,7 +114,14 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
     process.env.LUCID_API_TOKEN = apiToken.token;
 
     const flowFile = path.join(userDir, 'flows.json');
-    fs.writeFileSync(flowFile, JSON.stringify(provisionFlow(options.mode, new URL(mqttUrl), options.dataDir, options.flowOverrides), null, 2));
+    fs.writeFileSync(
+      flowFile,
+      JSON.stringify(
+        provisionFlow(options.mode, new URL(mqttUrl), options.dataDir, options.flowOverrides),
+        null,
+        2,
+      ),
+    );
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const RED = require('node-red');

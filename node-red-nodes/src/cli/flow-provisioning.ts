@@ -72,8 +72,13 @@ export function provisionFlow(
         node.deviceId = deviceId;
       }
       if (node.type === 'lucid-fleet' && isSkabFile(mode.path)) {
-        const fleet = JSON.parse(String(node.fleetJson)) as { devices?: { deviceId: string; deviceType?: string }[] };
-        fleet.devices = [...(fleet.devices ?? []).filter((d) => d.deviceId !== deviceId), { deviceId, deviceType: 'pump' }];
+        const fleet = JSON.parse(String(node.fleetJson)) as {
+          devices?: { deviceId: string; deviceType?: string }[];
+        };
+        fleet.devices = [
+          ...(fleet.devices ?? []).filter((d) => d.deviceId !== deviceId),
+          { deviceId, deviceType: 'pump' },
+        ];
         node.fleetJson = JSON.stringify(fleet, null, 2);
       }
     }

@@ -36,7 +36,8 @@ function parsePort(value: string | undefined, name: string, fallback: number): n
 function parseNumber(value: string | undefined, name: string, fallback: number, min: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number ≥ ${min}, got "${value}"`);
+  if (!Number.isFinite(n) || n < min)
+    throw new ConfigError(`${name} must be a number ≥ ${min}, got "${value}"`);
   return n;
 }
 

@@ -8,13 +8,29 @@ import { resolveStackOptions } from '../../src/cli/start';
 describe('resolveStackOptions', () => {
   it('uses the documented defaults', () => {
     const o = resolveStackOptions([], {});
-    expect(o).toMatchObject({ port: 1880, mqttPort: 1883, mqttUrl: undefined, logLevel: 'warn', mode: { kind: 'simulate', speed: 60, seed: 42 } });
+    expect(o).toMatchObject({
+      port: 1880,
+      mqttPort: 1883,
+      mqttUrl: undefined,
+      logLevel: 'warn',
+      mode: { kind: 'simulate', speed: 60, seed: 42 },
+    });
     expect(o !== 'help' && o.dataDir).toBe(path.resolve('.lucid-data'));
   });
 
   it('reads environment variables, and flags win over them', () => {
-    const env = { LUCID_PORT: '2880', LUCID_MQTT_PORT: '2883', LUCID_DATA_DIR: '/tmp/x', LUCID_MQTT_URL: 'mqtt://b:1883' };
-    expect(resolveStackOptions([], env)).toMatchObject({ port: 2880, mqttPort: 2883, dataDir: '/tmp/x', mqttUrl: 'mqtt://b:1883' });
+    const env = {
+      LUCID_PORT: '2880',
+      LUCID_MQTT_PORT: '2883',
+      LUCID_DATA_DIR: '/tmp/x',
+      LUCID_MQTT_URL: 'mqtt://b:1883',
+    };
+    expect(resolveStackOptions([], env)).toMatchObject({
+      port: 2880,
+      mqttPort: 2883,
+      dataDir: '/tmp/x',
+      mqttUrl: 'mqtt://b:1883',
+    });
     expect(resolveStackOptions(['--port', '3000'], env)).toMatchObject({ port: 3000 });
   });
 
@@ -42,7 +58,10 @@ describe('resolveStackOptions', () => {
 
 describe('replayDeviceId', () => {
   it.each([
-    ['/d/NAB/data/realKnownCause/machine_temperature_system_failure.csv', 'machine_temperature_system_failure'],
+    [
+      '/d/NAB/data/realKnownCause/machine_temperature_system_failure.csv',
+      'machine_temperature_system_failure',
+    ],
     ['/d/SKAB/data/valve1/1.csv', 'valve1-1'],
     ['/d/SMD/test/machine-1-2.txt.gz', 'machine-1-2'],
     ['/d/my data/line #2.csv', 'line__2'],

@@ -75,14 +75,18 @@ describe('the example flow end to end (broker + Node-RED + simulator)', () => {
     }
     await watcher.endAsync();
     if (maxTsMs < lastTickTsMs - INTERVAL_MS) {
-      throw new Error(`the simulator did not finish within ${RUN_TIMEOUT_MS} ms (last reading ${new Date(maxTsMs).toISOString()})`);
+      throw new Error(
+        `the simulator did not finish within ${RUN_TIMEOUT_MS} ms (last reading ${new Date(maxTsMs).toISOString()})`,
+      );
     }
     // Then let the flow drain: until the store's count of scored readings stops growing.
     let detections = -1;
     let stableSince = Date.now();
     while (Date.now() < deadline && Date.now() - stableSince < DRAIN_MS) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const response = await fetch(`${stack.apiUrl}/stats`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
+      const response = await fetch(`${stack.apiUrl}/stats`, {
+        headers: { authorization: `Bearer ${stack.apiToken}` },
+      });
       const count = ((await response.json()) as { detections: number }).detections;
       if (count !== detections) {
         detections = count;
@@ -132,7 +136,9 @@ describe('the example flow end to end (broker + Node-RED + simulator)', () => {
     const firstIncidentMs = Math.min(...incidents.map((i) => i.startTsMs));
     // The detectors warm up on the first 30 readings per device; the quiet period is after that.
     const quietFromMs = startTsMs + 35 * INTERVAL_MS;
-    const quiet = [...alerts.values()].filter((a) => a.firstSeenMs >= quietFromMs && a.firstSeenMs < firstIncidentMs);
+    const quiet = [...alerts.values()].filter(
+      (a) => a.firstSeenMs >= quietFromMs && a.firstSeenMs < firstIncidentMs,
+    );
     expect(quiet.map((a) => `${a.deviceId}:${a.metric}:${a.explanation.type}`)).toEqual([]);
   });
 });

@@ -10,7 +10,10 @@ import { readFileSync } from 'node:fs';
 
 helper.init(require.resolve('node-red'));
 
-const card = JSON.parse(readFileSync(cardPathOf('fleet-ae'), 'utf8')) as { windowLength: number; features: { name: string; mean: number; std: number }[] };
+const card = JSON.parse(readFileSync(cardPathOf('fleet-ae'), 'utf8')) as {
+  windowLength: number;
+  features: { name: string; mean: number; std: number }[];
+};
 const W = card.windowLength;
 const T0 = Date.UTC(2024, 0, 1);
 const STEP_MS = 10_000;
@@ -30,7 +33,20 @@ function flow(modelCard: string, detect: Record<string, unknown> = {}): Record<s
   return [
     { id: 'tab1', type: 'tab', label: 'test' },
     { id: 'm1', type: 'lucid-model', card: modelCard, maxBatchSize: '64', maxWaitMs: '5' },
-    { id: 'd1', z: 'tab1', type: 'lucid-detect', model: 'm1', sensitivity: 0.5, warmupReadings: 10, windowSize: 32, rateWindowMs: 300000, outputMode: 'all', saveIntervalS: 0, wires: [['o1']], ...detect },
+    {
+      id: 'd1',
+      z: 'tab1',
+      type: 'lucid-detect',
+      model: 'm1',
+      sensitivity: 0.5,
+      warmupReadings: 10,
+      windowSize: 32,
+      rateWindowMs: 300000,
+      outputMode: 'all',
+      saveIntervalS: 0,
+      wires: [['o1']],
+      ...detect,
+    },
     { id: 'o1', z: 'tab1', type: 'helper' },
   ];
 }
@@ -50,7 +66,9 @@ function collect(count: number): Promise<Out[]> {
 }
 
 const statusCalls = (id: string) =>
-  (helper.getNode(id).status as unknown as { getCalls(): { args: { fill?: string; text?: string }[] }[] }).getCalls().map((c) => c.args[0]);
+  (helper.getNode(id).status as unknown as { getCalls(): { args: { fill?: string; text?: string }[] }[] })
+    .getCalls()
+    .map((c) => c.args[0]);
 
 describe('lucid-detect with a lucid-model', () => {
   beforeEach(() => helper.startServer());
@@ -83,7 +101,10 @@ describe('lucid-detect with a lucid-model', () => {
     expect(last.score.score).toBeGreaterThanOrEqual(model(last).score - 1e-12);
     const sum = Object.values(last.score.contributions).reduce((a, b) => a + b, 0);
     expect(sum).toBeCloseTo(1, 9);
-    const top = Object.entries(last.score.contributions).sort((a, b) => b[1] - a[1]).slice(0, 2).map(([k]) => k);
+    const top = Object.entries(last.score.contributions)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 2)
+      .map(([k]) => k);
     expect(top.sort()).toEqual(['battery', 'supplyVoltage']);
     // A normal, fully windowed reading is scored by the model and not anomalous.
     expect(model(detections[W + 2]!).reconstructionError).toBeGreaterThan(0);
@@ -98,7 +119,10 @@ describe('lucid-detect with a lucid-model', () => {
     const streams = devices.map((id, k) => readings(`env-${id}`, perDevice, 11 + k));
     const sent: Reading[] = [];
     for (let i = 0; i < perDevice; i++) for (const s of streams) sent.push(s[i]!);
-    const runSpy = jest.spyOn(ModelScorer.prototype as unknown as { runBatch(items: unknown[]): Promise<unknown[]> }, 'runBatch');
+    const runSpy = jest.spyOn(
+      ModelScorer.prototype as unknown as { runBatch(items: unknown[]): Promise<unknown[]> },
+      'runBatch',
+    );
     const out = collect(sent.length);
     const d1 = helper.getNode('d1');
     for (const r of sent) d1.receive({ payload: r });
@@ -146,7 +170,10 @@ describe('lucid-detect with a lucid-model', () => {
     helper.getNode('d1').receive({ payload: readings('env-1', 3, 3)[0] });
     const [{ payload }] = await out;
     expect(((payload as Detection).score.evidence as DetectionEvidence).model).toBeUndefined();
-    expect(statusCalls('d1').pop()).toMatchObject({ fill: 'red', text: expect.stringMatching(/modelRefused/) });
+    expect(statusCalls('d1').pop()).toMatchObject({
+      fill: 'red',
+      text: expect.stringMatching(/modelRefused/),
+    });
   });
 
   it('an inference failure falls back to the streaming scores for that message, counted in the status', async () => {
@@ -160,9 +187,16 @@ describe('lucid-detect with a lucid-model', () => {
     d1.receive({ payload: all.slice(0, W + 2) });
     d1.receive({ payload: all.slice(W + 2) });
     const [first, second] = await out;
-    (first!.payload as Detection[]).forEach((d) => expect((d.score.evidence as DetectionEvidence).model).toBeUndefined());
-    (second!.payload as Detection[]).forEach((d) => expect((d.score.evidence as DetectionEvidence).model?.reconstructionError).toBeGreaterThan(0));
-    expect(statusCalls('d1').pop()).toMatchObject({ fill: 'yellow', text: expect.stringMatching(/status.fallbacks/) });
+    (first!.payload as Detection[]).forEach((d) =>
+      expect((d.score.evidence as DetectionEvidence).model).toBeUndefined(),
+    );
+    (second!.payload as Detection[]).forEach((d) =>
+      expect((d.score.evidence as DetectionEvidence).model?.reconstructionError).toBeGreaterThan(0),
+    );
+    expect(statusCalls('d1').pop()).toMatchObject({
+      fill: 'yellow',
+      text: expect.stringMatching(/status.fallbacks/),
+    });
   });
 
   it('close deregisters (flushing queued readings) and the config node releases the session', async () => {

@@ -7,10 +7,27 @@ import { MINUTE, T0, noisy } from '../lib/detect/fixtures';
 
 helper.init(require.resolve('node-red'));
 
-function flow(config: Record<string, unknown> = {}, extra: Record<string, unknown>[] = []): Record<string, unknown>[] {
+function flow(
+  config: Record<string, unknown> = {},
+  extra: Record<string, unknown>[] = [],
+): Record<string, unknown>[] {
   return [
     { id: 'tab1', type: 'tab', label: 'test' },
-    { id: 'd1', z: 'tab1', type: 'lucid-detect', sensitivity: 0.5, warmupReadings: 30, windowSize: 64, rateWindowMs: 300000, stuckMinDurationMs: '', outputMode: 'all', contextStore: '', saveIntervalS: 60, wires: [['o1']], ...config },
+    {
+      id: 'd1',
+      z: 'tab1',
+      type: 'lucid-detect',
+      sensitivity: 0.5,
+      warmupReadings: 30,
+      windowSize: 64,
+      rateWindowMs: 300000,
+      stuckMinDurationMs: '',
+      outputMode: 'all',
+      contextStore: '',
+      saveIntervalS: 60,
+      wires: [['o1']],
+      ...config,
+    },
     { id: 'o1', z: 'tab1', type: 'helper' },
     ...extra,
   ];
@@ -82,7 +99,17 @@ describe('lucid-detect node', () => {
     helper.getNode('o1').on('input', (m: Out) => got.push(m));
     const d1 = helper.getNode('d1');
     d1.receive({ payload: noisy(60) });
-    d1.receive({ adaptation: { id: 'a1', kind: 'threshold', deviceId: 'dev-1', value: 0.6, createdBy: 'op', reason: 'fp', tsMs: 0 } });
+    d1.receive({
+      adaptation: {
+        id: 'a1',
+        kind: 'threshold',
+        deviceId: 'dev-1',
+        value: 0.6,
+        createdBy: 'op',
+        reason: 'fp',
+        tsMs: 0,
+      },
+    });
     d1.receive({ payload: { deviceId: 'dev-1', tsMs: T0 + 60 * MINUTE, metrics: { temperature: 45 } } });
     await flush();
     expect(got).toHaveLength(2);
@@ -97,7 +124,11 @@ describe('lucid-detect node', () => {
   ])('bad config ($name): red status, input answered with an error, no crash', async ({ config, text }) => {
     await helper.load(detectNode, flow(config));
     const d1 = helper.getNode('d1');
-    const calls = (d1.status as unknown as { getCalls(): { thisValue: unknown; args: { fill?: string; text?: string }[] }[] }).getCalls();
+    const calls = (
+      d1.status as unknown as {
+        getCalls(): { thisValue: unknown; args: { fill?: string; text?: string }[] }[];
+      }
+    ).getCalls();
     const red = calls.filter((c) => c.thisValue === d1 && c.args[0]?.fill === 'red');
     expect(red.length).toBeGreaterThan(0);
     expect(red[0].args[0].text).toMatch(text);
@@ -110,26 +141,42 @@ describe('lucid-detect node', () => {
   it.each([
     { name: 'a string', payload: 'hello', code: 'invalid_reading' },
     { name: 'null', payload: null, code: 'invalid_reading' },
-    { name: 'NaN value', payload: { deviceId: 'dev-1', tsMs: T0, metrics: { temperature: NaN } }, code: 'non_finite_value' },
-    { name: 'number as string', payload: { deviceId: 'dev-1', tsMs: T0, metrics: { temperature: '21' } }, code: 'non_finite_value' },
-    { name: 'batch with one bad reading', payload: [...noisy(2), { deviceId: '', tsMs: T0, metrics: { t: 1 } }], code: 'invalid_device_id' },
-  ])('garbage input ($name) goes to done(err) with an InputError and the node keeps running', async ({ payload, code }) => {
-    await helper.load(detectNode, flow());
-    const d1 = helper.getNode('d1');
-    const errPromise = doneError();
-    d1.receive({ payload });
-    const err = (await errPromise) as Error & { code?: string };
-    expect(err?.name).toBe('InputError');
-    expect(err?.code).toBe(code);
-    const out = nextOutput();
-    d1.receive({ payload: noisy(1)[0] });
-    expect(((await out).payload as Detection).reading.deviceId).toBe('dev-1');
-  });
+    {
+      name: 'NaN value',
+      payload: { deviceId: 'dev-1', tsMs: T0, metrics: { temperature: NaN } },
+      code: 'non_finite_value',
+    },
+    {
+      name: 'number as string',
+      payload: { deviceId: 'dev-1', tsMs: T0, metrics: { temperature: '21' } },
+      code: 'non_finite_value',
+    },
+    {
+      name: 'batch with one bad reading',
+      payload: [...noisy(2), { deviceId: '', tsMs: T0, metrics: { t: 1 } }],
+      code: 'invalid_device_id',
+    },
+  ])(
+    'garbage input ($name) goes to done(err) with an InputError and the node keeps running',
+    async ({ payload, code }) => {
+      await helper.load(detectNode, flow());
+      const d1 = helper.getNode('d1');
+      const errPromise = doneError();
+      d1.receive({ payload });
+      const err = (await errPromise) as Error & { code?: string };
+      expect(err?.name).toBe('InputError');
+      expect(err?.code).toBe(code);
+      const out = nextOutput();
+      d1.receive({ payload: noisy(1)[0] });
+      expect(((await out).payload as Detection).reading.deviceId).toBe('dev-1');
+    },
+  );
 
   describe('with a configured context store (Node-RED drops node context on close when none is configured)', () => {
     // The helper never runs the context module's load(), so configured stores are loaded here, after helper.load.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime's own module instance, resolved from node-red
-    const contextModule = require(require.resolve('@node-red/runtime/lib/nodes/context', { paths: [require.resolve('node-red')] })) as { load(): Promise<void> };
+    const contextModule = require(
+      require.resolve('@node-red/runtime/lib/nodes/context', { paths: [require.resolve('node-red')] }),
+    ) as { load(): Promise<void> };
     const loadWithStore = async (f: Record<string, unknown>[]) => {
       helper.settings({ contextStorage: { default: { module: 'memory' } } });
       await helper.load(detectNode, f);
@@ -137,57 +184,67 @@ describe('lucid-detect node', () => {
     };
     afterEach(() => helper.settings({ contextStorage: undefined }));
 
-  it('restores the learned state from context across a redeploy (no second warm-up)', async () => {
-    const f = flow({ saveIntervalS: 0 });
-    await loadWithStore(f);
-    const first = nextOutput();
-    helper.getNode('d1').receive({ payload: noisy(40) });
-    await first;
-    await helper.setFlows(f.map((n) => (n.id === 'd1' ? { ...n, name: 'changed' } : n)), 'full');
-    const d1 = helper.getNode('d1');
-    const saved = d1.context().get(STATE_KEY) as { series: unknown[] };
-    expect(saved.series).toHaveLength(1);
-    const out = nextOutput();
-    d1.receive({ payload: { deviceId: 'dev-1', tsMs: T0 + 40 * MINUTE, metrics: { temperature: 20.2 } } as Reading });
-    const det = (await out).payload as Detection;
-    expect((det.score.evidence as DetectionEvidence).warmingUp).toBe(false);
-    expect((det.score.evidence as DetectionEvidence).metrics.temperature.baseline.count).toBe(40);
-  });
+    it('restores the learned state from context across a redeploy (no second warm-up)', async () => {
+      const f = flow({ saveIntervalS: 0 });
+      await loadWithStore(f);
+      const first = nextOutput();
+      helper.getNode('d1').receive({ payload: noisy(40) });
+      await first;
+      await helper.setFlows(
+        f.map((n) => (n.id === 'd1' ? { ...n, name: 'changed' } : n)),
+        'full',
+      );
+      const d1 = helper.getNode('d1');
+      const saved = d1.context().get(STATE_KEY) as { series: unknown[] };
+      expect(saved.series).toHaveLength(1);
+      const out = nextOutput();
+      d1.receive({
+        payload: { deviceId: 'dev-1', tsMs: T0 + 40 * MINUTE, metrics: { temperature: 20.2 } } as Reading,
+      });
+      const det = (await out).payload as Detection;
+      expect((det.score.evidence as DetectionEvidence).warmingUp).toBe(false);
+      expect((det.score.evidence as DetectionEvidence).metrics.temperature.baseline.count).toBe(40);
+    });
 
-  it('saves periodically while running', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-    try {
-      await helper.load(detectNode, flow({ saveIntervalS: 5 }));
+    it('saves periodically while running', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      try {
+        await helper.load(detectNode, flow({ saveIntervalS: 5 }));
+        const d1 = helper.getNode('d1');
+        const out = nextOutput();
+        d1.receive({ payload: noisy(3) });
+        jest.advanceTimersByTime(10);
+        await out;
+        expect(d1.context().get(STATE_KEY)).toBeUndefined();
+        jest.advanceTimersByTime(5000);
+        expect((d1.context().get(STATE_KEY) as { series: unknown[] }).series).toHaveLength(1);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('close clears the save timer and saves the state', async () => {
+      await loadWithStore(flow({ saveIntervalS: 3600 }));
       const d1 = helper.getNode('d1');
       const out = nextOutput();
-      d1.receive({ payload: noisy(3) });
-      jest.advanceTimersByTime(10);
+      d1.receive({ payload: noisy(5) });
       await out;
-      expect(d1.context().get(STATE_KEY)).toBeUndefined();
-      jest.advanceTimersByTime(5000);
-      expect((d1.context().get(STATE_KEY) as { series: unknown[] }).series).toHaveLength(1);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
-
-  it('close clears the save timer and saves the state', async () => {
-    await loadWithStore(flow({ saveIntervalS: 3600 }));
-    const d1 = helper.getNode('d1');
-    const out = nextOutput();
-    d1.receive({ payload: noisy(5) });
-    await out;
-    const clear = jest.spyOn(global, 'clearInterval');
-    await d1.close(false);
-    expect(clear).toHaveBeenCalled();
-    clear.mockRestore();
-    expect((d1.context().get(STATE_KEY) as { series: { n: number }[] }).series[0].n).toBe(5);
-  });
+      const clear = jest.spyOn(global, 'clearInterval');
+      await d1.close(false);
+      expect(clear).toHaveBeenCalled();
+      clear.mockRestore();
+      expect((d1.context().get(STATE_KEY) as { series: { n: number }[] }).series[0].n).toBe(5);
+    });
   });
 
   it('uses a lucid-fleet config node for units and physical ranges', async () => {
-    const fleetJson = JSON.stringify({ devices: [{ deviceId: 'dev-1', metrics: { temperature: { unit: '°C', min: -40, max: 85 } } }] });
-    await helper.load([detectNode, fleetNode], flow({ fleet: 'f1' }, [{ id: 'f1', type: 'lucid-fleet', source: 'inline', fleetJson }]));
+    const fleetJson = JSON.stringify({
+      devices: [{ deviceId: 'dev-1', metrics: { temperature: { unit: '°C', min: -40, max: 85 } } }],
+    });
+    await helper.load(
+      [detectNode, fleetNode],
+      flow({ fleet: 'f1' }, [{ id: 'f1', type: 'lucid-fleet', source: 'inline', fleetJson }]),
+    );
     const out = nextOutput();
     helper.getNode('d1').receive({ payload: { deviceId: 'dev-1', tsMs: T0, metrics: { temperature: 120 } } });
     const det = (await out).payload as Detection;

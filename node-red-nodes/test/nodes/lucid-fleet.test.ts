@@ -41,15 +41,32 @@ describe('lucid-fleet', () => {
 
   it.each([
     ['invalid inline JSON', { source: 'inline', fleetJson: '{"devices": [' }, undefined, /invalid JSON/],
-    ['a schema violation', { source: 'inline', fleetJson: '{"devices":[{"deviceId":"a","criticality":7}]}' }, undefined, /criticality/],
+    [
+      'a schema violation',
+      { source: 'inline', fleetJson: '{"devices":[{"deviceId":"a","criticality":7}]}' },
+      undefined,
+      /criticality/,
+    ],
     ['a missing file', { source: 'file', path: '/nonexistent/fleet.json' }, undefined, /cannot read/],
     ['malformed device keys', { source: 'inline', fleetJson: FLEET }, { keys: '[1,2]' }, /device keys/],
-    ['a short device key', { source: 'inline', fleetJson: FLEET }, { keys: '{"dev-1":"short"}' }, /at least 16/],
+    [
+      'a short device key',
+      { source: 'inline', fleetJson: FLEET },
+      { keys: '{"dev-1":"short"}' },
+      /at least 16/,
+    ],
   ])('reports %s without crashing and leaves no registry', async (_name, config, credentials, message) => {
-    await helper.load(fleetNode, [{ id: 'f1', type: 'lucid-fleet', ...config }], credentials ? { f1: credentials } : {});
+    await helper.load(
+      fleetNode,
+      [{ id: 'f1', type: 'lucid-fleet', ...config }],
+      credentials ? { f1: credentials } : {},
+    );
     const node = helper.getNode('f1') as unknown as FleetConfigNode & { error: jest.Mock };
     expect(node.registry).toBeUndefined();
-    const logged = helper.log().args.map((a: unknown[]) => JSON.stringify(a)).join('\n');
+    const logged = helper
+      .log()
+      .args.map((a: unknown[]) => JSON.stringify(a))
+      .join('\n');
     expect(logged).toMatch(message);
   });
 });

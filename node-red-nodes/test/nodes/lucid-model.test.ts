@@ -19,7 +19,9 @@ describe('lucid-model config node', () => {
 
   it('loads the built-in model once and shares the session between users, each with its own scorer', async () => {
     const loadSpy = jest.spyOn(LoadedModel, 'load');
-    await helper.load(modelNode, [{ id: 'm1', type: 'lucid-model', card: 'pump-ae', maxBatchSize: '64', maxWaitMs: '2' }]);
+    await helper.load(modelNode, [
+      { id: 'm1', type: 'lucid-model', card: 'pump-ae', maxBatchSize: '64', maxWaitMs: '2' },
+    ]);
     const node = helper.getNode('m1') as unknown as ModelConfigNode;
     const a = await node.register(user('detect-a'));
     const b = await node.register(user('detect-b'));
@@ -33,7 +35,9 @@ describe('lucid-model config node', () => {
 
     // It scores: a reading on a fresh device is warming up (the device baseline is being learnt).
     const metrics = Object.fromEntries(a.card.features.map((f) => [f.name, f.mean]));
-    await expect(a.score({ deviceId: 'p1', tsMs: 1, metrics })).resolves.toMatchObject({ status: 'warming_up' });
+    await expect(a.score({ deviceId: 'p1', tsMs: 1, metrics })).resolves.toMatchObject({
+      status: 'warming_up',
+    });
 
     await node.deregister(user('detect-a'), a);
     expect(node.users).toEqual(new Set(['detect-b']));
@@ -47,7 +51,9 @@ describe('lucid-model config node', () => {
     const release = jest.spyOn(model, 'release');
     await helper.unload();
     expect(release).toHaveBeenCalledTimes(1);
-    await expect(model.run(new Float32Array(model.windowLength * model.featureCount), 1)).rejects.toThrow(/released/);
+    await expect(model.run(new Float32Array(model.windowLength * model.featureCount), 1)).rejects.toThrow(
+      /released/,
+    );
     await expect(node.register(user('late'))).rejects.toThrow(/closed/);
   });
 
@@ -66,7 +72,11 @@ describe('lucid-model config node', () => {
 
   it.each([
     ['no card', { card: '' }, /no model card is set/],
-    ['bad max batch', { card: 'pump-ae', maxBatchSize: '0' }, /maxBatchSize "0" must be an integer in 1..65536/],
+    [
+      'bad max batch',
+      { card: 'pump-ae', maxBatchSize: '0' },
+      /maxBatchSize "0" must be an integer in 1..65536/,
+    ],
     ['bad max wait', { card: 'pump-ae', maxWaitMs: 'soon' }, /maxWaitMs "soon"/],
     ['missing card file', { card: 'no/such/model.card.json' }, /cannot be read/],
   ])('bad config (%s) is a clear error for users, no crash', async (_label, config, message) => {

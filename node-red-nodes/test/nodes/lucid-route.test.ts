@@ -19,13 +19,27 @@ interface Out {
   url?: string;
 }
 
-const FLEET_JSON = JSON.stringify({ defaults: { site: 'plant-1' }, devices: [{ deviceId: 'dev-a1', zone: 'zone-a', criticality: 5 }] });
+const FLEET_JSON = JSON.stringify({
+  defaults: { site: 'plant-1' },
+  devices: [{ deviceId: 'dev-a1', zone: 'zone-a', criticality: 5 }],
+});
 
 function flow(config: Record<string, unknown> = {}) {
   return [
     { id: 'tab1', type: 'tab', label: 'test' },
     { id: 'f1', type: 'lucid-fleet', source: 'inline', fleetJson: FLEET_JSON },
-    { id: 'r1', z: 'tab1', type: 'lucid-route', fleet: 'f1', resolveAfterMin: 5, slackMinSeverity: 'info', webhookMinSeverity: 'info', webhookUrl: 'https://example.com/hook', wires: [['o1'], ['o2'], ['o3']], ...config },
+    {
+      id: 'r1',
+      z: 'tab1',
+      type: 'lucid-route',
+      fleet: 'f1',
+      resolveAfterMin: 5,
+      slackMinSeverity: 'info',
+      webhookMinSeverity: 'info',
+      webhookUrl: 'https://example.com/hook',
+      wires: [['o1'], ['o2'], ['o3']],
+      ...config,
+    },
     { id: 'o1', z: 'tab1', type: 'helper' },
     { id: 'o2', z: 'tab1', type: 'helper' },
     { id: 'o3', z: 'tab1', type: 'helper' },
@@ -53,7 +67,12 @@ describe('lucid-route node', () => {
     const got = collect();
     const r1 = helper.getNode('r1');
     const sendSpy = jest.spyOn(r1, 'send');
-    const batch = [det({ tsMs: T0 }), det({ tsMs: T0 + MIN }), det({ tsMs: T0 + 2 * MIN, anomalous: false }), det({ tsMs: T0 + 8 * MIN, anomalous: false })];
+    const batch = [
+      det({ tsMs: T0 }),
+      det({ tsMs: T0 + MIN }),
+      det({ tsMs: T0 + 2 * MIN, anomalous: false }),
+      det({ tsMs: T0 + 8 * MIN, anomalous: false }),
+    ];
     r1.receive({ payload: batch });
     await settle();
     expect(sendSpy).toHaveBeenCalledTimes(1);
@@ -96,15 +115,29 @@ describe('lucid-route node', () => {
     expect(JSON.parse(body)).toMatchObject({ version: 1, event: 'alert.opened' });
     const header = webhook.headers?.[WEBHOOK_SIGNATURE_HEADER];
     expect(verifyWebhook(body, header, secret, Date.now())).toEqual({ ok: true });
-    expect(verifyWebhook(body.replace('alert.opened', 'alert.resolved'), header, secret, Date.now())).toEqual({ ok: false, reason: 'mismatch' });
-    expect(verifyWebhook(body, header, 'another-secret', Date.now())).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifyWebhook(body.replace('alert.opened', 'alert.resolved'), header, secret, Date.now())).toEqual(
+      { ok: false, reason: 'mismatch' },
+    );
+    expect(verifyWebhook(body, header, 'another-secret', Date.now())).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
   });
 
   it('applies msg.silence (add and remove) and msg.adaptation', async () => {
     await helper.load([fleetNode, routeNode], flow());
     const got = collect();
     const r1 = helper.getNode('r1');
-    r1.receive({ silence: { id: 's1', deviceId: 'dev-a1', untilMs: T0 + 60 * MIN, reason: 'maintenance', createdBy: 'ops' }, payload: 123 });
+    r1.receive({
+      silence: {
+        id: 's1',
+        deviceId: 'dev-a1',
+        untilMs: T0 + 60 * MIN,
+        reason: 'maintenance',
+        createdBy: 'ops',
+      },
+      payload: 123,
+    });
     r1.receive({ payload: det({ tsMs: T0 }) });
     await settle();
     expect(got.o1.map((m) => m.event?.kind)).toEqual(['suppressed']);
@@ -114,7 +147,17 @@ describe('lucid-route node', () => {
     await settle();
     expect(got.o1.map((m) => m.event?.kind)).toEqual(['suppressed', 'opened']);
     expect(got.o2.length).toBe(2);
-    r1.receive({ adaptation: { id: 'a1', kind: 'suppress', fingerprint: (got.o1[0].payload as Alert).fingerprint, untilMs: T0 + 90 * MIN, createdBy: 'op', reason: 'fp', tsMs: T0 } });
+    r1.receive({
+      adaptation: {
+        id: 'a1',
+        kind: 'suppress',
+        fingerprint: (got.o1[0].payload as Alert).fingerprint,
+        untilMs: T0 + 90 * MIN,
+        createdBy: 'op',
+        reason: 'fp',
+        tsMs: T0,
+      },
+    });
     await settle();
     expect(got.o1.map((m) => m.event?.kind)).toEqual(['suppressed', 'opened', 'suppressed']);
   });
@@ -125,7 +168,8 @@ describe('lucid-route node', () => {
     const r1 = helper.getNode('r1');
     const errors: string[] = [];
     r1.on('call:error', (call: { args: unknown[] }) => errors.push(String(call.args[0])));
-    for (const payload of ['hello', null, { reading: 1 }, [det({ tsMs: T0 }), { nope: true }]]) r1.receive({ payload });
+    for (const payload of ['hello', null, { reading: 1 }, [det({ tsMs: T0 }), { nope: true }]])
+      r1.receive({ payload });
     r1.receive({ silence: { untilMs: 5 } });
     r1.receive({ adaptation: { kind: 'priority_weight' } });
     await settle();
@@ -177,7 +221,13 @@ describe('lucid-route node', () => {
     expect((r1 as unknown as { name: string }).name).toBe('renamed');
     got = collect();
     // A repeat is an update of the restored alert (not a new opening); normal readings resolve it.
-    r1.receive({ payload: [det({ tsMs: T0 + MIN }), det({ tsMs: T0 + 2 * MIN, anomalous: false }), det({ tsMs: T0 + 10 * MIN, anomalous: false })] });
+    r1.receive({
+      payload: [
+        det({ tsMs: T0 + MIN }),
+        det({ tsMs: T0 + 2 * MIN, anomalous: false }),
+        det({ tsMs: T0 + 10 * MIN, anomalous: false }),
+      ],
+    });
     r1.receive({ payload: det({ tsMs: T0 + 11 * MIN, deviceId: 'dev-b9' }) });
     await settle();
     expect(got.o3.map((m) => (m.payload as Alert).id)).toEqual([opened.id]);

@@ -222,7 +222,8 @@ export interface Notification {
 /** An operator's verdict on an alert. */
 export interface Feedback {
   alertId: string;
-  verdict: 'useful' | 'not_useful' | 'false_positive' | 'expected' | 'maintenance' | 'acknowledge' | 'resolve';
+  verdict:
+    'useful' | 'not_useful' | 'false_positive' | 'expected' | 'maintenance' | 'acknowledge' | 'resolve';
   user: string;
   comment?: string;
   tsMs: number;

@@ -60,7 +60,13 @@ const RANGES: Record<Exclude<keyof DetectConfig, 'stuckMinDurationMs'>, [number,
 };
 
 function checkNumber(field: string, value: unknown, min: number, max: number, integer: boolean): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
     throw new ConfigError(
       `detect: ${field} is ${JSON.stringify(value)}; expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`,
     );

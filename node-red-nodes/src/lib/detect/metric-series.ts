@@ -1,7 +1,12 @@
 import type { DetectorKind, ExpectedBand, MetricEvidence, MetricSpec } from '../contracts';
 import type { DetectConfig } from './detect-config';
 import { RobustWindow } from './robust-window';
-import { SURPRISE_MAX, normalQuantileForSurprise, scoreToSurprise, twoSidedNormalSurprise } from './tail-probability';
+import {
+  SURPRISE_MAX,
+  normalQuantileForSurprise,
+  scoreToSurprise,
+  twoSidedNormalSurprise,
+} from './tail-probability';
 
 /** Normal-consistency constant of the MAD: σ ≈ 1.4826 × MAD (Rousseeuw & Croux 1993). */
 export const MAD_TO_SIGMA = 1.4826;
@@ -249,7 +254,14 @@ export class MetricSeries {
    * @param spec - the fleet's declaration of the metric, when the fleet declares it (range, interval).
    * @param cutoff - the metric's decision cut-off on the score, for the expected band.
    */
-  score(value: number, tsMs: number, config: DetectConfig, spec: MetricSpec | undefined, unit: string, cutoff: number): SeriesResult {
+  score(
+    value: number,
+    tsMs: number,
+    config: DetectConfig,
+    spec: MetricSpec | undefined,
+    unit: string,
+    cutoff: number,
+  ): SeriesResult {
     const w = this.window;
     const count = w.count;
     const out = this.lastResult;
@@ -266,7 +278,9 @@ export class MetricSeries {
     const bin = seasonBin(tsMs);
     const seasonal = this.seasonalActive(bin);
     const center = seasonal ? this.seasonMean![bin] : median;
-    const levelSigma = seasonal ? Math.max(MEAN_ABS_TO_SIGMA * this.seasonDev![bin], accuracy, 1e-9 * Math.max(1, Math.abs(center))) : sigma;
+    const levelSigma = seasonal
+      ? Math.max(MEAN_ABS_TO_SIGMA * this.seasonDev![bin], accuracy, 1e-9 * Math.max(1, Math.abs(center)))
+      : sigma;
     const z = count > 0 ? (value - center) / levelSigma : 0;
     const levelCalibration = this.calibration(this.levelSurpriseMean);
     const rateCalibration = this.calibration(this.rateSurpriseMean);
@@ -301,12 +315,21 @@ export class MetricSeries {
             residualRate = true;
             const residualPerMin = (value - center - (fromValue - this.seasonMean![fromBin])) / minutes;
             const fromSigma = Math.max(MEAN_ABS_TO_SIGMA * this.seasonDev![fromBin], levelSigma);
-            rateZ = residualPerMin / Math.max(MEAN_ABS_TO_SIGMA * this.usualRatePerMin, Math.hypot(fromSigma, levelSigma) / minutes);
+            rateZ =
+              residualPerMin /
+              Math.max(MEAN_ABS_TO_SIGMA * this.usualRatePerMin, Math.hypot(fromSigma, levelSigma) / minutes);
           }
         }
         rawRateSurprise = twoSidedNormalSurprise(rateZ);
         rateSurprise = rateCalibration * rawRateSurprise;
-        change = { fromValue, toValue: value, fromTsMs, durationMs, ratePerMin, usualRatePerMin: this.usualRatePerMin };
+        change = {
+          fromValue,
+          toValue: value,
+          fromTsMs,
+          durationMs,
+          ratePerMin,
+          usualRatePerMin: this.usualRatePerMin,
+        };
       }
     }
 
@@ -320,7 +343,11 @@ export class MetricSeries {
     let stuckSurprise = 0;
     const stuckDurationMs = tsMs - runStartTsMs;
     const hasVaried = this.totalWeight >= MIN_CHANGES_FOR_STUCK;
-    if (hasVaried && runCount >= config.stuckMinReadings && (config.stuckMinDurationMs === undefined || stuckDurationMs >= config.stuckMinDurationMs)) {
+    if (
+      hasVaried &&
+      runCount >= config.stuckMinReadings &&
+      (config.stuckMinDurationMs === undefined || stuckDurationMs >= config.stuckMinDurationMs)
+    ) {
       const first = (this.sameWeight + 0.5) / (this.totalWeight + 1);
       // Without continuation data the prior is independence (continuation = first repeat).
       const continuation = (this.repeatAfterRepeatWeight + 2 * first) / (this.afterRepeatWeight + 2);
@@ -342,11 +369,21 @@ export class MetricSeries {
     if (!warmingUp) {
       // A sudden change of the residual from the profile is a deviation from the expected value:
       // it is reported as the level's (the explanation is "value vs expected"), not as a fast rise.
-      const level = residualRate ? Math.max(levelCalibration * zSurprise, rateSurprise) : levelCalibration * zSurprise;
+      const level = residualRate
+        ? Math.max(levelCalibration * zSurprise, rateSurprise)
+        : levelCalibration * zSurprise;
       excursionSurprise = Math.max(level, change ? rateSurprise : 0);
       learned = surprises[LEVEL] = Math.max(0, level - damping);
-      if (change) learned = Math.max(learned, (surprises[RATE] = residualRate ? 0 : Math.max(0, rateSurprise - damping)));
-      learned = Math.max(learned, (surprises[STUCK] = stuckSurprise >= reportSurprise ? Math.max(0, stuckSurprise - decay * this.stuckMemory) : 0));
+      if (change)
+        learned = Math.max(
+          learned,
+          (surprises[RATE] = residualRate ? 0 : Math.max(0, rateSurprise - damping)),
+        );
+      learned = Math.max(
+        learned,
+        (surprises[STUCK] =
+          stuckSurprise >= reportSurprise ? Math.max(0, stuckSurprise - decay * this.stuckMemory) : 0),
+      );
     }
 
     // Physical range from the fleet: certain, so it needs no warm-up.
@@ -356,7 +393,8 @@ export class MetricSeries {
       range = {};
       if (spec.min !== undefined) range.min = spec.min;
       if (spec.max !== undefined) range.max = spec.max;
-      const outside = (spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max);
+      const outside =
+        (spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max);
       surprise = Math.max(surprise, (surprises[RANGE] = outside ? SURPRISE_MAX : 0));
     }
 
@@ -409,8 +447,10 @@ export class MetricSeries {
     const decay = this.onsetDecay(config);
     this.onsetMemory *= decay;
     this.stuckMemory *= decay;
-    if (reported && Number.isFinite(excursionSurprise)) this.onsetMemory = Math.max(this.onsetMemory, excursionSurprise);
-    if (reported && result.stuckSurprise > 0) this.stuckMemory = Math.max(this.stuckMemory, result.stuckSurprise);
+    if (reported && Number.isFinite(excursionSurprise))
+      this.onsetMemory = Math.max(this.onsetMemory, excursionSurprise);
+    if (reported && result.stuckSurprise > 0)
+      this.stuckMemory = Math.max(this.stuckMemory, result.stuckSurprise);
     if (Number.isFinite(dtMs) && dtMs > 0) {
       if (this.intervalCount === 0) this.intervalMs = dtMs;
       else this.intervalMs += alpha * (Math.min(dtMs, 3 * this.intervalMs) - this.intervalMs);
@@ -419,7 +459,8 @@ export class MetricSeries {
     // The usual rate is learned from changes over the whole rate window only (or the longest the
     // full window spans): changes over shorter spans, at start-up, are noisier per minute and would
     // inflate it for a long time.
-    const fullSpan = result.rateDurationMs >= config.rateWindowMs || this.window.count === this.window.capacity;
+    const fullSpan =
+      result.rateDurationMs >= config.rateWindowMs || this.window.count === this.window.capacity;
     if (Number.isFinite(absRatePerMin) && fullSpan) {
       if (this.rateCount === 0) this.usualRatePerMin = absRatePerMin;
       else {
@@ -434,7 +475,8 @@ export class MetricSeries {
       if (this.delaySurprises(rawLevelSurprise, rawRateSurprise)) {
         const beta = CALIBRATION_RATE / config.windowSize;
         this.levelSurpriseMean += beta * (this.delayedLevel - this.levelSurpriseMean);
-        if (Number.isFinite(this.delayedRate)) this.rateSurpriseMean += beta * (this.delayedRate - this.rateSurpriseMean);
+        if (Number.isFinite(this.delayedRate))
+          this.rateSurpriseMean += beta * (this.delayedRate - this.rateSurpriseMean);
         this.calibrationCount++;
       }
     }
@@ -464,7 +506,11 @@ export class MetricSeries {
 
   /** Whether the seasonal profile scores the level at this bin (learned, and the better predictor so far). */
   private seasonalActive(bin: number): boolean {
-    return this.comparedCount >= SEASON_MIN_COMPARED && this.seasonError < this.localError && this.seasonVisits![bin] > SEASON_MIN_VISITS;
+    return (
+      this.comparedCount >= SEASON_MIN_COMPARED &&
+      this.seasonError < this.localError &&
+      this.seasonVisits![bin] > SEASON_MIN_VISITS
+    );
   }
 
   /** Folds a reading into the daily profile and the predictors' error comparison (before the window push). */
@@ -548,7 +594,11 @@ export class MetricSeries {
       onsetMemory: this.onsetMemory,
       stuckMemory: this.stuckMemory,
       ...(this.seasonMean
-        ? { seasonMean: Array.from(this.seasonMean), seasonDev: Array.from(this.seasonDev!), seasonVisits: Array.from(this.seasonVisits!) }
+        ? {
+            seasonMean: Array.from(this.seasonMean),
+            seasonDev: Array.from(this.seasonDev!),
+            seasonVisits: Array.from(this.seasonVisits!),
+          }
         : {}),
       localError: this.localError,
       seasonError: this.seasonError,
@@ -575,7 +625,8 @@ export class MetricSeries {
     series.calibrationCount = s.calibrationCount;
     const pairs = s.pendingSurprises.length >> 1;
     const start = Math.max(0, pairs - (series.pending.length >> 1));
-    for (let i = start; i < pairs; i++) series.delaySurprises(s.pendingSurprises[2 * i] ?? NaN, s.pendingSurprises[2 * i + 1] ?? NaN);
+    for (let i = start; i < pairs; i++)
+      series.delaySurprises(s.pendingSurprises[2 * i] ?? NaN, s.pendingSurprises[2 * i + 1] ?? NaN);
     series.anomalousSinceTsMs = s.anomalousSinceTsMs;
     series.onsetMemory = s.onsetMemory ?? 0;
     series.stuckMemory = s.stuckMemory ?? 0;
@@ -631,7 +682,8 @@ export class MetricSeries {
     const out: (number | null)[] = [];
     for (let i = 0; i < this.pendingSize; i++) {
       const slot = (this.pendingHead + i) % capacity;
-      for (const v of [this.pending[2 * slot], this.pending[2 * slot + 1]]) out.push(Number.isFinite(v) ? v : null);
+      for (const v of [this.pending[2 * slot], this.pending[2 * slot + 1]])
+        out.push(Number.isFinite(v) ? v : null);
     }
     return out;
   }
@@ -648,7 +700,15 @@ export class MetricSeries {
   }
 
   /** Expected value (window median) and the band a reading must leave to reach the cut-off. */
-  private band(median: number, sigma: number, count: number, cutoff: number, spec: MetricSpec | undefined, calibration: number, damping: number): ExpectedBand {
+  private band(
+    median: number,
+    sigma: number,
+    count: number,
+    cutoff: number,
+    spec: MetricSpec | undefined,
+    calibration: number,
+    damping: number,
+  ): ExpectedBand {
     if (count === 0) return { value: median, lower: median, upper: median };
     let z = Infinity;
     if (cutoff <= 1) {

@@ -108,7 +108,9 @@ export class RobustWindow {
     const lenB = n - split;
     // Distances in increasing order: A_i = m − sorted[split − 1 − i], B_j = sorted[split + j] − m.
     const mid = n >>> 1;
-    return n % 2 === 1 ? this.kthDistance(mid, m, split, lenA, lenB) : (this.kthDistance(mid - 1, m, split, lenA, lenB) + this.kthDistance(mid, m, split, lenA, lenB)) / 2;
+    return n % 2 === 1
+      ? this.kthDistance(mid, m, split, lenA, lenB)
+      : (this.kthDistance(mid - 1, m, split, lenA, lenB) + this.kthDistance(mid, m, split, lenA, lenB)) / 2;
   }
 
   /** k-th smallest (0-based) of the union of the two sorted distance sequences of {@link mad}, O(log n). */

@@ -54,39 +54,74 @@ export function combineSurprises(surprises: readonly number[]): number {
 
 function validateReading(reading: unknown, where: string): asserts reading is Reading {
   if (reading === null || typeof reading !== 'object' || Array.isArray(reading)) {
-    throw new InputError('invalid_reading', `${where}: expected a Reading object {deviceId, tsMs, metrics}, got ${reading === null ? 'null' : Array.isArray(reading) ? 'an array' : typeof reading}`);
+    throw new InputError(
+      'invalid_reading',
+      `${where}: expected a Reading object {deviceId, tsMs, metrics}, got ${reading === null ? 'null' : Array.isArray(reading) ? 'an array' : typeof reading}`,
+    );
   }
   const r = reading as Record<string, unknown>;
   if (typeof r.deviceId !== 'string' || r.deviceId.length === 0) {
-    throw new InputError('invalid_device_id', `${where}: deviceId is ${JSON.stringify(r.deviceId)}; expected a non-empty string`);
+    throw new InputError(
+      'invalid_device_id',
+      `${where}: deviceId is ${JSON.stringify(r.deviceId)}; expected a non-empty string`,
+    );
   }
   if (typeof r.tsMs !== 'number' || !Number.isFinite(r.tsMs)) {
-    throw new InputError('invalid_timestamp', `${where}: tsMs is ${String(r.tsMs)}; expected a finite epoch-ms number`);
+    throw new InputError(
+      'invalid_timestamp',
+      `${where}: tsMs is ${String(r.tsMs)}; expected a finite epoch-ms number`,
+    );
   }
   const metrics = r.metrics;
-  if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics) || Object.keys(metrics).length === 0) {
-    throw new InputError('invalid_metrics', `${where}: metrics is ${JSON.stringify(metrics)}; expected an object with at least one metric`);
+  if (
+    metrics === null ||
+    typeof metrics !== 'object' ||
+    Array.isArray(metrics) ||
+    Object.keys(metrics).length === 0
+  ) {
+    throw new InputError(
+      'invalid_metrics',
+      `${where}: metrics is ${JSON.stringify(metrics)}; expected an object with at least one metric`,
+    );
   }
   for (const [name, value] of Object.entries(metrics as Record<string, unknown>)) {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new InputError('non_finite_value', `${where}: metric "${name}" is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}; expected a finite number`);
+      throw new InputError(
+        'non_finite_value',
+        `${where}: metric "${name}" is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}; expected a finite number`,
+      );
     }
   }
 }
 
 function validateAdaptation(a: unknown): asserts a is Adaptation {
-  if (a === null || typeof a !== 'object') throw new InputError('invalid_adaptation', `adaptation: expected an object, got ${JSON.stringify(a)}`);
+  if (a === null || typeof a !== 'object')
+    throw new InputError('invalid_adaptation', `adaptation: expected an object, got ${JSON.stringify(a)}`);
   const r = a as Record<string, unknown>;
-  if (typeof r.id !== 'string' || r.id === '') throw new InputError('invalid_adaptation', `adaptation.id is ${JSON.stringify(r.id)}; expected a non-empty string`);
-  if (typeof r.kind !== 'string') throw new InputError('invalid_adaptation', `adaptation.kind is ${JSON.stringify(r.kind)}; expected 'threshold', 'suppress', 'silence' or 'priority_weight'`);
+  if (typeof r.id !== 'string' || r.id === '')
+    throw new InputError(
+      'invalid_adaptation',
+      `adaptation.id is ${JSON.stringify(r.id)}; expected a non-empty string`,
+    );
+  if (typeof r.kind !== 'string')
+    throw new InputError(
+      'invalid_adaptation',
+      `adaptation.kind is ${JSON.stringify(r.kind)}; expected 'threshold', 'suppress', 'silence' or 'priority_weight'`,
+    );
   if (r.kind === 'threshold' && r.revertedMs === undefined) {
     if (typeof r.value !== 'number' || !(r.value >= 0 && r.value <= 1)) {
-      throw new InputError('invalid_adaptation', `adaptation.value is ${JSON.stringify(r.value)}; expected a number in [0, 1] for kind 'threshold'`);
+      throw new InputError(
+        'invalid_adaptation',
+        `adaptation.value is ${JSON.stringify(r.value)}; expected a number in [0, 1] for kind 'threshold'`,
+      );
     }
   }
   for (const field of ['untilMs', 'revertedMs'] as const) {
     if (r[field] !== undefined && (typeof r[field] !== 'number' || !Number.isFinite(r[field]))) {
-      throw new InputError('invalid_adaptation', `adaptation.${field} is ${JSON.stringify(r[field])}; expected epoch ms`);
+      throw new InputError(
+        'invalid_adaptation',
+        `adaptation.${field} is ${JSON.stringify(r[field])}; expected epoch ms`,
+      );
     }
   }
 }
@@ -95,24 +130,58 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 
 function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnapshot {
   const bad = (field: string, value: unknown) =>
-    new InputError('invalid_snapshot', `snapshot.series[${i}].${field} is ${JSON.stringify(value)?.slice(0, 60)}; expected ${field === 'deviceId' || field === 'metric' ? 'a non-empty string' : 'finite numbers'}`);
-  if (s === null || typeof s !== 'object') throw new InputError('invalid_snapshot', `snapshot.series[${i}] is not an object`);
+    new InputError(
+      'invalid_snapshot',
+      `snapshot.series[${i}].${field} is ${JSON.stringify(value)?.slice(0, 60)}; expected ${field === 'deviceId' || field === 'metric' ? 'a non-empty string' : 'finite numbers'}`,
+    );
+  if (s === null || typeof s !== 'object')
+    throw new InputError('invalid_snapshot', `snapshot.series[${i}] is not an object`);
   const r = s as Record<string, unknown>;
   for (const f of ['deviceId', 'metric']) if (typeof r[f] !== 'string' || r[f] === '') throw bad(f, r[f]);
-  for (const f of ['n', 'runStartTsMs', 'runCount', 'sameWeight', 'totalWeight', 'repeatAfterRepeatWeight', 'afterRepeatWeight', 'usualRatePerMin', 'rateCount', 'intervalMs', 'intervalCount', 'levelSurpriseMean', 'rateSurpriseMean', 'calibrationCount']) {
+  for (const f of [
+    'n',
+    'runStartTsMs',
+    'runCount',
+    'sameWeight',
+    'totalWeight',
+    'repeatAfterRepeatWeight',
+    'afterRepeatWeight',
+    'usualRatePerMin',
+    'rateCount',
+    'intervalMs',
+    'intervalCount',
+    'levelSurpriseMean',
+    'rateSurpriseMean',
+    'calibrationCount',
+  ]) {
     if (!isFiniteNumber(r[f]) || (r[f] as number) < 0) throw bad(f, r[f]);
   }
   if (!Array.isArray(r.values) || !r.values.every(isFiniteNumber)) throw bad('values', r.values);
-  if (!Array.isArray(r.times) || !r.times.every(isFiniteNumber) || r.times.length !== r.values.length) throw bad('times', r.times);
-  for (let j = 1; j < r.times.length; j++) if (r.times[j] <= r.times[j - 1]) throw bad('times', 'not strictly increasing');
-  if (!Array.isArray(r.pendingSurprises) || !r.pendingSurprises.every((v) => v === null || isFiniteNumber(v)) || r.pendingSurprises.length % 2 !== 0) throw bad('pendingSurprises', r.pendingSurprises);
-  if (r.anomalousSinceTsMs !== null && !isFiniteNumber(r.anomalousSinceTsMs)) throw bad('anomalousSinceTsMs', r.anomalousSinceTsMs);
-  for (const f of ['onsetMemory', 'stuckMemory', 'localError', 'seasonError', 'comparedCount']) if (r[f] !== undefined && (!isFiniteNumber(r[f]) || (r[f] as number) < 0)) throw bad(f, r[f]);
+  if (!Array.isArray(r.times) || !r.times.every(isFiniteNumber) || r.times.length !== r.values.length)
+    throw bad('times', r.times);
+  for (let j = 1; j < r.times.length; j++)
+    if (r.times[j] <= r.times[j - 1]) throw bad('times', 'not strictly increasing');
+  if (
+    !Array.isArray(r.pendingSurprises) ||
+    !r.pendingSurprises.every((v) => v === null || isFiniteNumber(v)) ||
+    r.pendingSurprises.length % 2 !== 0
+  )
+    throw bad('pendingSurprises', r.pendingSurprises);
+  if (r.anomalousSinceTsMs !== null && !isFiniteNumber(r.anomalousSinceTsMs))
+    throw bad('anomalousSinceTsMs', r.anomalousSinceTsMs);
+  for (const f of ['onsetMemory', 'stuckMemory', 'localError', 'seasonError', 'comparedCount'])
+    if (r[f] !== undefined && (!isFiniteNumber(r[f]) || (r[f] as number) < 0)) throw bad(f, r[f]);
   const season = ['seasonMean', 'seasonDev', 'seasonVisits'].filter((f) => r[f] !== undefined);
-  if (season.length !== 0 && season.length !== 3) throw bad('seasonMean', 'seasonMean, seasonDev and seasonVisits must come together');
+  if (season.length !== 0 && season.length !== 3)
+    throw bad('seasonMean', 'seasonMean, seasonDev and seasonVisits must come together');
   for (const f of season) {
     const a = r[f];
-    if (!Array.isArray(a) || a.length !== SEASON_BINS || !a.every((v) => isFiniteNumber(v) && (f === 'seasonMean' || v >= 0))) throw bad(f, a);
+    if (
+      !Array.isArray(a) ||
+      a.length !== SEASON_BINS ||
+      !a.every((v) => isFiniteNumber(v) && (f === 'seasonMean' || v >= 0))
+    )
+      throw bad(f, a);
   }
 }
 
@@ -209,7 +278,8 @@ export class StreamingDetector {
    * @throws InputError naming the index of the first bad reading.
    */
   detectBatch(readings: Reading[]): AnomalyScore[] {
-    if (!Array.isArray(readings)) throw new InputError('invalid_reading', `readings: expected an array, got ${typeof readings}`);
+    if (!Array.isArray(readings))
+      throw new InputError('invalid_reading', `readings: expected an array, got ${typeof readings}`);
     readings.forEach((r, i) => validateReading(r, `readings[${i}]`));
     return readings.map((r) => this.detectValid(r));
   }
@@ -229,7 +299,8 @@ export class StreamingDetector {
       return;
     }
     this.adaptations.set(a.id, { ...a });
-    if (this.adaptations.size > 10_000) this.adaptations.delete(this.adaptations.keys().next().value as string);
+    if (this.adaptations.size > 10_000)
+      this.adaptations.delete(this.adaptations.keys().next().value as string);
   }
 
   /** The decision cut-off for a device (and metric) at an event time, with adaptations. May exceed 1 (never anomalous). */
@@ -243,7 +314,10 @@ export class StreamingDetector {
     return {
       version: 1,
       series: this.seriesInOrder().map((s) => s.toSnapshot()),
-      devices: [...this.devices.entries()].map(([deviceId, d]) => ({ deviceId, lastSeenTsMs: d.lastSeenTsMs })),
+      devices: [...this.devices.entries()].map(([deviceId, d]) => ({
+        deviceId,
+        lastSeenTsMs: d.lastSeenTsMs,
+      })),
       adaptations: [...this.adaptations.values()].map((a) => ({ ...a })),
     };
   }
@@ -255,10 +329,21 @@ export class StreamingDetector {
    * @throws InputError (`invalid_snapshot`) naming the first corrupt field.
    */
   static restore(snapshot: DetectorSnapshot, config: DetectConfig, fleet?: FleetRegistry): StreamingDetector {
-    if (snapshot === null || typeof snapshot !== 'object' || (snapshot as { version?: unknown }).version !== 1) {
-      throw new InputError('invalid_snapshot', `snapshot: expected an object with version 1, got ${JSON.stringify((snapshot as { version?: unknown } | null)?.version ?? snapshot)}`);
+    if (
+      snapshot === null ||
+      typeof snapshot !== 'object' ||
+      (snapshot as { version?: unknown }).version !== 1
+    ) {
+      throw new InputError(
+        'invalid_snapshot',
+        `snapshot: expected an object with version 1, got ${JSON.stringify((snapshot as { version?: unknown } | null)?.version ?? snapshot)}`,
+      );
     }
-    if (!Array.isArray(snapshot.series) || !Array.isArray(snapshot.devices) || !Array.isArray(snapshot.adaptations)) {
+    if (
+      !Array.isArray(snapshot.series) ||
+      !Array.isArray(snapshot.devices) ||
+      !Array.isArray(snapshot.adaptations)
+    ) {
       throw new InputError('invalid_snapshot', 'snapshot: series, devices and adaptations must be arrays');
     }
     const detector = new StreamingDetector(config, fleet);
@@ -272,8 +357,15 @@ export class StreamingDetector {
       metrics.set(s.metric, series);
     });
     snapshot.devices.forEach((d, i) => {
-      if (!d || typeof d.deviceId !== 'string' || !isFiniteNumber(d.lastSeenTsMs) && d.lastSeenTsMs !== null) {
-        throw new InputError('invalid_snapshot', `snapshot.devices[${i}] is ${JSON.stringify(d)?.slice(0, 80)}; expected {deviceId, lastSeenTsMs}`);
+      if (
+        !d ||
+        typeof d.deviceId !== 'string' ||
+        (!isFiniteNumber(d.lastSeenTsMs) && d.lastSeenTsMs !== null)
+      ) {
+        throw new InputError(
+          'invalid_snapshot',
+          `snapshot.devices[${i}] is ${JSON.stringify(d)?.slice(0, 80)}; expected {deviceId, lastSeenTsMs}`,
+        );
       }
       detector.deviceState(d.deviceId).lastSeenTsMs = d.lastSeenTsMs ?? -Infinity;
     });
@@ -397,7 +489,8 @@ export class StreamingDetector {
         }
       }
       if (kind === 'rate' && evidence.change) {
-        evidence.direction = evidence.change.ratePerMin > 0 ? 'up' : evidence.change.ratePerMin < 0 ? 'down' : 'none';
+        evidence.direction =
+          evidence.change.ratePerMin > 0 ? 'up' : evidence.change.ratePerMin < 0 ? 'down' : 'none';
       }
       const learns = series !== undefined && tsMs > series.lastTsMs;
       if (learns) series!.anomalousSinceTsMs = exceeds ? (series!.anomalousSinceTsMs ?? tsMs) : null;
@@ -423,7 +516,13 @@ export class StreamingDetector {
       const series = pending[m];
       if (series === undefined) continue;
       const metric = names[m];
-      series.update(metrics[metric], tsMs, series.lastResult, this.config, isAnomaly && metricEvidence[metric].kind !== null);
+      series.update(
+        metrics[metric],
+        tsMs,
+        series.lastResult,
+        this.config,
+        isAnomaly && metricEvidence[metric].kind !== null,
+      );
       pending[m] = undefined;
     }
     if (anyMeasured) device.lastSeenTsMs = Math.max(device.lastSeenTsMs, tsMs);
@@ -442,7 +541,16 @@ export class StreamingDetector {
       combined: { method: COMBINATION_METHOD, anomalousMetrics },
     };
     if (gap) evidence.gap = gap;
-    return { deviceId, tsMs, score, isAnomaly, detector: STREAMING_DETECTOR_NAME, contributions, expected, evidence };
+    return {
+      deviceId,
+      tsMs,
+      score,
+      isAnomaly,
+      detector: STREAMING_DETECTOR_NAME,
+      contributions,
+      expected,
+      evidence,
+    };
   }
 
   private seriesFor(deviceId: string, metric: string, device: DeviceState): MetricSeries {
@@ -509,7 +617,9 @@ export class StreamingDetector {
       const interval = s.expectedIntervalMs(this.declaredSpec(deviceId, metric));
       if (interval !== undefined && interval < best) best = interval;
     }
-    return Number.isFinite(best) ? best : (this.fleet.metric(deviceId, CONNECTIVITY_METRIC).intervalMs ?? 60_000);
+    return Number.isFinite(best)
+      ? best
+      : (this.fleet.metric(deviceId, CONNECTIVITY_METRIC).intervalMs ?? 60_000);
   }
 }
 

@@ -30,7 +30,13 @@ export function logErfc(x: number): number {
       (1.00002368 +
         t *
           (0.37409196 +
-            t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   if (x >= 0) return Math.log(t) + exponent;
   return Math.log(2 - t * Math.exp(exponent));
 }
@@ -69,7 +75,8 @@ export function normalQuantileForSurprise(surprise: number): number {
   let hi = 40;
   for (let i = 0; i < 60 && hi - lo > 1e-9; i++) {
     const mid = (lo + hi) / 2;
-    const below = mid < root - margin ? true : mid > root + margin ? false : twoSidedNormalSurprise(mid) < surprise;
+    const below =
+      mid < root - margin ? true : mid > root + margin ? false : twoSidedNormalSurprise(mid) < surprise;
     if (below) lo = mid;
     else hi = mid;
   }

@@ -12,7 +12,10 @@ export interface FleetDefinition {
   defaults?: Partial<Pick<DeviceSpec, 'site' | 'zone' | 'line' | 'deviceType' | 'criticality'>> & {
     intervalMs?: number;
   };
-  deviceTypes?: Record<string, { description?: string; criticality?: number; metrics?: Record<string, MetricDeclaration> }>;
+  deviceTypes?: Record<
+    string,
+    { description?: string; criticality?: number; metrics?: Record<string, MetricDeclaration> }
+  >;
   devices?: ({ deviceId: string } & Partial<Omit<DeviceSpec, 'metrics' | 'known'>> & {
       metrics?: Record<string, MetricDeclaration>;
     })[];
@@ -68,7 +71,12 @@ export function parseFleet(input: unknown): FleetDefinition {
       throw new ConfigError(`fleet: device "${device.deviceId}" is declared twice`);
     }
     seen.add(device.deviceId);
-    if (device.deviceType && fleet.deviceTypes && !(device.deviceType in fleet.deviceTypes) && device.deviceType !== 'generic') {
+    if (
+      device.deviceType &&
+      fleet.deviceTypes &&
+      !(device.deviceType in fleet.deviceTypes) &&
+      device.deviceType !== 'generic'
+    ) {
       throw new ConfigError(
         `fleet: device "${device.deviceId}" has deviceType "${device.deviceType}", which is not in deviceTypes (${Object.keys(fleet.deviceTypes).join(', ') || 'none'})`,
       );
@@ -81,7 +89,8 @@ export function parseFleet(input: unknown): FleetDefinition {
       }
     }
   };
-  for (const [type, spec] of Object.entries(fleet.deviceTypes ?? {})) checkRanges(`device type "${type}"`, spec.metrics);
+  for (const [type, spec] of Object.entries(fleet.deviceTypes ?? {}))
+    checkRanges(`device type "${type}"`, spec.metrics);
   for (const device of fleet.devices ?? []) checkRanges(`device "${device.deviceId}"`, device.metrics);
   return fleet;
 }

@@ -19,7 +19,12 @@ export interface DeviceWindowsOptions {
 
 /** What windowing one reading gave. Windows are row-major [W, F], oldest first, in z units. */
 export type WindowResult =
-  | { status: 'ready'; window: Float32Array; imputed: string[]; calibration?: { windows: Float32Array; count: number } }
+  | {
+      status: 'ready';
+      window: Float32Array;
+      imputed: string[];
+      calibration?: { windows: Float32Array; count: number };
+    }
   | { status: 'warming_up'; imputed: string[]; remainingReadings: number }
   | { status: 'skipped'; reason: 'missing_features' | 'out_of_order'; imputed: string[]; missing: string[] };
 
@@ -73,7 +78,8 @@ export class DeviceWindows {
     this.f = card.features.length;
     const share = opts.maxImputedShare ?? 0.5;
     this.maxImputed = Math.floor(Math.min(Math.max(share, 0), 1) * this.f);
-    this.baselineReadings = card.normalisation.mode === 'device-baseline' ? (card.normalisation.baselineReadings ?? 0) : 0;
+    this.baselineReadings =
+      card.normalisation.mode === 'device-baseline' ? (card.normalisation.baselineReadings ?? 0) : 0;
     this.keepBaseline = !!opts.keepBaselineWindows && this.baselineReadings >= this.w;
   }
 
@@ -103,7 +109,8 @@ export class DeviceWindows {
         missing.push(name);
       }
     }
-    if (missing.length > this.maxImputed) return { status: 'skipped', reason: 'missing_features', imputed: [], missing };
+    if (missing.length > this.maxImputed)
+      return { status: 'skipped', reason: 'missing_features', imputed: [], missing };
     const s = this.state(reading.deviceId);
     if (reading.tsMs < s.lastTsMs) return { status: 'skipped', reason: 'out_of_order', imputed: [], missing };
     s.lastTsMs = reading.tsMs;
@@ -127,7 +134,9 @@ export class DeviceWindows {
     }
     const calibration = s.calibration;
     s.calibration = undefined;
-    return calibration ? { status: 'ready', window, imputed: missing, calibration } : { status: 'ready', window, imputed: missing };
+    return calibration
+      ? { status: 'ready', window, imputed: missing, calibration }
+      : { status: 'ready', window, imputed: missing };
   }
 
   private state(deviceId: string): DeviceState {

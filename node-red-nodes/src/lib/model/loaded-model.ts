@@ -39,14 +39,21 @@ export class LoadedModel {
     try {
       bytes = readFileSync(modelPath);
     } catch (err) {
-      throw new ModelError(`model "${card.name}": ONNX file "${modelPath}" cannot be read: ${(err as Error).message}`);
+      throw new ModelError(
+        `model "${card.name}": ONNX file "${modelPath}" cannot be read: ${(err as Error).message}`,
+      );
     }
     verifyModelFile(bytes, card, opts);
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+      session = await ort.InferenceSession.create(bytes, {
+        executionProviders: ['cpu'],
+        intraOpNumThreads: 1,
+      });
     } catch (err) {
-      throw new ModelError(`model "${card.name}": onnxruntime cannot load "${modelPath}": ${(err as Error).message}`);
+      throw new ModelError(
+        `model "${card.name}": onnxruntime cannot load "${modelPath}": ${(err as Error).message}`,
+      );
     }
     const model = new LoadedModel(card, modelPath, session);
     try {
@@ -77,7 +84,9 @@ export class LoadedModel {
     if (this.released) throw new ModelError(`model "${this.card.name}" has been released`);
     const size = batch * this.windowLength * this.featureCount;
     if (batch < 1 || windows.length !== size) {
-      throw new ModelError(`model "${this.card.name}": input has ${windows.length} values, expected ${size} for batch ${batch}`);
+      throw new ModelError(
+        `model "${this.card.name}": input has ${windows.length} values, expected ${size} for batch ${batch}`,
+      );
     }
     const tensor = new ort.Tensor('float32', windows, [batch, this.windowLength, this.featureCount]);
     let out: ort.InferenceSession.ReturnType;
@@ -88,7 +97,9 @@ export class LoadedModel {
     }
     const rec = out[this.card.output.name];
     if (!rec || rec.data.length !== size) {
-      throw new ModelError(`model "${this.card.name}": output "${this.card.output.name}" missing or of the wrong size`);
+      throw new ModelError(
+        `model "${this.card.name}": output "${this.card.output.name}" missing or of the wrong size`,
+      );
     }
     return rec.data as Float32Array;
   }
@@ -104,21 +115,33 @@ export class LoadedModel {
     const { card, session } = this;
     const where = `model "${card.name}": the card does not match the ONNX graph:`;
     if (session.inputNames.length !== 1 || session.inputNames[0] !== card.input.name) {
-      throw new ModelError(`${where} inputs are ${JSON.stringify(session.inputNames)}, the card says ["${card.input.name}"]`);
+      throw new ModelError(
+        `${where} inputs are ${JSON.stringify(session.inputNames)}, the card says ["${card.input.name}"]`,
+      );
     }
     if (!session.outputNames.includes(card.output.name)) {
-      throw new ModelError(`${where} outputs are ${JSON.stringify(session.outputNames)}, the card says "${card.output.name}"`);
+      throw new ModelError(
+        `${where} outputs are ${JSON.stringify(session.outputNames)}, the card says "${card.output.name}"`,
+      );
     }
     const meta = session.inputMetadata[0];
     if (meta && meta.isTensor && meta.shape.length > 0) {
       const dims = meta.shape;
       const want = [card.windowLength, card.features.length];
-      if (dims.length !== 3 || (typeof dims[1] === 'number' && dims[1] !== want[0]) || (typeof dims[2] === 'number' && dims[2] !== want[1])) {
-        throw new ModelError(`${where} input shape is ${JSON.stringify(dims)}, the card says [batch, ${want[0]}, ${want[1]}]`);
+      if (
+        dims.length !== 3 ||
+        (typeof dims[1] === 'number' && dims[1] !== want[0]) ||
+        (typeof dims[2] === 'number' && dims[2] !== want[1])
+      ) {
+        throw new ModelError(
+          `${where} input shape is ${JSON.stringify(dims)}, the card says [batch, ${want[0]}, ${want[1]}]`,
+        );
       }
-      if (meta.type !== 'float32') throw new ModelError(`${where} input type is ${meta.type}, the card says float32`);
+      if (meta.type !== 'float32')
+        throw new ModelError(`${where} input type is ${meta.type}, the card says float32`);
     }
     const out = await this.run(new Float32Array(this.windowLength * this.featureCount), 1);
-    if (out.some((v) => !Number.isFinite(v))) throw new ModelError(`${where} a zero window gives non-finite outputs`);
+    if (out.some((v) => !Number.isFinite(v)))
+      throw new ModelError(`${where} a zero window gives non-finite outputs`);
   }
 }

@@ -24,8 +24,16 @@ function isDetectionEvidence(e: unknown): e is DetectionEvidence {
  */
 export function mergeModelScore(base: AnomalyScore, model: ModelScore): AnomalyScore {
   const evidence: DetectionEvidence | unknown = isDetectionEvidence(base.evidence)
-    ? { ...base.evidence, metrics: { ...base.evidence.metrics }, combined: { ...base.evidence.combined }, model: model.evidence }
-    : { ...(typeof base.evidence === 'object' && base.evidence !== null ? base.evidence : {}), model: model.evidence };
+    ? {
+        ...base.evidence,
+        metrics: { ...base.evidence.metrics },
+        combined: { ...base.evidence.combined },
+        model: model.evidence,
+      }
+    : {
+        ...(typeof base.evidence === 'object' && base.evidence !== null ? base.evidence : {}),
+        model: model.evidence,
+      };
   if (model.status !== 'scored') return { ...base, evidence };
 
   const sb = base.score;
@@ -34,7 +42,10 @@ export function mergeModelScore(base: AnomalyScore, model: ModelScore): AnomalyS
   const contributions: Record<string, number> = {};
   let sum = 0;
   for (const name of names) {
-    const v = sb + sm > 0 ? (sb * (base.contributions[name] ?? 0) + sm * (model.contributions[name] ?? 0)) / (sb + sm) : 0;
+    const v =
+      sb + sm > 0
+        ? (sb * (base.contributions[name] ?? 0) + sm * (model.contributions[name] ?? 0)) / (sb + sm)
+        : 0;
     contributions[name] = v;
     sum += v;
   }
@@ -47,7 +58,10 @@ export function mergeModelScore(base: AnomalyScore, model: ModelScore): AnomalyS
       const m = evidence.metrics[name];
       if (!m) continue;
       const metricModelScore = sm * Math.min(1, share * f);
-      const updated: MetricEvidence = { ...m, detectorScores: { ...m.detectorScores, model: metricModelScore } };
+      const updated: MetricEvidence = {
+        ...m,
+        detectorScores: { ...m.detectorScores, model: metricModelScore },
+      };
       if (metricModelScore > m.score) {
         updated.score = metricModelScore;
         updated.kind = 'model';

@@ -68,7 +68,9 @@ export class MicroBatcher<I, O> {
   /** Queues items in order and runs them without waiting for `maxWaitMs`. */
   submitMany(items: I[]): Promise<O[]> {
     if (this.closed) return Promise.reject(new Error('MicroBatcher is closed'));
-    const all = items.map((item) => new Promise<O>((resolve, reject) => this.queue.push({ item, resolve, reject })));
+    const all = items.map(
+      (item) => new Promise<O>((resolve, reject) => this.queue.push({ item, resolve, reject })),
+    );
     this.flush();
     return Promise.all(all);
   }
@@ -120,7 +122,8 @@ export class MicroBatcher<I, O> {
       const batch = this.queue.splice(0, this.maxBatchSize);
       try {
         const out = await this.run(batch.map((e) => e.item));
-        if (out.length !== batch.length) throw new Error(`batch of ${batch.length} returned ${out.length} results`);
+        if (out.length !== batch.length)
+          throw new Error(`batch of ${batch.length} returned ${out.length} results`);
         batch.forEach((e, i) => e.resolve(out[i] as O));
       } catch (err) {
         batch.forEach((e) => e.reject(err));

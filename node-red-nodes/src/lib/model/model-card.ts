@@ -99,7 +99,20 @@ const tensorSchema = {
 /** JSON Schema (draft-07, checked with ajv) of the runtime-relevant part of a model card. */
 export const MODEL_CARD_SCHEMA = {
   type: 'object',
-  required: ['schemaVersion', 'name', 'version', 'file', 'sha256', 'opset', 'input', 'output', 'windowLength', 'features', 'normalisation', 'scoring'],
+  required: [
+    'schemaVersion',
+    'name',
+    'version',
+    'file',
+    'sha256',
+    'opset',
+    'input',
+    'output',
+    'windowLength',
+    'features',
+    'normalisation',
+    'scoring',
+  ],
   properties: {
     schemaVersion: { const: 1 },
     name: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]*$' },

@@ -80,7 +80,10 @@ export class ModelScorer {
   ) {
     const dc = model.card.scoring.deviceCalibration;
     this.calibration = dc && model.card.normalisation.mode === 'device-baseline' ? dc : undefined;
-    this.windows = new DeviceWindows(model.card, { ...opts, keepBaselineWindows: this.calibration !== undefined });
+    this.windows = new DeviceWindows(model.card, {
+      ...opts,
+      keepBaselineWindows: this.calibration !== undefined,
+    });
     this.batcher = new MicroBatcher((items) => this.runBatch(items), opts);
   }
 
@@ -88,7 +91,10 @@ export class ModelScorer {
    * Loads and verifies a model card + ONNX file and returns a scorer that owns the session.
    * @throws ModelError (see {@link LoadedModel.load})
    */
-  static async load(cardPath: string, opts: ModelScorerOptions & LoadModelOptions = {}): Promise<ModelScorer> {
+  static async load(
+    cardPath: string,
+    opts: ModelScorerOptions & LoadModelOptions = {},
+  ): Promise<ModelScorer> {
     return new ModelScorer(await LoadedModel.load(cardPath, opts), opts, true);
   }
 
@@ -150,7 +156,8 @@ export class ModelScorer {
   /** The calibrated (optionally feature-normalised) error of one window's per-feature errors. */
   private calibratedError(perFeature: Float64Array, featureScale: Float64Array | undefined): number {
     let sum = 0;
-    for (let j = 0; j < perFeature.length; j++) sum += featureScale ? perFeature[j]! / featureScale[j]! : perFeature[j]!;
+    for (let j = 0; j < perFeature.length; j++)
+      sum += featureScale ? perFeature[j]! / featureScale[j]! : perFeature[j]!;
     return sum / perFeature.length;
   }
 
@@ -159,7 +166,9 @@ export class ModelScorer {
     const dc = this.calibration!;
     const f = this.model.featureCount;
     const rec = await this.model.run(windows, count);
-    const errors = Array.from({ length: count }, (_, k) => this.featureErrors(windows, rec, k, new Float64Array(f)));
+    const errors = Array.from({ length: count }, (_, k) =>
+      this.featureErrors(windows, rec, k, new Float64Array(f)),
+    );
     let featureScale: Float64Array | undefined;
     if (dc.featureNormalised) {
       featureScale = new Float64Array(f);
@@ -175,7 +184,11 @@ export class ModelScorer {
     });
     const sorted = [...smoothed].sort((a, b) => a - b);
     const q = sorted[Math.min(sorted.length - 1, Math.floor(dc.quantile * (sorted.length - 1)))]!;
-    this.calibrated.set(deviceId, { featureScale: featureScale ?? new Float64Array(0), threshold: Math.max(dc.factor * q, 1e-12), ewma });
+    this.calibrated.set(deviceId, {
+      featureScale: featureScale ?? new Float64Array(0),
+      threshold: Math.max(dc.factor * q, 1e-12),
+      ewma,
+    });
   }
 
   private async runBatch(items: Pending[]): Promise<ModelScore[]> {
@@ -195,7 +208,9 @@ export class ModelScorer {
       rec = await this.model.run(input, ready.length);
     }
     let k = 0;
-    return items.map((p) => (p.windowed.status === 'ready' ? this.scored(p, input!, rec!, k++) : this.unscored(p)));
+    return items.map((p) =>
+      p.windowed.status === 'ready' ? this.scored(p, input!, rec!, k++) : this.unscored(p),
+    );
   }
 
   private scored(p: Pending, input: Float32Array, rec: Float32Array, k: number): ModelScore {
@@ -223,7 +238,10 @@ export class ModelScorer {
       const pf = new Float64Array(f);
       for (let j = 0; j < f; j++) pf[j] = perFeature[j]! / w;
       const v = this.calibratedError(pf, this.calibration.featureNormalised ? dev.featureScale : undefined);
-      const alpha = this.calibration.ewmaHalfLifeReadings > 0 ? 1 - Math.pow(2, -1 / this.calibration.ewmaHalfLifeReadings) : 1;
+      const alpha =
+        this.calibration.ewmaHalfLifeReadings > 0
+          ? 1 - Math.pow(2, -1 / this.calibration.ewmaHalfLifeReadings)
+          : 1;
       if (Number.isFinite(v)) dev.ewma = dev.ewma + alpha * (v - dev.ewma);
       value = Number.isFinite(v) ? dev.ewma : v;
       threshold = dev.threshold;

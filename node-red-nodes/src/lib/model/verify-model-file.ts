@@ -42,5 +42,8 @@ export function verifyModelFile(bytes: Uint8Array, card: ModelCard, opts: Verify
   } catch (err) {
     throw new ModelError(`model "${card.name}": signature check failed: ${(err as Error).message}`);
   }
-  if (!ok) throw new ModelError(`model "${card.name}": the Ed25519 signature does not match the file and the configured key`);
+  if (!ok)
+    throw new ModelError(
+      `model "${card.name}": the Ed25519 signature does not match the file and the configured key`,
+    );
 }

@@ -13,7 +13,11 @@ import {
 } from '../contracts/types';
 import type { FleetRegistry } from '../fleet/fleet-registry';
 import { alertFingerprint, shortHash } from './fingerprint';
-import { NotificationRateLimiter, type DroppedSummary, type RateLimiterState } from './notification-rate-limiter';
+import {
+  NotificationRateLimiter,
+  type DroppedSummary,
+  type RateLimiterState,
+} from './notification-rate-limiter';
 import { computePriority } from './priority';
 import { CHANNELS, type ChannelName, type RouteOptions } from './route-options';
 import { severityRank } from './severity-rank';
@@ -112,7 +116,8 @@ const emptyCounters = (): RouteCounters => ({
   notifications: 0,
 });
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** How a detection speaks about one metric of its device. */
 type Normality = 'normal' | 'anomalous' | 'unknown';
@@ -189,11 +194,18 @@ export class AlertRouter {
    * from the ones the snapshot was taken with.
    * @throws ConfigError when the snapshot is not a version-1 router snapshot.
    */
-  static restore(options: RouteOptions, fleet: FleetRegistry, snapshot: unknown, nowMs: () => number = Date.now): AlertRouter {
+  static restore(
+    options: RouteOptions,
+    fleet: FleetRegistry,
+    snapshot: unknown,
+    nowMs: () => number = Date.now,
+  ): AlertRouter {
     const s = snapshot as RouterSnapshot;
     const arrays = ['alerts', 'pending', 'incidents', 'silences', 'adaptations', 'history'] as const;
     if (!isObject(s) || s.version !== 1 || arrays.some((k) => !Array.isArray(s[k])) || !isObject(s.limiter)) {
-      throw new ConfigError('state: expected a version 1 lucid-route snapshot with alerts, pending, incidents, silences, adaptations, history and limiter');
+      throw new ConfigError(
+        'state: expected a version 1 lucid-route snapshot with alerts, pending, incidents, silences, adaptations, history and limiter',
+      );
     }
     const copy = JSON.parse(JSON.stringify(s)) as RouterSnapshot;
     const router = new AlertRouter(options, fleet, nowMs);
@@ -232,7 +244,9 @@ export class AlertRouter {
 
   /** Open and suppressed alerts (copies), highest priority first. */
   openAlerts(): Alert[] {
-    return [...this.alerts.values()].map((s) => ({ ...s.alert })).sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+    return [...this.alerts.values()]
+      .map((s) => ({ ...s.alert }))
+      .sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
   }
 
   /** Open incidents (copies). */
@@ -242,7 +256,9 @@ export class AlertRouter {
 
   /** Silences in force (including those from adaptations), not yet expired at the watermark. */
   silences(): Silence[] {
-    return [...this.silenceMap.values()].filter((s) => this.watermarkMs === null || s.untilMs > this.watermarkMs);
+    return [...this.silenceMap.values()].filter(
+      (s) => this.watermarkMs === null || s.untilMs > this.watermarkMs,
+    );
   }
 
   /** Adaptations applied and not reverted. */
@@ -251,9 +267,20 @@ export class AlertRouter {
   }
 
   /** Counters, plus notifications held back by the rate limits (`dropped`, `pendingSummary`). */
-  stats(): RouteCounters & { openAlerts: number; openIncidents: number; dropped: number; pendingSummary: number } {
+  stats(): RouteCounters & {
+    openAlerts: number;
+    openIncidents: number;
+    dropped: number;
+    pendingSummary: number;
+  } {
     const t = this.limiter.totals();
-    return { ...this.counters, openAlerts: this.alerts.size, openIncidents: this.incidentStates.size, dropped: t.dropped, pendingSummary: t.pending };
+    return {
+      ...this.counters,
+      openAlerts: this.alerts.size,
+      openIncidents: this.incidentStates.size,
+      dropped: t.dropped,
+      pendingSummary: t.pending,
+    };
   }
 
   /**
@@ -290,7 +317,10 @@ export class AlertRouter {
       for (const channel of CHANNELS) this.flushSummary(channel, this.watermarkMs, result);
       this.prune(this.watermarkMs);
     }
-    result.incidents = [...touched].map((id) => this.incidentStates.get(id)?.incident ?? this.closedIncidents.get(id)).filter((i): i is Incident => !!i).map((i) => this.copyIncident(i));
+    result.incidents = [...touched]
+      .map((id) => this.incidentStates.get(id)?.incident ?? this.closedIncidents.get(id))
+      .filter((i): i is Incident => !!i)
+      .map((i) => this.copyIncident(i));
     this.closedIncidents.clear();
     return result;
   }
@@ -331,12 +361,18 @@ export class AlertRouter {
    */
   applyAdaptation(input: unknown): { applied: boolean; events: AlertEvent[] } {
     if (!isObject(input) || typeof input.id !== 'string' || input.id === '') {
-      throw new InputError('invalid_adaptation', `adaptation.id: expected a non-empty string, got ${JSON.stringify(isObject(input) ? input.id : input)}`);
+      throw new InputError(
+        'invalid_adaptation',
+        `adaptation.id: expected a non-empty string, got ${JSON.stringify(isObject(input) ? input.id : input)}`,
+      );
     }
     const a = input as unknown as Adaptation;
     const kinds = ['threshold', 'suppress', 'silence', 'priority_weight'];
     if (!kinds.includes(a.kind)) {
-      throw new InputError('invalid_adaptation', `adaptation.kind: expected one of ${kinds.join(', ')}, got ${JSON.stringify(a.kind)}`);
+      throw new InputError(
+        'invalid_adaptation',
+        `adaptation.kind: expected one of ${kinds.join(', ')}, got ${JSON.stringify(a.kind)}`,
+      );
     }
     if (a.revertedMs !== undefined && a.revertedMs !== null) {
       const had = this.adaptationMap.delete(a.id);
@@ -346,22 +382,39 @@ export class AlertRouter {
     if (a.kind === 'threshold') return { applied: false, events: [] };
     if (a.kind === 'priority_weight') {
       if (typeof a.value !== 'number' || !Number.isFinite(a.value) || a.value <= 0) {
-        throw new InputError('invalid_adaptation', `adaptation.value: expected a finite number > 0 for priority_weight, got ${JSON.stringify(a.value)}`);
+        throw new InputError(
+          'invalid_adaptation',
+          `adaptation.value: expected a finite number > 0 for priority_weight, got ${JSON.stringify(a.value)}`,
+        );
       }
       this.adaptationMap.set(a.id, { ...a });
       return { applied: true, events: [] };
     }
     if (a.kind === 'suppress' && (typeof a.fingerprint !== 'string' || a.fingerprint === '')) {
-      throw new InputError('invalid_adaptation', `adaptation.fingerprint: expected a fingerprint for suppress, got ${JSON.stringify(a.fingerprint)}`);
+      throw new InputError(
+        'invalid_adaptation',
+        `adaptation.fingerprint: expected a fingerprint for suppress, got ${JSON.stringify(a.fingerprint)}`,
+      );
     }
-    const untilMs = typeof a.untilMs === 'number' && Number.isFinite(a.untilMs) ? a.untilMs : Number.MAX_SAFE_INTEGER;
+    const untilMs =
+      typeof a.untilMs === 'number' && Number.isFinite(a.untilMs) ? a.untilMs : Number.MAX_SAFE_INTEGER;
     const matchers =
       a.kind === 'suppress'
         ? { fingerprint: a.fingerprint }
-        : { deviceId: a.deviceId, site: a.site, zone: a.zone, metric: a.metric, type: a.type, fingerprint: a.fingerprint };
+        : {
+            deviceId: a.deviceId,
+            site: a.site,
+            zone: a.zone,
+            metric: a.metric,
+            type: a.type,
+            fingerprint: a.fingerprint,
+          };
     let silence: Silence;
     try {
-      silence = parseSilence({ ...matchers, id: a.id, untilMs, reason: a.reason, createdBy: a.createdBy }, this.watermarkMs ?? this.nowMs());
+      silence = parseSilence(
+        { ...matchers, id: a.id, untilMs, reason: a.reason, createdBy: a.createdBy },
+        this.watermarkMs ?? this.nowMs(),
+      );
     } catch (err) {
       throw new InputError('invalid_adaptation', `adaptation ${a.id}: ${(err as Error).message}`);
     }
@@ -393,7 +446,14 @@ export class AlertRouter {
   }
 
   private targetOf(alert: Alert, type: string): SilenceTarget {
-    return { deviceId: alert.deviceId, site: alert.site, zone: alert.zone, metric: alert.metric, type, fingerprint: alert.fingerprint };
+    return {
+      deviceId: alert.deviceId,
+      site: alert.site,
+      zone: alert.zone,
+      metric: alert.metric,
+      type,
+      fingerprint: alert.fingerprint,
+    };
   }
 
   private suppressMatching(): AlertEvent[] {
@@ -430,8 +490,17 @@ export class AlertRouter {
     return list.filter((t) => tsMs - t <= this.options.recurrenceWindowMs).length;
   }
 
-  private priorityOf(d: Detection, x: Explanation, target: SilenceTarget, key: string, incidentDevices: number) {
-    const topCause = x.causes.reduce((m, c) => Math.max(m, Number.isFinite(c.confidence) ? c.confidence : 0), -1);
+  private priorityOf(
+    d: Detection,
+    x: Explanation,
+    target: SilenceTarget,
+    key: string,
+    incidentDevices: number,
+  ) {
+    const topCause = x.causes.reduce(
+      (m, c) => Math.max(m, Number.isFinite(c.confidence) ? c.confidence : 0),
+      -1,
+    );
     return computePriority(
       {
         deviation: d.score.score,
@@ -461,7 +530,8 @@ export class AlertRouter {
         if (st.normalSinceMs === null) st.normalSinceMs = tsMs;
         st.normalCount += 1;
         const byTime = tsMs - st.normalSinceMs >= this.options.resolveAfterMs;
-        const byCount = this.options.resolveAfterCount > 0 && st.normalCount >= this.options.resolveAfterCount;
+        const byCount =
+          this.options.resolveAfterCount > 0 && st.normalCount >= this.options.resolveAfterCount;
         if (byTime || byCount) this.resolve(st, tsMs, result, touched);
       }
     }
@@ -532,12 +602,26 @@ export class AlertRouter {
       score: d.score,
       explanation: x,
     };
-    const st: OpenAlertState = { key, tenant, type, alert, lastEmittedMs: d.reading.tsMs, notified: false, normalSinceMs: null, normalCount: 0 };
+    const st: OpenAlertState = {
+      key,
+      tenant,
+      type,
+      alert,
+      lastEmittedMs: d.reading.tsMs,
+      notified: false,
+      normalSinceMs: null,
+      normalCount: 0,
+    };
     this.alerts.set(key, st);
     this.indexDevice(tenant, deviceId, key, true);
     const incident = this.joinIncident(inc, st, x, d.reading.tsMs);
     touched.add(incident.id);
-    const event: AlertEvent = { kind: silenced ? 'suppressed' : 'opened', alert: { ...alert }, tsMs: d.reading.tsMs, by: ROUTER_ACTOR };
+    const event: AlertEvent = {
+      kind: silenced ? 'suppressed' : 'opened',
+      alert: { ...alert },
+      tsMs: d.reading.tsMs,
+      by: ROUTER_ACTOR,
+    };
     result.events.push(event);
     if (silenced) {
       this.counters.suppressed += 1;
@@ -547,7 +631,13 @@ export class AlertRouter {
     }
   }
 
-  private update(st: OpenAlertState, d: Detection, x: Explanation, result: RouteResult, touched: Set<string>): void {
+  private update(
+    st: OpenAlertState,
+    d: Detection,
+    x: Explanation,
+    result: RouteResult,
+    touched: Set<string>,
+  ): void {
     const a = st.alert;
     const tsMs = d.reading.tsMs;
     a.count += 1;
@@ -624,7 +714,14 @@ export class AlertRouter {
     if (st.notified && this.options.notifyResolved) this.notify(event, inc?.incident, result);
   }
 
-  private incidentFor(tenant: string, deviceId: string, site: string, zone: string, x: Explanation, tsMs: number): IncidentState | undefined {
+  private incidentFor(
+    tenant: string,
+    deviceId: string,
+    site: string,
+    zone: string,
+    x: Explanation,
+    tsMs: number,
+  ): IncidentState | undefined {
     const related = new Set(x.related.map((r) => r.deviceId));
     let byRoot: IncidentState | undefined;
     let byZone: IncidentState | undefined;
@@ -633,12 +730,23 @@ export class AlertRouter {
       const i = inc.incident;
       if (i.deviceIds.includes(deviceId)) return inc;
       if (!byRoot && related.has(i.rootDeviceId)) byRoot = inc;
-      if (!byZone && i.site === site && i.zone === zone && Math.abs(tsMs - i.lastSeenMs) <= this.options.incidentWindowMs) byZone = inc;
+      if (
+        !byZone &&
+        i.site === site &&
+        i.zone === zone &&
+        Math.abs(tsMs - i.lastSeenMs) <= this.options.incidentWindowMs
+      )
+        byZone = inc;
     }
     return byRoot ?? byZone;
   }
 
-  private joinIncident(inc: IncidentState | undefined, st: OpenAlertState, x: Explanation, tsMs: number): Incident {
+  private joinIncident(
+    inc: IncidentState | undefined,
+    st: OpenAlertState,
+    x: Explanation,
+    tsMs: number,
+  ): Incident {
     const a = st.alert;
     if (!inc) {
       const id = `inc-${shortHash([st.tenant, a.deviceId, tsMs], 16)}`;
@@ -719,7 +827,12 @@ export class AlertRouter {
     this.limiter.tryAcquire(channel, tsMs);
     const last = summary.alerts[summary.alerts.length - 1];
     const payload = channel === 'slack' ? buildSlackSummary(summary) : buildWebhookSummary(summary, tsMs);
-    result.notifications.push({ channel, alertId: last?.alertId ?? '', incidentId: last?.incidentId ?? '', payload });
+    result.notifications.push({
+      channel,
+      alertId: last?.alertId ?? '',
+      incidentId: last?.incidentId ?? '',
+      payload,
+    });
     this.counters.notifications += 1;
   }
 
@@ -727,7 +840,8 @@ export class AlertRouter {
     const every = Math.max(60_000, Math.min(this.options.openWindowMs, this.options.recurrenceWindowMs));
     if (nowMs - this.lastPruneMs < every) return;
     this.lastPruneMs = nowMs;
-    for (const [k, p] of this.pending) if (nowMs - p.firstSeenMs > this.options.openWindowMs) this.pending.delete(k);
+    for (const [k, p] of this.pending)
+      if (nowMs - p.firstSeenMs > this.options.openWindowMs) this.pending.delete(k);
     for (const [k, list] of this.history) {
       const kept = list.filter((t) => nowMs - t <= this.options.recurrenceWindowMs);
       if (kept.length === 0) this.history.delete(k);
@@ -753,30 +867,45 @@ export class AlertRouter {
  */
 function validateDetection(item: unknown, index: number): Detection {
   const fail = (field: string, expected: string, got: unknown): never => {
-    throw new InputError('invalid_detection', `detection[${index}].${field}: expected ${expected}, got ${JSON.stringify(got)?.slice(0, 80)}`);
+    throw new InputError(
+      'invalid_detection',
+      `detection[${index}].${field}: expected ${expected}, got ${JSON.stringify(got)?.slice(0, 80)}`,
+    );
   };
   if (!isObject(item)) return fail('', 'an object {reading, score, explanation?}', item);
   const r = item.reading;
   const s = item.score;
   if (!isObject(r)) return fail('reading', 'an object', r);
-  if (typeof r.deviceId !== 'string' || r.deviceId === '') return fail('reading.deviceId', 'a non-empty string', r.deviceId);
-  if (typeof r.tsMs !== 'number' || !Number.isFinite(r.tsMs)) return fail('reading.tsMs', 'a finite epoch ms', r.tsMs);
+  if (typeof r.deviceId !== 'string' || r.deviceId === '')
+    return fail('reading.deviceId', 'a non-empty string', r.deviceId);
+  if (typeof r.tsMs !== 'number' || !Number.isFinite(r.tsMs))
+    return fail('reading.tsMs', 'a finite epoch ms', r.tsMs);
   if (r.metrics !== undefined && !isObject(r.metrics)) return fail('reading.metrics', 'an object', r.metrics);
-  if (r.tenant !== undefined && typeof r.tenant !== 'string') return fail('reading.tenant', 'a string', r.tenant);
+  if (r.tenant !== undefined && typeof r.tenant !== 'string')
+    return fail('reading.tenant', 'a string', r.tenant);
   if (r.site !== undefined && typeof r.site !== 'string') return fail('reading.site', 'a string', r.site);
   if (!isObject(s)) return fail('score', 'an AnomalyScore object', s);
-  if (typeof s.score !== 'number' || !Number.isFinite(s.score)) return fail('score.score', 'a finite number in 0..1', s.score);
+  if (typeof s.score !== 'number' || !Number.isFinite(s.score))
+    return fail('score.score', 'a finite number in 0..1', s.score);
   if (typeof s.isAnomaly !== 'boolean') return fail('score.isAnomaly', 'a boolean', s.isAnomaly);
   const x = item.explanation;
   if (x !== undefined && x !== null) {
     if (!isObject(x)) return fail('explanation', 'an Explanation object', x);
-    if (typeof x.type !== 'string' || x.type === '') return fail('explanation.type', 'a non-empty string', x.type);
+    if (typeof x.type !== 'string' || x.type === '')
+      return fail('explanation.type', 'a non-empty string', x.type);
     for (const k of ['causes', 'actions', 'related'] as const) {
       if (x[k] !== undefined && !Array.isArray(x[k])) return fail(`explanation.${k}`, 'an array', x[k]);
     }
-    if (x.metric !== undefined && typeof x.metric !== 'string') return fail('explanation.metric', 'a string', x.metric);
+    if (x.metric !== undefined && typeof x.metric !== 'string')
+      return fail('explanation.metric', 'a string', x.metric);
   }
-  return { ...(item as unknown as Detection), reading: { ...(r as unknown as Detection['reading']), metrics: (r.metrics as Record<string, number>) ?? {} } };
+  return {
+    ...(item as unknown as Detection),
+    reading: {
+      ...(r as unknown as Detection['reading']),
+      metrics: (r.metrics as Record<string, number>) ?? {},
+    },
+  };
 }
 
 /** The metric with the largest contribution, or undefined. */

@@ -58,7 +58,9 @@ export class NotificationRateLimiter {
     private readonly limits: Record<ChannelName, Pick<ChannelOptions, 'maxPerWindow' | 'rateWindowMs'>>,
     state?: RateLimiterState,
   ) {
-    this.state = state ? (JSON.parse(JSON.stringify(state)) as RateLimiterState) : { windows: {}, totalDropped: 0, totalSummaries: 0 };
+    this.state = state
+      ? (JSON.parse(JSON.stringify(state)) as RateLimiterState)
+      : { windows: {}, totalDropped: 0, totalSummaries: 0 };
   }
 
   private window(channel: ChannelName): ChannelWindow {
@@ -81,7 +83,14 @@ export class NotificationRateLimiter {
     const ended = w.windowStartMs;
     const summary: DroppedSummary | undefined =
       w.dropped > 0
-        ? { channel, fromMs: ended, toMs: ended + rateWindowMs, count: w.dropped, bySeverity: w.bySeverity, alerts: w.alerts }
+        ? {
+            channel,
+            fromMs: ended,
+            toMs: ended + rateWindowMs,
+            count: w.dropped,
+            bySeverity: w.bySeverity,
+            alerts: w.alerts,
+          }
         : undefined;
     this.state.windows[channel] = { windowStartMs: null, sent: 0, dropped: 0, bySeverity: {}, alerts: [] };
     if (summary) this.state.totalSummaries += 1;

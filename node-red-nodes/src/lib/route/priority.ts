@@ -23,7 +23,13 @@ export interface PriorityResult {
   priority: number;
   severity: Severity;
   /** The normalised factors, 0..1 each, for explanation and tests. */
-  normalised: { deviation: number; criticality: number; confidence: number; blastRadius: number; recurrence: number };
+  normalised: {
+    deviation: number;
+    criticality: number;
+    confidence: number;
+    blastRadius: number;
+    recurrence: number;
+  };
 }
 
 const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0);
@@ -59,7 +65,11 @@ const saturate = (n: number, half: number): number => (Number.isFinite(n) && n >
  * computePriority({ deviation: 0.9, criticality: 5, confidence: 0.8, blastRadius: 2, recurrence: 0, feedbackWeight: 1 }, w, t)
  * // → { priority: 75.0, severity: 'high', … } with the default weights
  */
-export function computePriority(factors: PriorityFactors, weights: PriorityWeights, thresholds: SeverityThresholds): PriorityResult {
+export function computePriority(
+  factors: PriorityFactors,
+  weights: PriorityWeights,
+  thresholds: SeverityThresholds,
+): PriorityResult {
   const normalised = {
     deviation: clamp01(factors.deviation),
     criticality: clamp01(((Number.isFinite(factors.criticality) ? factors.criticality : 1) - 1) / 4),
@@ -74,7 +84,8 @@ export function computePriority(factors: PriorityFactors, weights: PriorityWeigh
       weights.confidence * normalised.confidence +
       weights.blastRadius * normalised.blastRadius +
       weights.recurrence * normalised.recurrence);
-  const w = Number.isFinite(factors.feedbackWeight) && factors.feedbackWeight > 0 ? factors.feedbackWeight : 1;
+  const w =
+    Number.isFinite(factors.feedbackWeight) && factors.feedbackWeight > 0 ? factors.feedbackWeight : 1;
   const priority = Math.round(Math.min(100, Math.max(0, base * w)) * 10) / 10;
   return { priority, severity: severityForPriority(priority, thresholds), normalised };
 }

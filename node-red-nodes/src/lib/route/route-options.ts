@@ -83,8 +83,20 @@ export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
   weights: { deviation: 0.35, criticality: 0.25, confidence: 0.15, blastRadius: 0.15, recurrence: 0.1 },
   severityThresholds: { critical: 80, high: 60, medium: 40, low: 20 },
   channels: {
-    slack: { enabled: true, minSeverity: 'medium', maxPerWindow: 10, rateWindowMs: 10 * 60_000, sendResolved: false },
-    webhook: { enabled: true, minSeverity: 'low', maxPerWindow: 60, rateWindowMs: 10 * 60_000, sendResolved: true },
+    slack: {
+      enabled: true,
+      minSeverity: 'medium',
+      maxPerWindow: 10,
+      rateWindowMs: 10 * 60_000,
+      sendResolved: false,
+    },
+    webhook: {
+      enabled: true,
+      minSeverity: 'low',
+      maxPerWindow: 60,
+      rateWindowMs: 10 * 60_000,
+      sendResolved: true,
+    },
   },
 };
 
@@ -96,8 +108,15 @@ export type RouteOptionsInput = Partial<Omit<RouteOptions, 'weights' | 'severity
 };
 
 function num(field: string, value: unknown, min: number, integer = false): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new ConfigError(`${field}: expected ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${JSON.stringify(value)}`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new ConfigError(
+      `${field}: expected ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -122,7 +141,8 @@ function severity(field: string, value: unknown): Severity {
  */
 export function resolveRouteOptions(partial: RouteOptionsInput = {}): RouteOptions {
   const d = DEFAULT_ROUTE_OPTIONS;
-  const pick = <K extends keyof RouteOptions>(k: K): unknown => (partial[k] === undefined ? d[k] : partial[k]);
+  const pick = <K extends keyof RouteOptions>(k: K): unknown =>
+    partial[k] === undefined ? d[k] : partial[k];
   const notifyResolved = pick('notifyResolved');
   if (typeof notifyResolved !== 'boolean') {
     throw new ConfigError(`notifyResolved: expected a boolean, got ${JSON.stringify(notifyResolved)}`);
@@ -158,7 +178,9 @@ export function resolveRouteOptions(partial: RouteOptionsInput = {}): RouteOptio
       throw new ConfigError(`channels.${name}.enabled: expected a boolean, got ${JSON.stringify(c.enabled)}`);
     }
     if (typeof c.sendResolved !== 'boolean') {
-      throw new ConfigError(`channels.${name}.sendResolved: expected a boolean, got ${JSON.stringify(c.sendResolved)}`);
+      throw new ConfigError(
+        `channels.${name}.sendResolved: expected a boolean, got ${JSON.stringify(c.sendResolved)}`,
+      );
     }
     let url: string | undefined;
     if (c.url !== undefined && c.url !== '') {

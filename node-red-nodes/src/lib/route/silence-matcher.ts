@@ -37,12 +37,18 @@ export function parseSilence(input: unknown, refMs: number): Silence {
     const v = s[key];
     if (v === undefined || v === null) continue;
     if (typeof v !== 'string' || v === '') {
-      throw new InputError('invalid_silence', `silence.${key}: expected a non-empty string, got ${JSON.stringify(v)}`);
+      throw new InputError(
+        'invalid_silence',
+        `silence.${key}: expected a non-empty string, got ${JSON.stringify(v)}`,
+      );
     }
     out[key] = v;
   }
   if (!SILENCE_MATCHERS.some((k) => out[k] !== undefined)) {
-    throw new InputError('invalid_silence', `silence: expected at least one matcher (${SILENCE_MATCHERS.join(', ')}), got none`);
+    throw new InputError(
+      'invalid_silence',
+      `silence: expected at least one matcher (${SILENCE_MATCHERS.join(', ')}), got none`,
+    );
   }
   let untilMs: number;
   if (typeof s.untilMs === 'number' && Number.isFinite(s.untilMs)) {
@@ -57,7 +63,10 @@ export function parseSilence(input: unknown, refMs: number): Silence {
   }
   for (const key of ['reason', 'createdBy', 'id'] as const) {
     if (s[key] !== undefined && typeof s[key] !== 'string') {
-      throw new InputError('invalid_silence', `silence.${key}: expected a string, got ${JSON.stringify(s[key])}`);
+      throw new InputError(
+        'invalid_silence',
+        `silence.${key}: expected a string, got ${JSON.stringify(s[key])}`,
+      );
     }
   }
   const id = (s.id as string | undefined) || `sil-${shortHash([JSON.stringify(out), untilMs])}`;

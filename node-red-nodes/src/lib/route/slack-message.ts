@@ -67,7 +67,9 @@ export function buildSlackMessage(event: AlertEvent, incident?: Incident): Slack
   const a = event.alert;
   const x = a.explanation;
   const resolved = event.kind === 'resolved';
-  const head = resolved ? `:white_check_mark: RESOLVED: ${x.title}` : `${EMOJI[a.severity]} ${label(a.severity)}: ${x.title}`;
+  const head = resolved
+    ? `:white_check_mark: RESOLVED: ${x.title}`
+    : `${EMOJI[a.severity]} ${label(a.severity)}: ${x.title}`;
   const where = [a.site, a.zone].filter(Boolean).join(' / ') || 'unknown';
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(head, HEADER_MAX), emoji: true } },
@@ -95,7 +97,9 @@ export function buildSlackMessage(event: AlertEvent, incident?: Incident): Slack
     blocks.push({ type: 'section', text: md(`*Probable causes*\n${lines.join('\n')}`) });
   }
   if (!resolved && x.actions.length > 0) {
-    const lines = x.actions.slice(0, LIST_MAX).map((c, i) => `${i + 1}. ${escapeMrkdwn(c.action)}${c.why ? ` _(${escapeMrkdwn(c.why)})_` : ''}`);
+    const lines = x.actions
+      .slice(0, LIST_MAX)
+      .map((c, i) => `${i + 1}. ${escapeMrkdwn(c.action)}${c.why ? ` _(${escapeMrkdwn(c.why)})_` : ''}`);
     blocks.push({ type: 'section', text: md(`*Recommended actions*\n${lines.join('\n')}`) });
   }
   if (x.related.length > 0) {
@@ -107,10 +111,15 @@ export function buildSlackMessage(event: AlertEvent, incident?: Incident): Slack
     blocks.push({ type: 'context', elements: [md(`*Related devices:* ${list}${more}`)] });
   }
   if (x.insight) blocks.push({ type: 'context', elements: [md(escapeMrkdwn(x.insight))] });
-  const incidentNote = incident && incident.alertIds.length > 1 ? ` · ${incident.alertIds.length} alerts on ${incident.deviceIds.length} devices` : '';
+  const incidentNote =
+    incident && incident.alertIds.length > 1
+      ? ` · ${incident.alertIds.length} alerts on ${incident.deviceIds.length} devices`
+      : '';
   blocks.push({
     type: 'context',
-    elements: [md(`Alert \`${a.id}\` · incident \`${a.incidentId}\`${incidentNote} · ${escapeMrkdwn(a.fingerprint)}`)],
+    elements: [
+      md(`Alert \`${a.id}\` · incident \`${a.incidentId}\`${incidentNote} · ${escapeMrkdwn(a.fingerprint)}`),
+    ],
   });
   const text = resolved
     ? `Resolved: ${x.title} on ${a.deviceId}`
@@ -120,14 +129,27 @@ export function buildSlackMessage(event: AlertEvent, incident?: Incident): Slack
 
 /** Renders a rate-limit summary: how many notifications were held back, by severity, and which alerts. */
 export function buildSlackSummary(summary: DroppedSummary): SlackMessage {
-  const severities = (Object.entries(summary.bySeverity) as [Severity, number][]).map(([s, n]) => `${n} ${s}`).join(', ');
-  const lines = summary.alerts.map((d) => `• ${EMOJI[d.severity]} ${escapeMrkdwn(d.title)} on \`${escapeMrkdwn(d.deviceId)}\` (\`${d.alertId}\`)`);
-  const more = summary.count > summary.alerts.length ? `\n…and ${summary.count - summary.alerts.length} more` : '';
+  const severities = (Object.entries(summary.bySeverity) as [Severity, number][])
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  const lines = summary.alerts.map(
+    (d) =>
+      `• ${EMOJI[d.severity]} ${escapeMrkdwn(d.title)} on \`${escapeMrkdwn(d.deviceId)}\` (\`${d.alertId}\`)`,
+  );
+  const more =
+    summary.count > summary.alerts.length ? `\n…and ${summary.count - summary.alerts.length} more` : '';
   const text = `${summary.count} notifications held back by the rate limit between ${iso(summary.fromMs)} and ${iso(summary.toMs)}`;
   return {
     text,
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: `:hourglass: ${summary.count} more alert notifications`, emoji: true } },
+      {
+        type: 'header',
+        text: {
+          type: 'plain_text',
+          text: `:hourglass: ${summary.count} more alert notifications`,
+          emoji: true,
+        },
+      },
       { type: 'section', text: md(`${escapeMrkdwn(text)} (${severities}).`) },
       { type: 'section', text: md(`${lines.join('\n')}${more}`) },
     ],

@@ -25,7 +25,13 @@ export interface WebhookSummaryPayload {
 
 /** The webhook JSON for an alert event: `{version, event, tsMs, alert, incident}`. */
 export function buildWebhookPayload(event: AlertEvent, incident?: Incident): WebhookAlertPayload {
-  return { version: WEBHOOK_VERSION, event: `alert.${event.kind}`, tsMs: event.tsMs, alert: event.alert, incident: incident ?? null };
+  return {
+    version: WEBHOOK_VERSION,
+    event: `alert.${event.kind}`,
+    tsMs: event.tsMs,
+    alert: event.alert,
+    incident: incident ?? null,
+  };
 }
 
 /** The webhook JSON for a rate-limit summary: `{version, event: 'notifications.rate_limited', tsMs, summary}`. */

@@ -31,9 +31,11 @@ export interface DetectNodeSettings {
 }
 
 function optionalNumber(field: string, value: unknown): number | undefined {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
+    return undefined;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n)) throw new ConfigError(`detect: ${field} is ${JSON.stringify(value)}; expected a number`);
+  if (!Number.isFinite(n))
+    throw new ConfigError(`detect: ${field} is ${JSON.stringify(value)}; expected a number`);
   return n;
 }
 
@@ -51,12 +53,19 @@ export function parseDetectNodeDef(def: DetectNodeDef): DetectNodeSettings {
   });
   const mode = def.outputMode || 'all';
   if (mode !== 'all' && mode !== 'anomalies') {
-    throw new ConfigError(`detect: outputMode is ${JSON.stringify(def.outputMode)}; expected "all" or "anomalies"`);
+    throw new ConfigError(
+      `detect: outputMode is ${JSON.stringify(def.outputMode)}; expected "all" or "anomalies"`,
+    );
   }
   const saveIntervalS = optionalNumber('saveIntervalS', def.saveIntervalS) ?? 60;
   if (saveIntervalS < 0 || saveIntervalS > 86_400) {
-    throw new ConfigError(`detect: saveIntervalS is ${saveIntervalS}; expected seconds in [0, 86400] (0 = save on close only)`);
+    throw new ConfigError(
+      `detect: saveIntervalS is ${saveIntervalS}; expected seconds in [0, 86400] (0 = save on close only)`,
+    );
   }
-  const store = typeof def.contextStore === 'string' && def.contextStore.trim() !== '' ? def.contextStore.trim() : undefined;
+  const store =
+    typeof def.contextStore === 'string' && def.contextStore.trim() !== ''
+      ? def.contextStore.trim()
+      : undefined;
   return { detect, outputMode: mode, contextStore: store, saveIntervalS };
 }

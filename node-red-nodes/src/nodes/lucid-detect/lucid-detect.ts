@@ -7,7 +7,12 @@ import type { ModelScore, ModelScorer } from '../../lib/model/model-scorer';
 import { resolveModel, type ModelConfigNode } from '../lucid-model/model-config';
 import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
-import { STATE_KEY, parseDetectNodeDef, type DetectNodeDef, type DetectNodeSettings } from './detect-node-config';
+import {
+  STATE_KEY,
+  parseDetectNodeDef,
+  type DetectNodeDef,
+  type DetectNodeSettings,
+} from './detect-node-config';
 
 type DetectMsg = NodeMessageInFlow & { adaptation?: Adaptation };
 
@@ -47,7 +52,10 @@ export = function (RED: NodeAPI) {
       const snapshot = detector.snapshot();
       dirty = false;
       node.context().set(STATE_KEY, snapshot, settings.contextStore, (err?: Error) => {
-        if (err) node.warn(`lucid-detect: could not save state to context store "${settings?.contextStore ?? 'default'}": ${err.message}`);
+        if (err)
+          node.warn(
+            `lucid-detect: could not save state to context store "${settings?.contextStore ?? 'default'}": ${err.message}`,
+          );
         cb?.(err);
       });
     };
@@ -76,7 +84,8 @@ export = function (RED: NodeAPI) {
         return;
       }
       const model = scorer ? RED._('lucid-detect.status.model', { name: scorer.card.name }) : '';
-      const fallbacks = modelFallbacks > 0 ? RED._('lucid-detect.status.fallbacks', { count: modelFallbacks }) : '';
+      const fallbacks =
+        modelFallbacks > 0 ? RED._('lucid-detect.status.fallbacks', { count: modelFallbacks }) : '';
       node.status({
         fill: modelFallbacks > 0 || anomalies > 0 ? 'yellow' : 'green',
         shape: anomalies > 0 ? 'dot' : 'ring',
@@ -103,17 +112,16 @@ export = function (RED: NodeAPI) {
         refuseModel(err);
       }
       if (modelNode) {
-        registered = modelNode.register(node).then(
-          (sc) => {
-            scorer = sc;
-          },
-          refuseModel,
-        );
+        registered = modelNode.register(node).then((sc) => {
+          scorer = sc;
+        }, refuseModel);
       }
       const restored = new Promise<void>((resolve) => {
         node.context().get(STATE_KEY, s.contextStore, (err: Error | undefined, value: unknown) => {
           if (err) {
-            node.warn(`lucid-detect: could not read state from context store "${s.contextStore ?? 'default'}": ${err.message}; starting fresh`);
+            node.warn(
+              `lucid-detect: could not read state from context store "${s.contextStore ?? 'default'}": ${err.message}; starting fresh`,
+            );
           } else if (value !== undefined) {
             try {
               detector = StreamingDetector.restore(value as DetectorSnapshot, s.detect, registry);
@@ -137,7 +145,11 @@ export = function (RED: NodeAPI) {
     }
 
     /** Stage 1: streaming scores now, model scores submitted; the rest happens in `finish`. */
-    const prepare = (msg: DetectMsg, send: (m: NodeMessageInFlow) => void, done: (err?: Error) => void): Prepared => {
+    const prepare = (
+      msg: DetectMsg,
+      send: (m: NodeMessageInFlow) => void,
+      done: (err?: Error) => void,
+    ): Prepared => {
       const fail = (err: unknown): Prepared => ({ finish: () => reportError(node, err, done) });
       try {
         if (!detector || !settings) throw configError ?? new Error('lucid-detect is not configured');
@@ -148,7 +160,10 @@ export = function (RED: NodeAPI) {
         }
         const payload = msg.payload as unknown;
         if (payload === null || typeof payload !== 'object') {
-          throw new InputError('invalid_reading', `payload: expected a Reading or an array of Readings, got ${payload === null ? 'null' : typeof payload}`);
+          throw new InputError(
+            'invalid_reading',
+            `payload: expected a Reading or an array of Readings, got ${payload === null ? 'null' : typeof payload}`,
+          );
         }
         const batch = Array.isArray(payload);
         const readings = (batch ? payload : [payload]) as Reading[];
@@ -161,13 +176,16 @@ export = function (RED: NodeAPI) {
         }
         const finish = (model: ModelScore[] | undefined) => {
           try {
-            const merged: AnomalyScore[] = model ? scores.map((sc, i) => mergeModelScore(sc, model[i]!)) : scores;
+            const merged: AnomalyScore[] = model
+              ? scores.map((sc, i) => mergeModelScore(sc, model[i]!))
+              : scores;
             let detections: Detection[] = readings.map((reading, i) => ({ reading, score: merged[i]! }));
             anomalies += detections.filter((d) => d.score.isAnomaly).length;
             // A fallback turns the status yellow: show that change at once, counts at most once a second.
             if (model === undefined && scorer) showStatus();
             else showStatusThrottled();
-            if (settings!.outputMode === 'anomalies') detections = detections.filter((d) => d.score.isAnomaly);
+            if (settings!.outputMode === 'anomalies')
+              detections = detections.filter((d) => d.score.isAnomaly);
             if (detections.length === 0 && (settings!.outputMode === 'anomalies' || !batch)) {
               done();
               return;
@@ -196,7 +214,12 @@ export = function (RED: NodeAPI) {
           // unmerged streaming scores for this message, counted in the status.
           modelFallbacks++;
           if (modelFallbacks === 1 || modelFallbacks % 1000 === 0) {
-            node.warn(RED._('lucid-detect.errors.modelFallback', { error: (err as Error).message, count: modelFallbacks }));
+            node.warn(
+              RED._('lucid-detect.errors.modelFallback', {
+                error: (err as Error).message,
+                count: modelFallbacks,
+              }),
+            );
           }
         }
       }

@@ -76,7 +76,8 @@ export = function (RED: NodeAPI) {
           explained++;
           lastExplained = d;
         }
-        if (lastExplained && explained !== shownCount && Date.now() - lastStatusMs >= STATUS_INTERVAL_MS) showStatus();
+        if (lastExplained && explained !== shownCount && Date.now() - lastStatusMs >= STATUS_INTERVAL_MS)
+          showStatus();
         msg.payload = likeInput(payload, out);
         send(msg);
         done();

@@ -23,7 +23,9 @@ export function loadFleet(config: FleetSource, baseDir: string): FleetRegistry {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`fleet: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ConfigError(
+        `fleet: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     try {
       return new FleetRegistry(text);
@@ -45,14 +47,18 @@ export function parseDeviceKeys(text: string | undefined): Map<string, string> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new ConfigError('fleet: device keys must be a JSON object {"deviceId": "key", …}; the text is not valid JSON');
+    throw new ConfigError(
+      'fleet: device keys must be a JSON object {"deviceId": "key", …}; the text is not valid JSON',
+    );
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError('fleet: device keys must be a JSON object {"deviceId": "key", …}');
   }
   for (const [deviceId, key] of Object.entries(parsed)) {
     if (typeof key !== 'string' || key.length < 16) {
-      throw new ConfigError(`fleet: the key of device "${deviceId}" must be a string of at least 16 characters`);
+      throw new ConfigError(
+        `fleet: the key of device "${deviceId}" must be a string of at least 16 characters`,
+      );
     }
     keys.set(deviceId, key);
   }

@@ -23,7 +23,11 @@ export = function (RED: NodeAPI) {
     }
     node.deviceKey = (deviceId: string) => keys.get(deviceId);
   }
-  RED.nodes.registerType('lucid-fleet', LucidFleetNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
-    credentials: { keys: { type: 'password' } },
-  });
+  RED.nodes.registerType(
+    'lucid-fleet',
+    LucidFleetNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1],
+    {
+      credentials: { keys: { type: 'password' } },
+    },
+  );
 };

@@ -28,7 +28,14 @@ export = function (RED: NodeAPI) {
     }
     // Config nodes have no status: the refusal goes to the log here and to every user's register().
     loading.then(
-      (model) => node.log(RED._('lucid-model.log.loaded', { name: model.card.name, version: model.card.version, sha256: model.card.sha256.slice(0, 12) })),
+      (model) =>
+        node.log(
+          RED._('lucid-model.log.loaded', {
+            name: model.card.name,
+            version: model.card.version,
+            sha256: model.card.sha256.slice(0, 12),
+          }),
+        ),
       (err: Error) => node.error(err.message),
     );
 
@@ -53,5 +60,8 @@ export = function (RED: NodeAPI) {
         .then(() => done());
     });
   }
-  RED.nodes.registerType('lucid-model', LucidModelNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  RED.nodes.registerType(
+    'lucid-model',
+    LucidModelNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1],
+  );
 };

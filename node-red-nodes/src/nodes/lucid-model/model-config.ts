@@ -34,7 +34,10 @@ export interface ModelConfigNode extends Node {
  * The model config node with id `modelId`, or undefined when none is configured.
  * @throws ConfigError when an id is set but no such config node exists
  */
-export function resolveModel(getNode: (id: string) => unknown, modelId: string | undefined): ModelConfigNode | undefined {
+export function resolveModel(
+  getNode: (id: string) => unknown,
+  modelId: string | undefined,
+): ModelConfigNode | undefined {
   if (!modelId) return undefined;
   const node = getNode(modelId) as ModelConfigNode | null;
   if (!node || typeof node.register !== 'function') {
@@ -51,9 +54,13 @@ export function resolveModel(getNode: (id: string) => unknown, modelId: string |
  */
 export function resolveCardPath(card: string | undefined, userDir: string): string {
   const value = (card ?? '').trim();
-  if (!value) throw new ConfigError('model: no model card is set (a built-in name such as "pump-ae" or a path to a .card.json)');
+  if (!value)
+    throw new ConfigError(
+      'model: no model card is set (a built-in name such as "pump-ae" or a path to a .card.json)',
+    );
   if ((BUILT_IN_MODELS as readonly string[]).includes(value)) {
-    const modelsDir = process.env.LUCID_MODELS_DIR ?? path.resolve(__dirname, '..', '..', '..', '..', 'models');
+    const modelsDir =
+      process.env.LUCID_MODELS_DIR ?? path.resolve(__dirname, '..', '..', '..', '..', 'models');
     return path.join(modelsDir, value, `${value}.card.json`);
   }
   return path.resolve(userDir, value);
@@ -63,12 +70,25 @@ export function resolveCardPath(card: string | undefined, userDir: string): stri
  * Parses the node's numeric options (strings from the editor).
  * @throws ConfigError naming the field and the valid range
  */
-export function parseScorerOptions(config: { maxBatchSize?: unknown; maxWaitMs?: unknown; maxImputedShare?: unknown }): ModelScorerOptions {
-  const num = (field: string, raw: unknown, def: number, min: number, max: number, integer: boolean): number => {
+export function parseScorerOptions(config: {
+  maxBatchSize?: unknown;
+  maxWaitMs?: unknown;
+  maxImputedShare?: unknown;
+}): ModelScorerOptions {
+  const num = (
+    field: string,
+    raw: unknown,
+    def: number,
+    min: number,
+    max: number,
+    integer: boolean,
+  ): number => {
     if (raw === undefined || raw === '') return def;
     const v = Number(raw);
     if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      throw new ConfigError(`model: ${field} "${String(raw)}" must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}`);
+      throw new ConfigError(
+        `model: ${field} "${String(raw)}" must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}`,
+      );
     }
     return v;
   };

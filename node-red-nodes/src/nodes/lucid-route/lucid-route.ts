@@ -64,7 +64,12 @@ export = function (RED: NodeAPI) {
       lastStatusMs = Date.now();
       if (!router) return;
       const s = router.stats();
-      const text = RED._('lucid-route.status.summary', { open: s.openAlerts, incidents: s.openIncidents, notified: s.notifications, held: s.dropped });
+      const text = RED._('lucid-route.status.summary', {
+        open: s.openAlerts,
+        incidents: s.openIncidents,
+        notified: s.notifications,
+        held: s.dropped,
+      });
       if (text === lastStatusText) return;
       lastStatusText = text;
       node.status({ fill: s.openAlerts > 0 ? 'yellow' : 'green', shape: 'dot', text });
@@ -86,7 +91,8 @@ export = function (RED: NodeAPI) {
       } as NodeMessage;
     }
 
-    const webhookSecret = (node as unknown as { credentials?: { webhookSecret?: string } }).credentials?.webhookSecret ?? '';
+    const webhookSecret =
+      (node as unknown as { credentials?: { webhookSecret?: string } }).credentials?.webhookSecret ?? '';
 
     function notificationMessage(n: Notification): NodeMessage {
       const url = options?.channels[n.channel].url;
@@ -113,12 +119,22 @@ export = function (RED: NodeAPI) {
     node.on('input', (msg: RouteMsg, send, done) => {
       try {
         if (!router) throw configError ?? new ConfigError('lucid-route is not configured');
-        const result: RouteResult = { events: [], notifications: [], resolved: [], incidents: [], invalid: [] };
+        const result: RouteResult = {
+          events: [],
+          notifications: [],
+          resolved: [],
+          incidents: [],
+          invalid: [],
+        };
         const isControl = msg.silence !== undefined || msg.adaptation !== undefined;
         if (msg.silence !== undefined) {
           const s = msg.silence as { id?: unknown; remove?: unknown } | null;
           if (s && typeof s === 'object' && s.remove === true) {
-            if (typeof s.id !== 'string' || !s.id) throw new InputError('invalid_silence', `silence.id: expected the id of the silence to remove, got ${JSON.stringify(s.id)}`);
+            if (typeof s.id !== 'string' || !s.id)
+              throw new InputError(
+                'invalid_silence',
+                `silence.id: expected the id of the silence to remove, got ${JSON.stringify(s.id)}`,
+              );
             router.removeSilence(s.id);
           } else {
             result.events.push(...router.addSilence(s).events);
@@ -156,7 +172,12 @@ export = function (RED: NodeAPI) {
         if (out1.length + out2.length + out3.length > 0) send([out1, out2, out3]);
         if (result.invalid.length > 0) {
           const first = result.invalid[0];
-          done(new InputError('invalid_detection', `${result.invalid.length} of ${total} detections skipped (first: ${first.message})`));
+          done(
+            new InputError(
+              'invalid_detection',
+              `${result.invalid.length} of ${total} detections skipped (first: ${first.message})`,
+            ),
+          );
           return;
         }
         done();
@@ -175,5 +196,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('lucid-route', LucidRouteNode, { credentials: { webhookSecret: { type: 'password' } } });
+  RED.nodes.registerType('lucid-route', LucidRouteNode, {
+    credentials: { webhookSecret: { type: 'password' } },
+  });
 };

@@ -1,6 +1,10 @@
 import type { NodeDef } from 'node-red';
 import { ConfigError } from '../../lib/contracts/errors';
-import { resolveRouteOptions, type RouteOptions, type RouteOptionsInput } from '../../lib/route/route-options';
+import {
+  resolveRouteOptions,
+  type RouteOptions,
+  type RouteOptionsInput,
+} from '../../lib/route/route-options';
 
 /**
  * Prefix of the flow-context key (`{STATE_KEY}:{nodeId}`) holding the router's snapshot: it
@@ -82,7 +86,8 @@ export function optionsFromConfig(config: Partial<RouteNodeDef>): RouteOptions {
       },
     },
   };
-  const strip = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const strip = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
   return resolveRouteOptions({
     ...strip(input),
     channels: { slack: strip(input.channels!.slack!), webhook: strip(input.channels!.webhook!) },

@@ -22,7 +22,9 @@ export function resolveFleet(
   if (!fleetId) return { registry: new FleetRegistry({}) };
   const node = getNode(fleetId) as FleetConfigNode | null;
   if (!node || !node.registry) {
-    throw new ConfigError(`fleet: the lucid-fleet config node "${fleetId}" is missing or failed to load its device registry`);
+    throw new ConfigError(
+      `fleet: the lucid-fleet config node "${fleetId}" is missing or failed to load its device registry`,
+    );
   }
   return { registry: node.registry, node };
 }

@@ -1,5 +1,9 @@
 import { ConfigError } from '../../../src/lib/contracts';
-import { DEFAULT_DETECT_CONFIG, cutoffForSensitivity, resolveDetectConfig } from '../../../src/lib/detect/detect-config';
+import {
+  DEFAULT_DETECT_CONFIG,
+  cutoffForSensitivity,
+  resolveDetectConfig,
+} from '../../../src/lib/detect/detect-config';
 
 describe('resolveDetectConfig', () => {
   it('fills defaults', () => {
@@ -25,7 +29,9 @@ describe('resolveDetectConfig', () => {
   ])('rejects $field = $value with a ConfigError naming field and value', ({ field, value }) => {
     const call = () => resolveDetectConfig({ [field]: value } as never);
     expect(call).toThrow(ConfigError);
-    expect(call).toThrow(new RegExp(`${field} is ${String(JSON.stringify(value)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(call).toThrow(
+      new RegExp(`${field} is ${String(JSON.stringify(value)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
   });
 
   it('maps sensitivity to a decreasing cut-off', () => {

@@ -22,7 +22,18 @@ export const T0 = Date.UTC(2024, 0, 1);
 export const MINUTE = 60_000;
 
 /** `n` readings of one metric every `intervalMs`, value = mean + sd × N(0, 1). */
-export function noisy(n: number, opts: { deviceId?: string; metric?: string; mean?: number; sd?: number; seed?: number; intervalMs?: number; startMs?: number } = {}): Reading[] {
+export function noisy(
+  n: number,
+  opts: {
+    deviceId?: string;
+    metric?: string;
+    mean?: number;
+    sd?: number;
+    seed?: number;
+    intervalMs?: number;
+    startMs?: number;
+  } = {},
+): Reading[] {
   const g = gaussian(opts.seed ?? 1);
   const out: Reading[] = [];
   for (let i = 0; i < n; i++) {

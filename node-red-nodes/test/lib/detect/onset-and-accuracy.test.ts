@@ -5,11 +5,19 @@ import { FleetRegistry } from '../../../src/lib/fleet/fleet-registry';
 import { MINUTE, T0, gaussian, noisy } from './fixtures';
 
 const ev = (s: { evidence: unknown }) => s.evidence as DetectionEvidence;
-const at = (i: number, value: number, metric = 'temperature'): Reading => ({ deviceId: 'dev-1', tsMs: T0 + i * MINUTE, metrics: { [metric]: value } });
-const flaggedIndices = (scores: { isAnomaly: boolean }[]) => scores.map((s, i) => (s.isAnomaly ? i : -1)).filter((i) => i >= 0);
+const at = (i: number, value: number, metric = 'temperature'): Reading => ({
+  deviceId: 'dev-1',
+  tsMs: T0 + i * MINUTE,
+  metrics: { [metric]: value },
+});
+const flaggedIndices = (scores: { isAnomaly: boolean }[]) =>
+  scores.map((s, i) => (s.isAnomaly ? i : -1)).filter((i) => i >= 0);
 
 function fleetWith(spec: Record<string, unknown>): FleetRegistry {
-  return new FleetRegistry({ version: 1, devices: [{ deviceId: 'dev-1', metrics: { temperature: { unit: '°C', ...spec } } }] });
+  return new FleetRegistry({
+    version: 1,
+    devices: [{ deviceId: 'dev-1', metrics: { temperature: { unit: '°C', ...spec } } }],
+  });
 }
 
 describe('StreamingDetector: onset scoring', () => {
@@ -51,7 +59,9 @@ describe('StreamingDetector: onset scoring', () => {
     expect(flaggedIndices(flatScores)).toEqual([]);
     const square = new StreamingDetector(resolveDetectConfig({}));
     // A square wave of period 40 readings: its level changes are flagged while it is new, then learned.
-    const squareScores = Array.from({ length: 2000 }, (_, i) => square.detect(at(i, Math.floor(i / 20) % 2 === 0 ? 10 : 20)));
+    const squareScores = Array.from({ length: 2000 }, (_, i) =>
+      square.detect(at(i, Math.floor(i / 20) % 2 === 0 ? 10 : 20)),
+    );
     expect(flaggedIndices(squareScores.slice(1000))).toEqual([]);
   });
 
@@ -71,20 +81,26 @@ describe('StreamingDetector: onset scoring', () => {
     expect(() => StreamingDetector.restore(old, config)).not.toThrow();
     const bad = JSON.parse(JSON.stringify(snap)) as { series: Record<string, unknown>[] };
     bad.series[0].onsetMemory = -1;
-    expect(() => StreamingDetector.restore(bad as unknown as DetectorSnapshot, config)).toThrow(/onsetMemory/);
+    expect(() => StreamingDetector.restore(bad as unknown as DetectorSnapshot, config)).toThrow(
+      /onsetMemory/,
+    );
   });
 });
 
 describe('StreamingDetector: sensor accuracy (MetricSpec.accuracy)', () => {
   // A very quiet sensor (σ 0.01 °C) reporting a move of 0.4 °C: 40 σ of its own noise.
   const quiet = () => noisy(200, { sd: 0.01 });
-  const moves = (d: StreamingDetector) => [0.15, 0.3, 0.4].map((dv, k) => d.detect(at(200 + 10 * k, 20 + dv)));
+  const moves = (d: StreamingDetector) =>
+    [0.15, 0.3, 0.4].map((dv, k) => d.detect(at(200 + 10 * k, 20 + dv)));
 
   it.each([
     { accuracy: undefined, flagged: true },
     { accuracy: 0.3, flagged: false },
   ])('accuracy $accuracy: a 0.4 °C move on a σ 0.01 °C series flagged: $flagged', ({ accuracy, flagged }) => {
-    const d = new StreamingDetector(resolveDetectConfig({}), fleetWith(accuracy === undefined ? {} : { accuracy }));
+    const d = new StreamingDetector(
+      resolveDetectConfig({}),
+      fleetWith(accuracy === undefined ? {} : { accuracy }),
+    );
     d.detectBatch(quiet());
     const scores = moves(d);
     expect(scores.some((s) => s.isAnomaly)).toBe(flagged);
@@ -101,7 +117,10 @@ describe('StreamingDetector: sensor accuracy (MetricSpec.accuracy)', () => {
   });
 
   it('floors the rate scale too: a 0.5 °C step within 1 min on a σ 0.01 series is not a rate anomaly', () => {
-    const d = new StreamingDetector(resolveDetectConfig({ rateWindowMs: MINUTE }), fleetWith({ accuracy: 0.3 }));
+    const d = new StreamingDetector(
+      resolveDetectConfig({ rateWindowMs: MINUTE }),
+      fleetWith({ accuracy: 0.3 }),
+    );
     d.detectBatch(quiet());
     const s = d.detect(at(200, 20.5));
     expect(ev(s).metrics.temperature.detectorScores.rate ?? 0).toBeLessThan(0.2);

@@ -13,21 +13,24 @@ describe('RobustWindow', () => {
     { capacity: 9, n: 50, levels: 0 },
     { capacity: 64, n: 300, levels: 0 },
     { capacity: 16, n: 200, levels: 3 }, // many ties
-  ])('median and MAD match a brute-force computation (capacity $capacity, ties $levels)', ({ capacity, n, levels }) => {
-    const u = rng(capacity * 7 + levels);
-    const w = new RobustWindow(capacity);
-    const all: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const v = levels ? Math.floor(u() * levels) : u() * 100 - 50;
-      w.push(v, i * 1000);
-      all.push(v);
-      const recent = all.slice(-capacity);
-      const m = bruteMedian(recent);
-      expect(w.count).toBe(recent.length);
-      expect(w.median()).toBeCloseTo(m, 12);
-      expect(w.mad()).toBeCloseTo(bruteMedian(recent.map((x) => Math.abs(x - m))), 12);
-    }
-  });
+  ])(
+    'median and MAD match a brute-force computation (capacity $capacity, ties $levels)',
+    ({ capacity, n, levels }) => {
+      const u = rng(capacity * 7 + levels);
+      const w = new RobustWindow(capacity);
+      const all: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const v = levels ? Math.floor(u() * levels) : u() * 100 - 50;
+        w.push(v, i * 1000);
+        all.push(v);
+        const recent = all.slice(-capacity);
+        const m = bruteMedian(recent);
+        expect(w.count).toBe(recent.length);
+        expect(w.median()).toBeCloseTo(m, 12);
+        expect(w.mad()).toBeCloseTo(bruteMedian(recent.map((x) => Math.abs(x - m))), 12);
+      }
+    },
+  );
 
   it('is empty-safe: median and MAD are NaN with no readings', () => {
     const w = new RobustWindow(8);

@@ -36,7 +36,8 @@ describe('StreamingDetector: daily seasonal context', () => {
   });
 
   it('flags a jump that does not happen, as a downward level deviation from the profile', () => {
-    const missing = (i: number, v: number) => (i >= nineOnDay(8) && i < nineOnDay(8) + 96 ? 20 + (v - 80) : v);
+    const missing = (i: number, v: number) =>
+      i >= nineOnDay(8) && i < nineOnDay(8) + 96 ? 20 + (v - 80) : v;
     const d = new StreamingDetector(resolveDetectConfig({}));
     const scores = d.detectBatch(daily(10, missing));
     const window = scores.slice(nineOnDay(8), nineOnDay(8) + 12);
@@ -52,7 +53,8 @@ describe('StreamingDetector: daily seasonal context', () => {
   it('a series sampled every 10 s for a few hours never switches to the profile (visits are days)', () => {
     const d = new StreamingDetector(resolveDetectConfig({}));
     const g = gaussian(9);
-    for (let i = 0; i < 1500; i++) d.detect({ deviceId: 'dev-1', tsMs: T0 + i * 10_000, metrics: { load: 50 + g() } });
+    for (let i = 0; i < 1500; i++)
+      d.detect({ deviceId: 'dev-1', tsMs: T0 + i * 10_000, metrics: { load: 50 + g() } });
     const s = d.snapshot().series[0];
     expect(s.comparedCount).toBe(0);
     expect(Math.max(...s.seasonVisits!)).toBeLessThanOrEqual(1);
@@ -77,7 +79,15 @@ describe('StreamingDetector: daily seasonal context', () => {
     const a = new StreamingDetector(config);
     a.detectBatch(daily(2));
     const snap = JSON.parse(JSON.stringify(a.snapshot())) as DetectorSnapshot;
-    for (const f of ['seasonMean', 'seasonDev', 'seasonVisits', 'localError', 'seasonError', 'comparedCount'] as const) delete snap.series[0][f];
+    for (const f of [
+      'seasonMean',
+      'seasonDev',
+      'seasonVisits',
+      'localError',
+      'seasonError',
+      'comparedCount',
+    ] as const)
+      delete snap.series[0][f];
     const b = StreamingDetector.restore(snap, config);
     expect(() => b.detectBatch(daily(3).slice(2 * PER_DAY))).not.toThrow();
     expect(b.snapshot().series[0].seasonVisits).toHaveLength(SEASON_BINS);
@@ -94,6 +104,8 @@ describe('StreamingDetector: daily seasonal context', () => {
     a.detectBatch(daily(1));
     const snap = JSON.parse(JSON.stringify(a.snapshot())) as DetectorSnapshot;
     Object.assign(snap.series[0], patch);
-    expect(() => StreamingDetector.restore(snap, config)).toThrow(expect.objectContaining({ code: 'invalid_snapshot' }));
+    expect(() => StreamingDetector.restore(snap, config)).toThrow(
+      expect.objectContaining({ code: 'invalid_snapshot' }),
+    );
   });
 });

@@ -1,14 +1,26 @@
-import { InputError, type Adaptation, type DetectionEvidence, type Reading } from '../../../src/lib/contracts';
+import {
+  InputError,
+  type Adaptation,
+  type DetectionEvidence,
+  type Reading,
+} from '../../../src/lib/contracts';
 import { resolveDetectConfig, type DetectConfig } from '../../../src/lib/detect/detect-config';
 import { StreamingDetector, combineSurprises } from '../../../src/lib/detect/streaming-detector';
 import { FleetRegistry } from '../../../src/lib/fleet/fleet-registry';
 import { MINUTE, T0, gaussian, noisy } from './fixtures';
 
 /** A snapshot after a JSON round trip, loosely typed so tests can corrupt it. */
-type SnapJson = { series: (Record<string, unknown> & { values: unknown[]; times: unknown[] })[]; adaptations: unknown[] };
+type SnapJson = {
+  series: (Record<string, unknown> & { values: unknown[]; times: unknown[] })[];
+  adaptations: unknown[];
+};
 const config = (p: Partial<DetectConfig> = {}) => resolveDetectConfig(p);
 const ev = (s: { evidence: unknown }) => s.evidence as DetectionEvidence;
-const at = (i: number, metrics: Record<string, number>, deviceId = 'dev-1'): Reading => ({ deviceId, tsMs: T0 + i * MINUTE, metrics });
+const at = (i: number, metrics: Record<string, number>, deviceId = 'dev-1'): Reading => ({
+  deviceId,
+  tsMs: T0 + i * MINUTE,
+  metrics,
+});
 
 /** A detector that has seen `n` noisy readings (mean 20, sd 1, 1/min). */
 function trained(n = 100, p: Partial<DetectConfig> = {}, fleet?: FleetRegistry) {
@@ -42,26 +54,29 @@ describe('StreamingDetector: level, rate, stuck', () => {
   it.each([
     { name: 'spike', value: 35, direction: 'up' },
     { name: 'drop', value: 5, direction: 'down' },
-  ])('flags a $name with direction $direction and the expected band around the median', ({ value, direction }) => {
-    const { d } = trained();
-    const s = d.detect(at(100, { temperature: value }));
-    const m = ev(s).metrics.temperature;
-    expect(s.isAnomaly).toBe(true);
-    expect(s.score).toBeGreaterThan(0.9);
-    expect(['level', 'rate']).toContain(m.kind);
-    expect(m.direction).toBe(direction);
-    expect(m.baseline.count).toBe(64);
-    expect(m.baseline.median).toBeCloseTo(20, 0);
-    expect(m.baseline.mad * 1.4826).toBeGreaterThan(0.7);
-    expect(m.baseline.mad * 1.4826).toBeLessThan(1.3);
-    const band = s.expected!.temperature;
-    expect(band.lower).toBeLessThan(20);
-    expect(band.upper).toBeGreaterThan(20);
-    expect(value < band.lower || value > band.upper).toBe(true);
-    expect(m.anomalousSinceTsMs).toBe(T0 + 100 * MINUTE);
-    expect(ev(s).combined.anomalousMetrics).toEqual(['temperature']);
-    expect(s.contributions).toEqual({ temperature: 1 });
-  });
+  ])(
+    'flags a $name with direction $direction and the expected band around the median',
+    ({ value, direction }) => {
+      const { d } = trained();
+      const s = d.detect(at(100, { temperature: value }));
+      const m = ev(s).metrics.temperature;
+      expect(s.isAnomaly).toBe(true);
+      expect(s.score).toBeGreaterThan(0.9);
+      expect(['level', 'rate']).toContain(m.kind);
+      expect(m.direction).toBe(direction);
+      expect(m.baseline.count).toBe(64);
+      expect(m.baseline.median).toBeCloseTo(20, 0);
+      expect(m.baseline.mad * 1.4826).toBeGreaterThan(0.7);
+      expect(m.baseline.mad * 1.4826).toBeLessThan(1.3);
+      const band = s.expected!.temperature;
+      expect(band.lower).toBeLessThan(20);
+      expect(band.upper).toBeGreaterThan(20);
+      expect(value < band.lower || value > band.upper).toBe(true);
+      expect(m.anomalousSinceTsMs).toBe(T0 + 100 * MINUTE);
+      expect(ev(s).combined.anomalousMetrics).toEqual(['temperature']);
+      expect(s.contributions).toEqual({ temperature: 1 });
+    },
+  );
 
   it('flags a gradual drift (0.5 σ per reading) once it leaves the band, and keeps anomalousSinceTsMs', () => {
     const { d } = trained();
@@ -82,7 +97,9 @@ describe('StreamingDetector: level, rate, stuck', () => {
 
   it('measures the rate of change over rateWindowMs against the usual rate ("rose 18 °C in 5 min"), reported once at its onset', () => {
     const { d } = trained(100, { rateWindowMs: 5 * MINUTE });
-    const ramp = Array.from({ length: 5 }, (_, i) => d.detect(at(100 + i, { temperature: 20 + 3.6 * (i + 1) })));
+    const ramp = Array.from({ length: 5 }, (_, i) =>
+      d.detect(at(100 + i, { temperature: 20 + 3.6 * (i + 1) })),
+    );
     const flagged = ramp.filter((s) => s.isAnomaly);
     expect(flagged).toHaveLength(1); // the onset; lucid-route keeps the alert open while it lasts
     const onset = ev(flagged[0]).metrics.temperature;
@@ -111,7 +128,11 @@ describe('StreamingDetector: level, rate, stuck', () => {
     expect(onset.stuck).toEqual({ sinceTsMs: T0 + 100 * MINUTE, durationMs: k * MINUTE, value: 20.25 });
     expect(k).toBeGreaterThanOrEqual(5); // stuckMinReadings 6
     // The run stays in the evidence while it lasts.
-    expect(ev(scores[11]).metrics.temperature.stuck).toEqual({ sinceTsMs: T0 + 100 * MINUTE, durationMs: 11 * MINUTE, value: 20.25 });
+    expect(ev(scores[11]).metrics.temperature.stuck).toEqual({
+      sinceTsMs: T0 + 100 * MINUTE,
+      durationMs: 11 * MINUTE,
+      value: 20.25,
+    });
     expect(scores[0].isAnomaly).toBe(false);
     expect(ev(scores[2]).metrics.temperature.stuck).toBeUndefined(); // fewer than stuckMinReadings
   });
@@ -132,7 +153,11 @@ describe('StreamingDetector: level, rate, stuck', () => {
 });
 
 describe('StreamingDetector: range and gaps', () => {
-  const fleet = new FleetRegistry({ devices: [{ deviceId: 'dev-1', metrics: { temperature: { unit: '°C', min: -40, max: 85, intervalMs: MINUTE } } }] });
+  const fleet = new FleetRegistry({
+    devices: [
+      { deviceId: 'dev-1', metrics: { temperature: { unit: '°C', min: -40, max: 85, intervalMs: MINUTE } } },
+    ],
+  });
 
   it.each([
     { value: 90, outside: true },
@@ -152,12 +177,26 @@ describe('StreamingDetector: range and gaps', () => {
   it('connectivity reading from the watchdog: gap with silentForMs since the last reading', () => {
     const d = new StreamingDetector(config(), fleet);
     d.detectBatch(noisy(10));
-    const s = d.detect({ deviceId: 'dev-1', tsMs: T0 + 20 * MINUTE, metrics: { connectivity: 0 }, tags: { event: 'connectivity_lost' } });
+    const s = d.detect({
+      deviceId: 'dev-1',
+      tsMs: T0 + 20 * MINUTE,
+      metrics: { connectivity: 0 },
+      tags: { event: 'connectivity_lost' },
+    });
     expect(s.isAnomaly).toBe(true);
     expect(s.score).toBe(1);
     expect(ev(s).metrics.connectivity.kind).toBe('gap');
-    expect(ev(s).gap).toEqual({ silentForMs: 11 * MINUTE, expectedIntervalMs: MINUTE, lastSeenTsMs: T0 + 9 * MINUTE });
-    const restored = d.detect({ deviceId: 'dev-1', tsMs: T0 + 21 * MINUTE, metrics: { connectivity: 1 }, tags: { event: 'connectivity_restored' } });
+    expect(ev(s).gap).toEqual({
+      silentForMs: 11 * MINUTE,
+      expectedIntervalMs: MINUTE,
+      lastSeenTsMs: T0 + 9 * MINUTE,
+    });
+    const restored = d.detect({
+      deviceId: 'dev-1',
+      tsMs: T0 + 21 * MINUTE,
+      metrics: { connectivity: 1 },
+      tags: { event: 'connectivity_restored' },
+    });
     expect(restored.isAnomaly).toBe(false);
     expect(ev(restored).gap).toBeUndefined();
   });
@@ -167,7 +206,11 @@ describe('StreamingDetector: range and gaps', () => {
     { gapMin: 30, gap: true },
   ])('event-time jump of $gapMin min on a 1-min series (gapFactor 5): gap $gap', ({ gapMin, gap }) => {
     const { d } = trained(50);
-    const s = d.detect({ deviceId: 'dev-1', tsMs: T0 + (49 + gapMin) * MINUTE, metrics: { temperature: 20 } });
+    const s = d.detect({
+      deviceId: 'dev-1',
+      tsMs: T0 + (49 + gapMin) * MINUTE,
+      metrics: { temperature: 20 },
+    });
     expect(ev(s).gap !== undefined).toBe(gap);
     if (gap) {
       expect(ev(s).gap!.silentForMs).toBe(gapMin * MINUTE);
@@ -229,8 +272,12 @@ describe('StreamingDetector: combination across metrics', () => {
 describe('StreamingDetector: sensitivity', () => {
   it('more sensitivity flags earlier and more; the score depends on it only through what was reported', () => {
     const g = gaussian(21);
-    const stream = Array.from({ length: 600 }, (_, i) => at(i, { x: g() * (i % 100 > 90 ? 4 : 1) + (i > 400 ? 3 : 0) }));
-    const runs = [0, 0.25, 0.5, 0.75, 1].map((sensitivity) => new StreamingDetector(config({ sensitivity })).detectBatch(stream));
+    const stream = Array.from({ length: 600 }, (_, i) =>
+      at(i, { x: g() * (i % 100 > 90 ? 4 : 1) + (i > 400 ? 3 : 0) }),
+    );
+    const runs = [0, 0.25, 0.5, 0.75, 1].map((sensitivity) =>
+      new StreamingDetector(config({ sensitivity })).detectBatch(stream),
+    );
     const counts = runs.map((r) => r.filter((s) => s.isAnomaly).length);
     const firsts = runs.map((r) => r.findIndex((s) => s.isAnomaly));
     expect(counts[0]).toBeGreaterThan(0);
@@ -238,7 +285,8 @@ describe('StreamingDetector: sensitivity', () => {
     for (let i = 1; i < firsts.length; i++) expect(firsts[i]).toBeLessThanOrEqual(firsts[i - 1]);
     // Until the first reading any of them reported, the scores are identical.
     const until = firsts[4] + 1;
-    for (const r of runs) expect(r.slice(0, until).map((s) => s.score)).toEqual(runs[0].slice(0, until).map((s) => s.score));
+    for (const r of runs)
+      expect(r.slice(0, until).map((s) => s.score)).toEqual(runs[0].slice(0, until).map((s) => s.score));
   });
 });
 
@@ -247,9 +295,19 @@ describe('StreamingDetector: state', () => {
     const fleet = new FleetRegistry({});
     const d = new StreamingDetector(config(), fleet);
     const g = gaussian(8);
-    const stream = Array.from({ length: 160 }, (_, i) => at(i, { a: g(), b: i % 20 < 10 ? 3 : 3 + g() }, i % 3 ? 'dev-1' : 'dev-2'));
+    const stream = Array.from({ length: 160 }, (_, i) =>
+      at(i, { a: g(), b: i % 20 < 10 ? 3 : 3 + g() }, i % 3 ? 'dev-1' : 'dev-2'),
+    );
     d.detectBatch(stream.slice(0, 100));
-    d.applyAdaptation({ id: 'ad1', kind: 'threshold', deviceId: 'dev-2', value: 0.1, createdBy: 't', reason: 'r', tsMs: 0 });
+    d.applyAdaptation({
+      id: 'ad1',
+      kind: 'threshold',
+      deviceId: 'dev-2',
+      value: 0.1,
+      createdBy: 't',
+      reason: 'r',
+      tsMs: 0,
+    });
     const json = JSON.parse(JSON.stringify(d.snapshot()));
     const r = StreamingDetector.restore(json, config(), fleet);
     expect(r.seriesCount).toBe(d.seriesCount);
@@ -264,7 +322,10 @@ describe('StreamingDetector: state', () => {
     { name: 'non-finite window value', mutate: (s: SnapJson) => (s.series[0].values[3] = 'x') },
     { name: 'times out of order', mutate: (s: SnapJson) => (s.series[0].times[3] = 0) },
     { name: 'negative count', mutate: (s: SnapJson) => (s.series[0].n = -1) },
-    { name: 'bad adaptation', mutate: (s: SnapJson) => s.adaptations.push({ id: 'x', kind: 'threshold', value: 7 }) },
+    {
+      name: 'bad adaptation',
+      mutate: (s: SnapJson) => s.adaptations.push({ id: 'x', kind: 'threshold', value: 7 }),
+    },
   ])('restore rejects a corrupt snapshot ($name) with InputError', ({ snapshot, mutate }) => {
     let snap = snapshot as unknown as SnapJson;
     if (mutate) {
@@ -291,12 +352,25 @@ describe('StreamingDetector: state', () => {
     d.detect(at(0, { a: 1, b: 2 }));
     d.detect(at(1, { c: 3 }));
     expect(d.seriesCount).toBe(2);
-    expect(d.snapshot().series.map((s) => s.metric).sort()).toEqual(['b', 'c']);
+    expect(
+      d
+        .snapshot()
+        .series.map((s) => s.metric)
+        .sort(),
+    ).toEqual(['b', 'c']);
   });
 });
 
 describe('StreamingDetector: threshold adaptations', () => {
-  const base: Adaptation = { id: 'a1', kind: 'threshold', deviceId: 'dev-1', value: 0.6, createdBy: 'op', reason: 'false positive', tsMs: 0 };
+  const base: Adaptation = {
+    id: 'a1',
+    kind: 'threshold',
+    deviceId: 'dev-1',
+    value: 0.6,
+    createdBy: 'op',
+    reason: 'false positive',
+    tsMs: 0,
+  };
 
   it.each([
     { name: 'device-wide', adaptation: base },
@@ -349,11 +423,23 @@ describe('StreamingDetector: garbage input', () => {
     { name: 'string', r: 'hello', code: 'invalid_reading' },
     { name: 'empty deviceId', r: { deviceId: '', tsMs: T0, metrics: { t: 1 } }, code: 'invalid_device_id' },
     { name: 'tsMs NaN', r: { deviceId: 'd', tsMs: NaN, metrics: { t: 1 } }, code: 'invalid_timestamp' },
-    { name: 'tsMs string', r: { deviceId: 'd', tsMs: '2024-01-01', metrics: { t: 1 } }, code: 'invalid_timestamp' },
+    {
+      name: 'tsMs string',
+      r: { deviceId: 'd', tsMs: '2024-01-01', metrics: { t: 1 } },
+      code: 'invalid_timestamp',
+    },
     { name: 'no metrics', r: { deviceId: 'd', tsMs: T0, metrics: {} }, code: 'invalid_metrics' },
     { name: 'NaN value', r: { deviceId: 'd', tsMs: T0, metrics: { t: NaN } }, code: 'non_finite_value' },
-    { name: 'Infinity value', r: { deviceId: 'd', tsMs: T0, metrics: { t: Infinity } }, code: 'non_finite_value' },
-    { name: 'number as string', r: { deviceId: 'd', tsMs: T0, metrics: { t: '21.5' } }, code: 'non_finite_value' },
+    {
+      name: 'Infinity value',
+      r: { deviceId: 'd', tsMs: T0, metrics: { t: Infinity } },
+      code: 'non_finite_value',
+    },
+    {
+      name: 'number as string',
+      r: { deviceId: 'd', tsMs: T0, metrics: { t: '21.5' } },
+      code: 'non_finite_value',
+    },
   ])('rejects $name with InputError $code', ({ r, code }) => {
     const d = new StreamingDetector(config());
     expect(() => d.detect(r as never)).toThrow(InputError);

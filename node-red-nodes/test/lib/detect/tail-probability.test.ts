@@ -46,7 +46,10 @@ describe('tail probabilities', () => {
   it.each([
     { surprises: [3], expected: 3 },
     // Two p = 0.05: X = −2 ln 0.0025 = 11.98, P(χ²₄ > X) = 0.0025 × (1 + 5.99) = 0.017478.
-    { surprises: [-Math.log10(0.05), -Math.log10(0.05)], expected: -Math.log10(0.0025 * (1 - Math.log(0.0025))) },
+    {
+      surprises: [-Math.log10(0.05), -Math.log10(0.05)],
+      expected: -Math.log10(0.0025 * (1 - Math.log(0.0025))),
+    },
     { surprises: [], expected: 0 },
     { surprises: [0, 0, 0], expected: 0 },
   ])("Fisher's method on $surprises gives $expected", ({ surprises, expected }) => {

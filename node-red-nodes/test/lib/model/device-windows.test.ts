@@ -22,7 +22,11 @@ function card(normalisation: ModelCard['normalisation'], windowLength = 3): Mode
   });
 }
 
-const r = (deviceId: string, tsMs: number, metrics: Record<string, number>): Reading => ({ deviceId, tsMs, metrics });
+const r = (deviceId: string, tsMs: number, metrics: Record<string, number>): Reading => ({
+  deviceId,
+  tsMs,
+  metrics,
+});
 
 describe('DeviceWindows', () => {
   it('card mode: warms up for W-1 readings, then z-scores with the card, oldest row first', () => {
@@ -46,7 +50,9 @@ describe('DeviceWindows', () => {
   });
 
   it('device-baseline mode: silent until the baseline is complete, then uses its mean and population std', () => {
-    const w = new DeviceWindows(card({ mode: 'device-baseline', baselineReadings: 4, stdFloorRatio: 0.01 }, 2));
+    const w = new DeviceWindows(
+      card({ mode: 'device-baseline', baselineReadings: 4, stdFloorRatio: 0.01 }, 2),
+    );
     const base = [1, 3, 1, 3]; // mean 2, population std 1
     const results = base.map((v, i) => w.push(r('d', i, { a: v, b: 5 })));
     expect(results.slice(0, 3).every((x) => x.status === 'warming_up')).toBe(true);
@@ -56,7 +62,9 @@ describe('DeviceWindows', () => {
     // a: (1-2)/1, (3-2)/1; b is constant: std floored at 0.01 × card std 4 = 0.04, z = 0
     expect(Array.from(ready.window)).toEqual([-1, 0, 1, 0]);
     const next = w.push(r('d', 9, { a: 4, b: 5.04 }));
-    expect(next.status === 'ready' && Array.from(next.window).map((x) => +x.toFixed(4))).toEqual([1, 0, 2, 1]);
+    expect(next.status === 'ready' && Array.from(next.window).map((x) => +x.toFixed(4))).toEqual([
+      1, 0, 2, 1,
+    ]);
   });
 
   it.each([
@@ -73,7 +81,11 @@ describe('DeviceWindows', () => {
   it('skips a reading with more than maxImputedShare missing, without touching the window', () => {
     const w = new DeviceWindows(card({ mode: 'card' }, 2), { maxImputedShare: 0.5 });
     w.push(r('d', 1, { a: 10, b: 0 }));
-    expect(w.push(r('d', 2, { connectivity: 0 }))).toMatchObject({ status: 'skipped', reason: 'missing_features', missing: ['a', 'b'] });
+    expect(w.push(r('d', 2, { connectivity: 0 }))).toMatchObject({
+      status: 'skipped',
+      reason: 'missing_features',
+      missing: ['a', 'b'],
+    });
     expect(w.push(r('d', 3, { a: 12, b: 4 }))).toMatchObject({ status: 'ready' });
   });
 

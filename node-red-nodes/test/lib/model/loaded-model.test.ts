@@ -11,7 +11,10 @@ describe.each(['pump-ae', 'fleet-ae'])('LoadedModel %s (committed)', (name) => {
       const { card } = model;
       expect(card.opset).toBeLessThanOrEqual(17);
       expect(card.input.shape).toEqual(['batch', card.windowLength, card.features.length]);
-      const out = await model.run(new Float32Array(2 * card.windowLength * card.features.length).fill(0.5), 2);
+      const out = await model.run(
+        new Float32Array(2 * card.windowLength * card.features.length).fill(0.5),
+        2,
+      );
       expect(out).toHaveLength(2 * card.windowLength * card.features.length);
       expect(readFileSync(model.modelPath).length).toBeLessThan(5 * 1024 * 1024);
     } finally {
@@ -22,11 +25,27 @@ describe.each(['pump-ae', 'fleet-ae'])('LoadedModel %s (committed)', (name) => {
 
 describe('LoadedModel refuses bad models with a clear ModelError', () => {
   const cases: [string, Parameters<typeof copyModel>[1], RegExp][] = [
-    ['one byte flipped', { bytes: (b) => (b[Math.floor(b.length / 2)] ^= 0x01, b) }, /SHA-256 .* refusing a modified model/],
+    [
+      'one byte flipped',
+      { bytes: (b) => ((b[Math.floor(b.length / 2)] ^= 0x01), b) },
+      /SHA-256 .* refusing a modified model/,
+    ],
     ['truncated file', { bytes: (b) => b.subarray(0, b.length - 100) }, /bytes, the card says .*truncated/],
-    ['truncated file, card without size', { bytes: (b) => b.subarray(0, 1000), card: (c) => delete c.sizeBytes }, /SHA-256/],
-    ['wrong input name', { card: (c) => ((c.input as { name: string }).name = 'x') }, /does not match the ONNX graph: inputs are \["window"\]/],
-    ['wrong output name', { card: (c) => ((c.output as { name: string }).name = 'y') }, /does not match the ONNX graph: outputs/],
+    [
+      'truncated file, card without size',
+      { bytes: (b) => b.subarray(0, 1000), card: (c) => delete c.sizeBytes },
+      /SHA-256/,
+    ],
+    [
+      'wrong input name',
+      { card: (c) => ((c.input as { name: string }).name = 'x') },
+      /does not match the ONNX graph: inputs are \["window"\]/,
+    ],
+    [
+      'wrong output name',
+      { card: (c) => ((c.output as { name: string }).name = 'y') },
+      /does not match the ONNX graph: outputs/,
+    ],
     [
       'window length that the graph does not have',
       {
@@ -39,10 +58,22 @@ describe('LoadedModel refuses bad models with a clear ModelError', () => {
       },
       /does not match the ONNX graph: input shape/,
     ],
-    ['card shape inconsistent with windowLength', { card: (c) => ((c.input as { shape: unknown[] }).shape[1] = 999) }, /input.shape .* does not match/],
-    ['card without threshold', { card: (c) => delete (c.scoring as Record<string, unknown>).threshold }, /invalid model card: \/scoring must have required property 'threshold'/],
+    [
+      'card shape inconsistent with windowLength',
+      { card: (c) => ((c.input as { shape: unknown[] }).shape[1] = 999) },
+      /input.shape .* does not match/,
+    ],
+    [
+      'card without threshold',
+      { card: (c) => delete (c.scoring as Record<string, unknown>).threshold },
+      /invalid model card: \/scoring must have required property 'threshold'/,
+    ],
     ['opset above 17', { card: (c) => (c.opset = 18) }, /\/opset must be <= 17/],
-    ['zero std', { card: (c) => ((c.features as { std: number }[])[0]!.std = 0) }, /\/features\/0\/std must be > 0/],
+    [
+      'zero std',
+      { card: (c) => ((c.features as { std: number }[])[0]!.std = 0) },
+      /\/features\/0\/std must be > 0/,
+    ],
   ];
   it.each(cases)('%s', async (_label, edit, message) => {
     const copy = copyModel('pump-ae', edit);
@@ -55,7 +86,9 @@ describe('LoadedModel refuses bad models with a clear ModelError', () => {
   });
 
   it('missing card file', async () => {
-    await expect(LoadedModel.load('/nonexistent/x.card.json')).rejects.toThrow(/model card "\/nonexistent\/x.card.json" cannot be read/);
+    await expect(LoadedModel.load('/nonexistent/x.card.json')).rejects.toThrow(
+      /model card "\/nonexistent\/x.card.json" cannot be read/,
+    );
   });
 
   it('card that is not JSON', async () => {

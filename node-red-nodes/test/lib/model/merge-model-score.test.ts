@@ -28,7 +28,11 @@ const base = (score: number, contributions: Record<string, number>): AnomalyScor
   } satisfies DetectionEvidence,
 });
 
-const model = (status: ModelScore['status'], score: number, contributions: Record<string, number>): ModelScore => ({
+const model = (
+  status: ModelScore['status'],
+  score: number,
+  contributions: Record<string, number>,
+): ModelScore => ({
   deviceId: 'd',
   tsMs: 5,
   status,
@@ -51,7 +55,11 @@ describe('mergeModelScore', () => {
     expect(merged.contributions.b).toBeCloseTo(0.81, 12);
     const ev = merged.evidence as DetectionEvidence;
     expect(ev.model).toEqual({ name: 'pump-ae', score: 0.9, reconstructionError: 0.9, imputed: [] });
-    expect(ev.metrics.b).toMatchObject({ score: 0.9, kind: 'model', detectorScores: { level: 0.1, model: 0.9 } });
+    expect(ev.metrics.b).toMatchObject({
+      score: 0.9,
+      kind: 'model',
+      detectorScores: { level: 0.1, model: 0.9 },
+    });
     expect(ev.metrics.a!.detectorScores.model).toBeCloseTo(0.9 * 0.2, 12);
     expect(ev.combined.anomalousMetrics).toEqual(['b']);
   });
@@ -66,12 +74,15 @@ describe('mergeModelScore', () => {
     expect(JSON.stringify(b)).toBe(snapshot);
   });
 
-  it.each(['warming_up', 'skipped'] as const)('%s: only evidence.model is added (streaming fallback)', (status) => {
-    const b = base(0.3, { a: 1 });
-    const merged = mergeModelScore(b, model(status, 0, {}));
-    expect({ ...merged, evidence: undefined }).toEqual({ ...b, evidence: undefined });
-    expect((merged.evidence as DetectionEvidence).model).toMatchObject({ name: 'pump-ae', score: 0 });
-  });
+  it.each(['warming_up', 'skipped'] as const)(
+    '%s: only evidence.model is added (streaming fallback)',
+    (status) => {
+      const b = base(0.3, { a: 1 });
+      const merged = mergeModelScore(b, model(status, 0, {}));
+      expect({ ...merged, evidence: undefined }).toEqual({ ...b, evidence: undefined });
+      expect((merged.evidence as DetectionEvidence).model).toMatchObject({ name: 'pump-ae', score: 0 });
+    },
+  );
 
   it('all-zero scores keep all-zero contributions', () => {
     const merged = mergeModelScore(base(0, { a: 0 }), model('scored', 0, { a: 0, b: 0 }));

@@ -80,7 +80,10 @@ describe('MicroBatcher', () => {
   });
 
   it('close() finishes queued work, then refuses new items', async () => {
-    const batcher = new MicroBatcher(async (xs: number[]) => xs.map((x) => -x), { maxBatchSize: 50, maxWaitMs: 60_000 });
+    const batcher = new MicroBatcher(async (xs: number[]) => xs.map((x) => -x), {
+      maxBatchSize: 50,
+      maxWaitMs: 60_000,
+    });
     const p = batcher.submit(5);
     await batcher.close();
     await expect(p).resolves.toBe(-5);
@@ -88,12 +91,10 @@ describe('MicroBatcher', () => {
     expect(batcher.pending).toBe(0);
   });
 
-  it.each([
-    [{ maxBatchSize: 0 }],
-    [{ maxBatchSize: 1.5 }],
-    [{ maxWaitMs: -1 }],
-    [{ maxWaitMs: Number.NaN }],
-  ])('refuses bad options %j', (opts) => {
-    expect(() => new MicroBatcher(async (x: number[]) => x, opts)).toThrow(ConfigError);
-  });
+  it.each([[{ maxBatchSize: 0 }], [{ maxBatchSize: 1.5 }], [{ maxWaitMs: -1 }], [{ maxWaitMs: Number.NaN }]])(
+    'refuses bad options %j',
+    (opts) => {
+      expect(() => new MicroBatcher(async (x: number[]) => x, opts)).toThrow(ConfigError);
+    },
+  );
 });

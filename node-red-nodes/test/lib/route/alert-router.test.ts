@@ -11,7 +11,10 @@ const router = (o: RouteOptionsInput = {}) =>
   new AlertRouter(
     resolveRouteOptions({
       ...o,
-      channels: { slack: { ...quiet.channels!.slack, ...o.channels?.slack }, webhook: { ...quiet.channels!.webhook, ...o.channels?.webhook } },
+      channels: {
+        slack: { ...quiet.channels!.slack, ...o.channels?.slack },
+        webhook: { ...quiet.channels!.webhook, ...o.channels?.webhook },
+      },
     }),
     FLEET,
     () => T0,
@@ -74,7 +77,13 @@ describe('AlertRouter: opening, de-duplication and updates', () => {
     const rt = router({ updateIntervalMs: 60 * MIN });
     const r = rt.route([
       det({ deviceId: 'dev-b1', tsMs: T0, score: 0.3, confidence: 0.2 }),
-      det({ deviceId: 'dev-b1', tsMs: T0 + MIN, score: 1, confidence: 1, related: ['dev-a1', 'dev-a2', 'x', 'y'] }),
+      det({
+        deviceId: 'dev-b1',
+        tsMs: T0 + MIN,
+        score: 1,
+        confidence: 1,
+        related: ['dev-a1', 'dev-a2', 'x', 'y'],
+      }),
       det({ deviceId: 'dev-b1', tsMs: T0 + 2 * MIN, score: 0.3, confidence: 0.2 }),
     ]);
     expect(r.events.map((e) => e.kind)).toEqual(['opened', 'updated']);
@@ -88,7 +97,11 @@ describe('AlertRouter: opening, de-duplication and updates', () => {
   });
 
   it('gives deterministic ids: a replay of the same detections yields the same alerts', () => {
-    const ds = [det({ tsMs: T0 }), det({ tsMs: T0, deviceId: 'dev-a2' }), det({ tsMs: T0 + 20 * MIN, anomalous: false })];
+    const ds = [
+      det({ tsMs: T0 }),
+      det({ tsMs: T0, deviceId: 'dev-a2' }),
+      det({ tsMs: T0 + 20 * MIN, anomalous: false }),
+    ];
     const a = router().route(ds);
     const b = router().route(JSON.parse(JSON.stringify(ds)));
     expect(b.events).toEqual(a.events);
@@ -122,7 +135,13 @@ describe('AlertRouter: opening, de-duplication and updates', () => {
 
   it('skips invalid detections, lists them and keeps routing the rest of the batch', () => {
     const rt = router();
-    const r = rt.route([null, 42, { reading: {}, score: {} }, det({ tsMs: T0 }), { reading: { deviceId: 'x', tsMs: NaN }, score: { score: 1, isAnomaly: true } }]);
+    const r = rt.route([
+      null,
+      42,
+      { reading: {}, score: {} },
+      det({ tsMs: T0 }),
+      { reading: { deviceId: 'x', tsMs: NaN }, score: { score: 1, isAnomaly: true } },
+    ]);
     expect(r.invalid.map((i) => i.index)).toEqual([0, 1, 2, 4]);
     expect(r.invalid.every((i) => i.code === 'invalid_detection')).toBe(true);
     expect(r.invalid[3].message).toMatch(/reading.tsMs/);
@@ -145,7 +164,11 @@ describe('AlertRouter: hysteresis', () => {
   it.each([
     ['1 min alternation, resolveAfterMs 5 min', { resolveAfterMs: 5 * MIN }, 1],
     ['30 s alternation, resolveAfterMs 2 min', { resolveAfterMs: 2 * MIN }, 0.5],
-    ['1 min alternation, count-based resolution of 3 readings', { resolveAfterMs: 60 * MIN, resolveAfterCount: 3 }, 1],
+    [
+      '1 min alternation, count-based resolution of 3 readings',
+      { resolveAfterMs: 60 * MIN, resolveAfterCount: 3 },
+      1,
+    ],
     ['1 min alternation, openAfterCount 2', { resolveAfterMs: 5 * MIN, openAfterCount: 2 }, 1],
   ])('flapping input (%s) opens once and resolves once', (_name, o, stepMin) => {
     const rt = router(o);
@@ -171,7 +194,10 @@ describe('AlertRouter: hysteresis', () => {
   it('resolves after resolveAfterMs of normal event time, measured from the first normal reading', () => {
     const rt = router({ resolveAfterMs: 5 * MIN });
     rt.route([det({ tsMs: T0 })]);
-    expect(rt.route([det({ tsMs: T0 + MIN, anomalous: false }), det({ tsMs: T0 + 5 * MIN, anomalous: false })]).resolved).toEqual([]);
+    expect(
+      rt.route([det({ tsMs: T0 + MIN, anomalous: false }), det({ tsMs: T0 + 5 * MIN, anomalous: false })])
+        .resolved,
+    ).toEqual([]);
     const r = rt.route([det({ tsMs: T0 + 6 * MIN, anomalous: false })]);
     expect(r.resolved).toHaveLength(1);
     expect(r.resolved[0].alert.resolvedMs).toBe(T0 + 6 * MIN);
@@ -180,7 +206,7 @@ describe('AlertRouter: hysteresis', () => {
     expect(rt.route([det({ tsMs: T0 + 20 * MIN, anomalous: false })]).resolved).toEqual([]);
   });
 
-  it('needs normal readings of the alert\'s own device and metric', () => {
+  it("needs normal readings of the alert's own device and metric", () => {
     const rt = router({ resolveAfterMs: MIN });
     rt.route([det({ tsMs: T0 })]);
     const other = [
@@ -192,14 +218,18 @@ describe('AlertRouter: hysteresis', () => {
     expect(rt.route(other).resolved).toEqual([]);
     // An anomaly on another metric of the device, whose evidence says temperature is fine, counts as normal for temperature.
     const d1 = det({ tsMs: T0 + 13 * MIN, metric: 'humidity', metrics: { humidity: 99, temperature: 23 } });
-    (d1.score.evidence as unknown) = { metrics: { temperature: { kind: null }, humidity: { kind: 'level' } } };
+    (d1.score.evidence as unknown) = {
+      metrics: { temperature: { kind: null }, humidity: { kind: 'level' } },
+    };
     const d2 = { ...d1, reading: { ...d1.reading, tsMs: T0 + 15 * MIN } };
     expect(rt.route([d1, d2]).resolved).toHaveLength(1);
   });
 
   it('resolves a connectivity alert on any normal reading of the device', () => {
     const rt = router({ resolveAfterMs: 0 });
-    rt.route([det({ tsMs: T0, metric: 'connectivity', type: 'connectivity_loss', metrics: { connectivity: 0 } })]);
+    rt.route([
+      det({ tsMs: T0, metric: 'connectivity', type: 'connectivity_loss', metrics: { connectivity: 0 } }),
+    ]);
     const r = rt.route([det({ tsMs: T0 + MIN, anomalous: false, metrics: { temperature: 22 } })]);
     expect(r.resolved.map((e) => e.alert.metric)).toEqual(['connectivity']);
   });
@@ -217,13 +247,22 @@ describe('AlertRouter: incidents', () => {
     expect(a2.incidentId).toBe(a1.incidentId);
     expect(b1.incidentId).not.toBe(a1.incidentId);
     const inc = r.incidents.find((i) => i.id === a1.incidentId)!;
-    expect(inc).toMatchObject({ site: 'plant-1', zone: 'zone-a', rootDeviceId: 'dev-a1', status: 'open', deviceIds: ['dev-a1', 'dev-a2'] });
+    expect(inc).toMatchObject({
+      site: 'plant-1',
+      zone: 'zone-a',
+      rootDeviceId: 'dev-a1',
+      status: 'open',
+      deviceIds: ['dev-a1', 'dev-a2'],
+    });
     expect(inc.alertIds).toEqual([a1.id, a2.id]);
     expect(inc.title).toMatch(/^2 alerts on 2 devices in plant-1\/zone-a: /);
     expect(inc.topPriority).toBe(Math.max(a1.priority, a2.priority));
 
     const rt2 = router({ incidentWindowMs: 10 * MIN, resolveAfterMs: 60 * MIN });
-    const far = rt2.route([det({ tsMs: T0, deviceId: 'dev-a1' }), det({ tsMs: T0 + 11 * MIN, deviceId: 'dev-a2' })]);
+    const far = rt2.route([
+      det({ tsMs: T0, deviceId: 'dev-a1' }),
+      det({ tsMs: T0 + 11 * MIN, deviceId: 'dev-a2' }),
+    ]);
     expect(far.events[1].alert.incidentId).not.toBe(far.events[0].alert.incidentId);
   });
 
@@ -241,9 +280,12 @@ describe('AlertRouter: incidents', () => {
     expect(inc.alertIds).toHaveLength(3);
   });
 
-  it('raises the priority of a new alert with the incident\'s size (blast radius)', () => {
+  it("raises the priority of a new alert with the incident's size (blast radius)", () => {
     const alone = router().route([det({ tsMs: T0, deviceId: 'dev-a2' })]).events[0].alert.priority;
-    const grouped = router().route([det({ tsMs: T0, deviceId: 'dev-a1' }), det({ tsMs: T0, deviceId: 'dev-a2' })]).events[1].alert.priority;
+    const grouped = router().route([
+      det({ tsMs: T0, deviceId: 'dev-a1' }),
+      det({ tsMs: T0, deviceId: 'dev-a2' }),
+    ]).events[1].alert.priority;
     expect(grouped).toBeGreaterThan(alone);
   });
 
@@ -260,12 +302,26 @@ describe('AlertRouter: incidents', () => {
 
 describe('AlertRouter: silences', () => {
   it('suppresses matching alerts once, without notifications, until the silence expires (event time)', () => {
-    const rt = router({ channels: { slack: { enabled: true, minSeverity: 'info' }, webhook: { enabled: false } }, updateIntervalMs: 0, resolveAfterMs: 60 * MIN });
+    const rt = router({
+      channels: { slack: { enabled: true, minSeverity: 'info' }, webhook: { enabled: false } },
+      updateIntervalMs: 0,
+      resolveAfterMs: 60 * MIN,
+    });
     rt.route([det({ tsMs: T0 - MIN, deviceId: 'dev-b1' })]); // sets the watermark
-    const { silence, events } = rt.addSilence({ zone: 'zone-a', durationMs: 10 * MIN, reason: 'maintenance', createdBy: 'ops' });
+    const { silence, events } = rt.addSilence({
+      zone: 'zone-a',
+      durationMs: 10 * MIN,
+      reason: 'maintenance',
+      createdBy: 'ops',
+    });
     expect(events).toEqual([]);
     expect(silence.untilMs).toBe(T0 + 9 * MIN);
-    const r = rt.route([det({ tsMs: T0 }), det({ tsMs: T0 + MIN }), det({ tsMs: T0 + 2 * MIN }), det({ tsMs: T0 + MIN, deviceId: 'dev-a2' })]);
+    const r = rt.route([
+      det({ tsMs: T0 }),
+      det({ tsMs: T0 + MIN }),
+      det({ tsMs: T0 + 2 * MIN }),
+      det({ tsMs: T0 + MIN, deviceId: 'dev-a2' }),
+    ]);
     expect(r.events.map((e) => [e.kind, e.alert.deviceId])).toEqual([
       ['suppressed', 'dev-a1'],
       ['suppressed', 'dev-a2'],
@@ -283,7 +339,9 @@ describe('AlertRouter: silences', () => {
     const rt = router({ updateIntervalMs: 60 * MIN });
     const opened = rt.route([det({ tsMs: T0 })]).events[0].alert;
     const { silence, events } = rt.addSilence({ fingerprint: opened.fingerprint, untilMs: T0 + 60 * MIN });
-    expect(events.map((e) => [e.kind, e.alert.id, e.alert.status])).toEqual([['suppressed', opened.id, 'suppressed']]);
+    expect(events.map((e) => [e.kind, e.alert.id, e.alert.status])).toEqual([
+      ['suppressed', opened.id, 'suppressed'],
+    ]);
     expect(rt.route([det({ tsMs: T0 + MIN })]).events).toEqual([]); // no repeat
     expect(rt.silences().map((s) => s.id)).toEqual([silence.id]);
     expect(rt.removeSilence(silence.id)).toBe(true);
@@ -305,60 +363,153 @@ describe('AlertRouter: silences', () => {
 describe('AlertRouter: adaptations', () => {
   it('priority_weight multiplies the priority of its type (and device), and revert restores it', () => {
     const rt = router();
-    const base = rt.route([det({ tsMs: T0, deviceId: 'dev-a2', score: 0.5, confidence: 0.5 })]).events[0].alert.priority;
+    const base = rt.route([det({ tsMs: T0, deviceId: 'dev-a2', score: 0.5, confidence: 0.5 })]).events[0]
+      .alert.priority;
     const weighted = router();
-    expect(weighted.applyAdaptation({ id: 'w1', kind: 'priority_weight', type: 'spike', value: 1.5, createdBy: 'op', reason: 'useful', tsMs: T0 }).applied).toBe(true);
-    weighted.applyAdaptation({ id: 'w2', kind: 'priority_weight', type: 'drop', value: 0.1, createdBy: 'op', reason: 'x', tsMs: T0 });
-    weighted.applyAdaptation({ id: 'w3', kind: 'priority_weight', type: 'spike', deviceId: 'dev-other', value: 0.1, createdBy: 'op', reason: 'x', tsMs: T0 });
-    const up = weighted.route([det({ tsMs: T0, deviceId: 'dev-a2', score: 0.5, confidence: 0.5 })]).events[0].alert.priority;
+    expect(
+      weighted.applyAdaptation({
+        id: 'w1',
+        kind: 'priority_weight',
+        type: 'spike',
+        value: 1.5,
+        createdBy: 'op',
+        reason: 'useful',
+        tsMs: T0,
+      }).applied,
+    ).toBe(true);
+    weighted.applyAdaptation({
+      id: 'w2',
+      kind: 'priority_weight',
+      type: 'drop',
+      value: 0.1,
+      createdBy: 'op',
+      reason: 'x',
+      tsMs: T0,
+    });
+    weighted.applyAdaptation({
+      id: 'w3',
+      kind: 'priority_weight',
+      type: 'spike',
+      deviceId: 'dev-other',
+      value: 0.1,
+      createdBy: 'op',
+      reason: 'x',
+      tsMs: T0,
+    });
+    const up = weighted.route([det({ tsMs: T0, deviceId: 'dev-a2', score: 0.5, confidence: 0.5 })]).events[0]
+      .alert.priority;
     expect(up).toBeCloseTo(Math.min(100, base * 1.5), 0);
-    expect(weighted.applyAdaptation({ id: 'w1', kind: 'priority_weight', revertedMs: T0 + 1, createdBy: 'op', reason: 'undo', tsMs: T0 + 1 }).applied).toBe(true);
+    expect(
+      weighted.applyAdaptation({
+        id: 'w1',
+        kind: 'priority_weight',
+        revertedMs: T0 + 1,
+        createdBy: 'op',
+        reason: 'undo',
+        tsMs: T0 + 1,
+      }).applied,
+    ).toBe(true);
     expect(weighted.adaptations().map((a) => a.id)).toEqual(['w2', 'w3']);
-    const again = weighted.route([det({ tsMs: T0 + 1, deviceId: 'dev-a2', metric: 'humidity', score: 0.5, confidence: 0.5 })]).events[0].alert.priority;
+    const again = weighted.route([
+      det({ tsMs: T0 + 1, deviceId: 'dev-a2', metric: 'humidity', score: 0.5, confidence: 0.5 }),
+    ]).events[0].alert.priority;
     expect(again).toBeCloseTo(base, 0);
   });
 
   it('suppress silences one fingerprint until untilMs; revert lifts it', () => {
     const rt = router();
     const fp = alertFingerprint('dev-a1', 'temperature', 'spike');
-    rt.applyAdaptation({ id: 'sup1', kind: 'suppress', fingerprint: fp, untilMs: T0 + 30 * MIN, createdBy: 'op', reason: 'false positive', tsMs: T0 });
+    rt.applyAdaptation({
+      id: 'sup1',
+      kind: 'suppress',
+      fingerprint: fp,
+      untilMs: T0 + 30 * MIN,
+      createdBy: 'op',
+      reason: 'false positive',
+      tsMs: T0,
+    });
     const r = rt.route([det({ tsMs: T0 }), det({ tsMs: T0, type: 'drop' })]);
     expect(r.events.map((e) => [e.kind, e.alert.fingerprint === fp])).toEqual([
       ['suppressed', true],
       ['opened', false],
     ]);
-    rt.applyAdaptation({ id: 'sup1', kind: 'suppress', revertedMs: T0 + MIN, createdBy: 'op', reason: 'undo', tsMs: T0 + MIN });
+    rt.applyAdaptation({
+      id: 'sup1',
+      kind: 'suppress',
+      revertedMs: T0 + MIN,
+      createdBy: 'op',
+      reason: 'undo',
+      tsMs: T0 + MIN,
+    });
     expect(rt.route([det({ tsMs: T0 + 2 * MIN })]).events.map((e) => e.kind)).toEqual(['opened']);
   });
 
   it('silence adaptations act as silences (maintenance window on a site)', () => {
     const rt = router();
-    rt.applyAdaptation({ id: 'm1', kind: 'silence', site: 'plant-1', untilMs: T0 + 5 * MIN, createdBy: 'op', reason: 'maintenance', tsMs: T0 });
+    rt.applyAdaptation({
+      id: 'm1',
+      kind: 'silence',
+      site: 'plant-1',
+      untilMs: T0 + 5 * MIN,
+      createdBy: 'op',
+      reason: 'maintenance',
+      tsMs: T0,
+    });
     expect(rt.route([det({ tsMs: T0 })]).events.map((e) => e.kind)).toEqual(['suppressed']);
     expect(rt.route([det({ tsMs: T0 + 6 * MIN })]).events.map((e) => e.kind)).toEqual(['opened']);
   });
 
-  it('ignores threshold adaptations (lucid-detect\'s) and rejects malformed ones', () => {
+  it("ignores threshold adaptations (lucid-detect's) and rejects malformed ones", () => {
     const rt = router();
-    expect(rt.applyAdaptation({ id: 't', kind: 'threshold', value: 0.1, createdBy: 'x', reason: 'x', tsMs: 0 }).applied).toBe(false);
-    for (const bad of [null, {}, { id: 'x', kind: 'nope' }, { id: 'x', kind: 'priority_weight', value: 0 }, { id: 'x', kind: 'suppress' }, { id: 'x', kind: 'silence', untilMs: 5 }]) {
+    expect(
+      rt.applyAdaptation({ id: 't', kind: 'threshold', value: 0.1, createdBy: 'x', reason: 'x', tsMs: 0 })
+        .applied,
+    ).toBe(false);
+    for (const bad of [
+      null,
+      {},
+      { id: 'x', kind: 'nope' },
+      { id: 'x', kind: 'priority_weight', value: 0 },
+      { id: 'x', kind: 'suppress' },
+      { id: 'x', kind: 'silence', untilMs: 5 },
+    ]) {
       expect(() => rt.applyAdaptation(bad)).toThrow(InputError);
     }
   });
 });
 
 describe('AlertRouter: resolved notifications', () => {
-  const openThenResolve = [det({ tsMs: T0 }), det({ tsMs: T0 + MIN, anomalous: false }), det({ tsMs: T0 + 7 * MIN, anomalous: false })];
-  const sent = (r: RouteResult) => r.notifications.map((n) => `${n.channel}:${(n.payload as { event?: string }).event ?? 'slack'}`);
+  const openThenResolve = [
+    det({ tsMs: T0 }),
+    det({ tsMs: T0 + MIN, anomalous: false }),
+    det({ tsMs: T0 + 7 * MIN, anomalous: false }),
+  ];
+  const sent = (r: RouteResult) =>
+    r.notifications.map((n) => `${n.channel}:${(n.payload as { event?: string }).event ?? 'slack'}`);
 
   it.each([
-    ['defaults: webhook only (as Alertmanager send_resolved)', {}, ['slack:slack', 'webhook:alert.opened', 'webhook:alert.resolved']],
-    ['Slack sendResolved on', { slack: { sendResolved: true } }, ['slack:slack', 'webhook:alert.opened', 'slack:slack', 'webhook:alert.resolved']],
-    ['webhook sendResolved off', { webhook: { sendResolved: false } }, ['slack:slack', 'webhook:alert.opened']],
+    [
+      'defaults: webhook only (as Alertmanager send_resolved)',
+      {},
+      ['slack:slack', 'webhook:alert.opened', 'webhook:alert.resolved'],
+    ],
+    [
+      'Slack sendResolved on',
+      { slack: { sendResolved: true } },
+      ['slack:slack', 'webhook:alert.opened', 'slack:slack', 'webhook:alert.resolved'],
+    ],
+    [
+      'webhook sendResolved off',
+      { webhook: { sendResolved: false } },
+      ['slack:slack', 'webhook:alert.opened'],
+    ],
   ])('%s', (_name, channels, expected) => {
     const on = { enabled: true, minSeverity: 'info' as const };
     const rt = router({
-      channels: { slack: { ...on, ...(channels as RouteOptionsInput['channels'])?.slack }, webhook: { ...on, ...(channels as RouteOptionsInput['channels'])?.webhook } },
+      channels: {
+        slack: { ...on, ...(channels as RouteOptionsInput['channels'])?.slack },
+        webhook: { ...on, ...(channels as RouteOptionsInput['channels'])?.webhook },
+      },
     });
     const r = runEach(rt, openThenResolve);
     expect(kinds(r)).toEqual(['opened', 'resolved']);
@@ -367,24 +518,43 @@ describe('AlertRouter: resolved notifications', () => {
 
   it('sends no resolved notification at all with notifyResolved off', () => {
     const on = { enabled: true, minSeverity: 'info' as const, sendResolved: true };
-    const r = runEach(router({ notifyResolved: false, channels: { slack: on, webhook: on } }), openThenResolve);
+    const r = runEach(
+      router({ notifyResolved: false, channels: { slack: on, webhook: on } }),
+      openThenResolve,
+    );
     expect(sent(r)).toEqual(['slack:slack', 'webhook:alert.opened']);
   });
 
   it('rejects a non-boolean sendResolved', () => {
-    expect(() => resolveRouteOptions({ channels: { slack: { sendResolved: 'no' as never } } })).toThrow(/channels\.slack\.sendResolved: expected a boolean/);
+    expect(() => resolveRouteOptions({ channels: { slack: { sendResolved: 'no' as never } } })).toThrow(
+      /channels\.slack\.sendResolved: expected a boolean/,
+    );
   });
 });
 
 describe('AlertRouter: notifications and rate limits', () => {
   it('notifies each enabled channel at or above its minimum severity, with ready payloads', () => {
-    const rt = router({ channels: { slack: { enabled: true, minSeverity: 'critical' }, webhook: { enabled: true, minSeverity: 'info' } } });
+    const rt = router({
+      channels: {
+        slack: { enabled: true, minSeverity: 'critical' },
+        webhook: { enabled: true, minSeverity: 'info' },
+      },
+    });
     const r = rt.route([det({ tsMs: T0, deviceId: 'dev-b1', score: 0.4, confidence: 0.3 })]);
     expect(r.events[0].alert.severity).not.toBe('critical');
     expect(r.notifications.map((n) => n.channel)).toEqual(['webhook']);
-    expect(r.notifications[0]).toMatchObject({ alertId: r.events[0].alert.id, incidentId: r.events[0].alert.incidentId });
-    expect(r.notifications[0].payload).toMatchObject({ version: 1, event: 'alert.opened', alert: { id: r.events[0].alert.id } });
-    const crit = rt.route([det({ tsMs: T0, deviceId: 'dev-a1', score: 1, confidence: 1, related: ['a', 'b', 'c', 'd', 'e', 'f'] })]);
+    expect(r.notifications[0]).toMatchObject({
+      alertId: r.events[0].alert.id,
+      incidentId: r.events[0].alert.incidentId,
+    });
+    expect(r.notifications[0].payload).toMatchObject({
+      version: 1,
+      event: 'alert.opened',
+      alert: { id: r.events[0].alert.id },
+    });
+    const crit = rt.route([
+      det({ tsMs: T0, deviceId: 'dev-a1', score: 1, confidence: 1, related: ['a', 'b', 'c', 'd', 'e', 'f'] }),
+    ]);
     expect(crit.events[0].alert.severity).toBe('critical');
     expect(crit.notifications.map((n) => n.channel)).toEqual(['slack', 'webhook']);
     expect(crit.notifications[0].payload).toHaveProperty('blocks');
@@ -396,13 +566,20 @@ describe('AlertRouter: notifications and rate limits', () => {
     rt.route([det({ tsMs: T0 })]);
     const r = rt.route([det({ tsMs: T0 + MIN, anomalous: false })]);
     expect(r.notifications.map((n) => (n.payload as { event: string }).event)).toEqual(['alert.resolved']);
-    const rt2 = router({ resolveAfterMs: 0, channels: { webhook: { enabled: true, minSeverity: 'critical' } } });
+    const rt2 = router({
+      resolveAfterMs: 0,
+      channels: { webhook: { enabled: true, minSeverity: 'critical' } },
+    });
     rt2.route([det({ tsMs: T0, deviceId: 'dev-b1', score: 0.3 })]);
-    expect(rt2.route([det({ tsMs: T0 + MIN, deviceId: 'dev-b1', anomalous: false })]).notifications).toEqual([]);
+    expect(rt2.route([det({ tsMs: T0 + MIN, deviceId: 'dev-b1', anomalous: false })]).notifications).toEqual(
+      [],
+    );
   });
 
   it('limits each channel to maxPerWindow and summarises the excess in the next window (nothing lost)', () => {
-    const rt = router({ channels: { webhook: { enabled: true, minSeverity: 'info', maxPerWindow: 3, rateWindowMs: 10 * MIN } } });
+    const rt = router({
+      channels: { webhook: { enabled: true, minSeverity: 'info', maxPerWindow: 3, rateWindowMs: 10 * MIN } },
+    });
     const burst = Array.from({ length: 10 }, (_, i) => det({ tsMs: T0 + i * 1000, deviceId: `dev-x${i}` }));
     const r = rt.route(burst);
     expect(r.events).toHaveLength(10);
@@ -411,31 +588,63 @@ describe('AlertRouter: notifications and rate limits', () => {
     // Any later detection past the window (even a normal one) flushes the summary.
     const later = rt.route([det({ tsMs: T0 + 11 * MIN, deviceId: 'dev-quiet', anomalous: false })]);
     expect(later.notifications).toHaveLength(1);
-    const body = later.notifications[0].payload as { event: string; summary: { count: number; alerts: unknown[] } };
+    const body = later.notifications[0].payload as {
+      event: string;
+      summary: { count: number; alerts: unknown[] };
+    };
     expect(body.event).toBe('notifications.rate_limited');
     expect(body.summary.count).toBe(7);
     expect(body.summary.alerts).toHaveLength(7);
     expect(rt.stats()).toMatchObject({ dropped: 7, pendingSummary: 0 });
-    expect(rt.route([det({ tsMs: T0 + 30 * MIN, deviceId: 'dev-quiet', anomalous: false })]).notifications).toEqual([]);
+    expect(
+      rt.route([det({ tsMs: T0 + 30 * MIN, deviceId: 'dev-quiet', anomalous: false })]).notifications,
+    ).toEqual([]);
   });
 });
 
 describe('AlertRouter: snapshot and restore', () => {
   it('continues exactly where it left off (open alerts, pending, silences, weights, limits, history)', () => {
-    const o = resolveRouteOptions({ ...quiet, openAfterCount: 2, resolveAfterMs: 5 * MIN, channels: { webhook: { enabled: true, minSeverity: 'info', maxPerWindow: 1 } } });
+    const o = resolveRouteOptions({
+      ...quiet,
+      openAfterCount: 2,
+      resolveAfterMs: 5 * MIN,
+      channels: { webhook: { enabled: true, minSeverity: 'info', maxPerWindow: 1 } },
+    });
     const script: Detection[][] = [
       [det({ tsMs: T0 }), det({ tsMs: T0 + MIN }), det({ tsMs: T0, deviceId: 'dev-a2' })],
       [det({ tsMs: T0 + 2 * MIN, deviceId: 'dev-a2' }), det({ tsMs: T0 + 3 * MIN, anomalous: false })],
       [det({ tsMs: T0 + 9 * MIN, anomalous: false }), det({ tsMs: T0 + 12 * MIN, deviceId: 'dev-b1' })],
-      [det({ tsMs: T0 + 13 * MIN, deviceId: 'dev-b1' }), det({ tsMs: T0 + 30 * MIN }), det({ tsMs: T0 + 31 * MIN })],
+      [
+        det({ tsMs: T0 + 13 * MIN, deviceId: 'dev-b1' }),
+        det({ tsMs: T0 + 30 * MIN }),
+        det({ tsMs: T0 + 31 * MIN }),
+      ],
     ];
     const continuous = new AlertRouter(o, FLEET);
-    continuous.applyAdaptation({ id: 'w', kind: 'priority_weight', type: 'spike', deviceId: 'dev-b1', value: 2, createdBy: 'x', reason: 'x', tsMs: T0 });
+    continuous.applyAdaptation({
+      id: 'w',
+      kind: 'priority_weight',
+      type: 'spike',
+      deviceId: 'dev-b1',
+      value: 2,
+      createdBy: 'x',
+      reason: 'x',
+      tsMs: T0,
+    });
     continuous.addSilence({ id: 's', deviceId: 'dev-a2', untilMs: T0 + MIN });
     const expected = script.map((batch) => continuous.route(batch));
 
     let rt = new AlertRouter(o, FLEET);
-    rt.applyAdaptation({ id: 'w', kind: 'priority_weight', type: 'spike', deviceId: 'dev-b1', value: 2, createdBy: 'x', reason: 'x', tsMs: T0 });
+    rt.applyAdaptation({
+      id: 'w',
+      kind: 'priority_weight',
+      type: 'spike',
+      deviceId: 'dev-b1',
+      value: 2,
+      createdBy: 'x',
+      reason: 'x',
+      tsMs: T0,
+    });
     rt.addSilence({ id: 's', deviceId: 'dev-a2', untilMs: T0 + MIN });
     const got: RouteResult[] = [];
     for (const batch of script) {

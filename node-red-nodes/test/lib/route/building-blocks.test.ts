@@ -38,7 +38,14 @@ describe('parseSilence / silenceMatches', () => {
     expect(() => parseSilence(input, 0)).toThrow(message);
   });
 
-  const target = { deviceId: 'd1', site: 's1', zone: 'z1', metric: 'temperature', type: 'spike', fingerprint: 'fp' };
+  const target = {
+    deviceId: 'd1',
+    site: 's1',
+    zone: 'z1',
+    metric: 'temperature',
+    type: 'spike',
+    fingerprint: 'fp',
+  };
   it.each([
     [{ deviceId: 'd1' }, true],
     [{ deviceId: 'd2' }, false],
@@ -51,12 +58,25 @@ describe('parseSilence / silenceMatches', () => {
 });
 
 describe('NotificationRateLimiter', () => {
-  const limits = { slack: { maxPerWindow: 2, rateWindowMs: 1000 }, webhook: { maxPerWindow: 1, rateWindowMs: 1000 } };
-  const drop = (id: string) => ({ alertId: id, incidentId: 'i', deviceId: 'd', severity: 'high' as const, title: 't' });
+  const limits = {
+    slack: { maxPerWindow: 2, rateWindowMs: 1000 },
+    webhook: { maxPerWindow: 1, rateWindowMs: 1000 },
+  };
+  const drop = (id: string) => ({
+    alertId: id,
+    incidentId: 'i',
+    deviceId: 'd',
+    severity: 'high' as const,
+    title: 't',
+  });
 
   it('admits maxPerWindow per channel, counts the excess and summarises it once after the window', () => {
     const rl = new NotificationRateLimiter(limits);
-    expect([rl.tryAcquire('slack', 0), rl.tryAcquire('slack', 10), rl.tryAcquire('slack', 20)]).toEqual([true, true, false]);
+    expect([rl.tryAcquire('slack', 0), rl.tryAcquire('slack', 10), rl.tryAcquire('slack', 20)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     rl.recordDropped('slack', drop('a'));
     expect(rl.tryAcquire('webhook', 20)).toBe(true); // channels are independent
     expect(rl.roll('slack', 999)).toBeUndefined(); // window still running

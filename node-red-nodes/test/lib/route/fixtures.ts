@@ -53,7 +53,12 @@ export function det(o: DetOpts): Detection {
         }
       : undefined;
   return {
-    reading: { deviceId, tsMs: o.tsMs, metrics: o.metrics ?? { [metric]: anomalous ? 41.3 : 23 }, ...(o.tenant ? { tenant: o.tenant } : {}) },
+    reading: {
+      deviceId,
+      tsMs: o.tsMs,
+      metrics: o.metrics ?? { [metric]: anomalous ? 41.3 : 23 },
+      ...(o.tenant ? { tenant: o.tenant } : {}),
+    },
     score: {
       deviceId,
       tsMs: o.tsMs,

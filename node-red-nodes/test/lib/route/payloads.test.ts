@@ -1,6 +1,11 @@
 import type { Alert, AlertEvent, Incident } from '../../../src/lib/contracts/types';
 import { alertFingerprint } from '../../../src/lib/route/fingerprint';
-import { buildSlackMessage, buildSlackSummary, escapeMrkdwn, type SlackBlock } from '../../../src/lib/route/slack-message';
+import {
+  buildSlackMessage,
+  buildSlackSummary,
+  escapeMrkdwn,
+  type SlackBlock,
+} from '../../../src/lib/route/slack-message';
 import { buildWebhookPayload, buildWebhookSummary } from '../../../src/lib/route/webhook-payload';
 import { det, T0 } from './fixtures';
 
@@ -27,8 +32,18 @@ function event(kind: AlertEvent['kind'] = 'opened', over: Partial<Alert> = {}): 
   return { kind, alert, tsMs: T0 + 60_000, by: 'lucid-route' };
 }
 const incident: Incident = {
-  id: 'inc-0123456789abcdef', site: 'plant-1', zone: 'zone-a', rootDeviceId: 'dev-a1', alertIds: ['a', 'b'], deviceIds: ['dev-a1', 'dev-a2'],
-  severity: 'high', topPriority: 72.5, openedMs: T0, lastSeenMs: T0, status: 'open', title: 'x',
+  id: 'inc-0123456789abcdef',
+  site: 'plant-1',
+  zone: 'zone-a',
+  rootDeviceId: 'dev-a1',
+  alertIds: ['a', 'b'],
+  deviceIds: ['dev-a1', 'dev-a2'],
+  severity: 'high',
+  topPriority: 72.5,
+  openedMs: T0,
+  lastSeenMs: T0,
+  status: 'open',
+  title: 'x',
 };
 const allText = (blocks: SlackBlock[]): string => JSON.stringify(blocks);
 
@@ -52,7 +67,13 @@ describe('buildSlackMessage', () => {
     expect(types).toEqual(['header', 'section', 'section', 'section', 'section', 'context', 'context']);
     const fields = (msg.blocks[1] as { fields: { text: string }[] }).fields.map((f) => f.text);
     expect(fields).toEqual(
-      expect.arrayContaining(['*Severity*\nHIGH', '*Priority*\n72.5/100', '*Device*\n`dev-a1`', '*Site / zone*\nplant-1 / zone-a', '*Metric*\ntemperature']),
+      expect.arrayContaining([
+        '*Severity*\nHIGH',
+        '*Priority*\n72.5/100',
+        '*Device*\n`dev-a1`',
+        '*Site / zone*\nplant-1 / zone-a',
+        '*Metric*\ntemperature',
+      ]),
     );
     expect(allText(msg.blocks)).toContain('Cooling fan failure: *70%*');
     expect(allText(msg.blocks)).toContain('1. Inspect the cooling fan');
@@ -73,7 +94,8 @@ describe('buildSlackMessage', () => {
     e.alert.explanation = { ...e.alert.explanation, title: long, summary: long };
     const m = buildSlackMessage(e);
     expect((m.blocks[0] as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(150);
-    for (const b of m.blocks) if (b.type === 'section' && b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    for (const b of m.blocks)
+      if (b.type === 'section' && b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
     expect(m.text.length).toBeLessThanOrEqual(3000);
   });
 
@@ -87,8 +109,14 @@ describe('buildSlackMessage', () => {
 
   it('renders a rate-limit summary', () => {
     const m = buildSlackSummary({
-      channel: 'slack', fromMs: T0, toMs: T0 + 600_000, count: 12, bySeverity: { high: 10, low: 2 },
-      alerts: [{ alertId: 'al-1', incidentId: 'inc-1', deviceId: 'dev-<x>', severity: 'high', title: 'Spike' }],
+      channel: 'slack',
+      fromMs: T0,
+      toMs: T0 + 600_000,
+      count: 12,
+      bySeverity: { high: 10, low: 2 },
+      alerts: [
+        { alertId: 'al-1', incidentId: 'inc-1', deviceId: 'dev-<x>', severity: 'high', title: 'Spike' },
+      ],
     });
     expect(m.text).toMatch(/^12 notifications held back/);
     expect(allText(m.blocks)).toContain('10 high, 2 low');
@@ -106,7 +134,19 @@ describe('buildWebhookPayload', () => {
     expect(JSON.parse(JSON.stringify(body))).toEqual(body);
   });
   it('summaries carry the dropped counts', () => {
-    const s = { channel: 'webhook' as const, fromMs: 1, toMs: 2, count: 3, bySeverity: { low: 3 }, alerts: [] };
-    expect(buildWebhookSummary(s, 5)).toEqual({ version: 1, event: 'notifications.rate_limited', tsMs: 5, summary: s });
+    const s = {
+      channel: 'webhook' as const,
+      fromMs: 1,
+      toMs: 2,
+      count: 3,
+      bySeverity: { low: 3 },
+      alerts: [],
+    };
+    expect(buildWebhookSummary(s, 5)).toEqual({
+      version: 1,
+      event: 'notifications.rate_limited',
+      tsMs: 5,
+      summary: s,
+    });
   });
 });

@@ -3,7 +3,10 @@ import { DEFAULT_ROUTE_OPTIONS, resolveRouteOptions } from '../../../src/lib/rou
 
 describe('resolveRouteOptions', () => {
   it('fills defaults and normalises weights to sum 1', () => {
-    const o = resolveRouteOptions({ resolveAfterMs: 1000, weights: { deviation: 1, criticality: 1, confidence: 0, blastRadius: 0, recurrence: 0 } });
+    const o = resolveRouteOptions({
+      resolveAfterMs: 1000,
+      weights: { deviation: 1, criticality: 1, confidence: 0, blastRadius: 0, recurrence: 0 },
+    });
     expect(o.resolveAfterMs).toBe(1000);
     expect(o.openAfterCount).toBe(DEFAULT_ROUTE_OPTIONS.openAfterCount);
     expect(o.weights.deviation).toBeCloseTo(0.5, 12);
@@ -12,8 +15,15 @@ describe('resolveRouteOptions', () => {
   });
 
   it('merges a partial channel', () => {
-    const o = resolveRouteOptions({ channels: { slack: { minSeverity: 'high', url: 'https://hooks.slack.com/services/x' } } });
-    expect(o.channels.slack).toMatchObject({ enabled: true, minSeverity: 'high', url: 'https://hooks.slack.com/services/x', maxPerWindow: 10 });
+    const o = resolveRouteOptions({
+      channels: { slack: { minSeverity: 'high', url: 'https://hooks.slack.com/services/x' } },
+    });
+    expect(o.channels.slack).toMatchObject({
+      enabled: true,
+      minSeverity: 'high',
+      url: 'https://hooks.slack.com/services/x',
+      maxPerWindow: 10,
+    });
     expect(o.channels.webhook.url).toBeUndefined();
   });
 

@@ -170,7 +170,13 @@ describe('SqlAlertStore samples, series, evidence and stats', () => {
       for (let i = 0; i < n; i++) ds.push(makeDetection('dev-3', T0 + i * 1000, 22 + (i % 2) * 0.5));
       store.recordDetections(ds);
       await store.flush();
-      const s = await store.getSeries({ deviceId: 'dev-3', metric: 'temperature', fromMs: T0, toMs: T0 + n * 1000, maxPoints: 1000 });
+      const s = await store.getSeries({
+        deviceId: 'dev-3',
+        metric: 'temperature',
+        fromMs: T0,
+        toMs: T0 + n * 1000,
+        maxPoints: 1000,
+      });
       expect(s.rawCount).toBe(n);
       expect(s.points.map((p) => p.value)).toEqual(Array.from({ length: n }, (_, i) => 22 + (i % 2) * 0.5));
     },

@@ -28,7 +28,9 @@ describe('SqliteEngine checkpoints', () => {
         copyFileSync(file, copy);
         const db = new Database(copy, { readonly: true });
         try {
-          const hasTable = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 't'").get() as { n: number };
+          const hasTable = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 't'").get() as {
+            n: number;
+          };
           rows = hasTable.n ? (db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n : 0;
         } finally {
           db.close();
