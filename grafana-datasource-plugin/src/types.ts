@@ -1,6 +1,7 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 import type { AlertStatus, Feedback, Incident, Severity } from 'node-red-contrib-lucid';
+import { FEEDBACK_VERDICTS } from 'node-red-contrib-lucid/dist/lib/contracts/types';
 
 /** What a query asks the Lucid store for. Stored in dashboards: never rename a value. */
 export enum QueryType {
@@ -39,16 +40,8 @@ export enum VariableKind {
 /** Operator verdicts the store accepts on `POST alerts/:id/feedback`. */
 export type FeedbackVerdict = Feedback['verdict'];
 
-/** Every verdict, in the order the store documents them (used for the feedback-count columns). */
-export const FEEDBACK_VERDICTS: readonly FeedbackVerdict[] = [
-  'useful',
-  'not_useful',
-  'false_positive',
-  'expected',
-  'maintenance',
-  'acknowledge',
-  'resolve',
-];
+/** Every verdict, in the order the store documents them (defined once, in the shared contracts). */
+export { FEEDBACK_VERDICTS };
 
 export const SEVERITY_OPTIONS: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 export const ALERT_STATUS_OPTIONS: readonly AlertStatus[] = ['open', 'acknowledged', 'resolved', 'suppressed'];

@@ -1,22 +1,14 @@
 import type { DataFrame, Field } from '@grafana/data';
 import type { Alert, AlertStatus, Explanation, Feedback, Severity } from 'node-red-contrib-lucid';
-import { SEVERITIES } from 'node-red-contrib-lucid/dist/lib/contracts/types';
+import { FEEDBACK_VERDICTS, SEVERITIES } from 'node-red-contrib-lucid/dist/lib/contracts/types';
 import { type AlertsPanelOptions, SortBy } from '../types';
 import { ALERT_FRAME_FIELDS as F, REQUIRED_ALERT_FIELDS } from './alertFrameFields';
 
 /** An operator verdict the store accepts. */
 export type Verdict = Feedback['verdict'];
 
-/** Every verdict, in the store's order. */
-export const VERDICTS: readonly Verdict[] = [
-  'useful',
-  'not_useful',
-  'false_positive',
-  'expected',
-  'maintenance',
-  'acknowledge',
-  'resolve',
-];
+/** Every verdict, in the store's order (defined once, in the shared contracts). */
+export const VERDICTS: readonly Verdict[] = FEEDBACK_VERDICTS;
 
 /** Feedback counts per verdict. */
 export type FeedbackCounts = Record<Verdict, number>;

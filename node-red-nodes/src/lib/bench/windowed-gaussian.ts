@@ -12,6 +12,7 @@
  * `1 − Q(|x − μ|/σ)`, what a `|x − μ| > k·σ` switch rule does.
  * Per update O(1) amortised while filling and O(windowSize / stepSize) amortised after.
  */
+import { logErfc } from '../detect/tail-probability';
 
 export interface WindowedGaussianOptions {
   /** Values in the window (NAB: 6400). ≥ 2. */
@@ -27,28 +28,10 @@ const MIN_STD = 1e-6;
 
 /**
  * Complementary error function, |relative error| < 1.2e-7 (Chebyshev fit of Press et al.,
- * Numerical Recipes, 2nd ed., §6.2 `erfcc`).
+ * Numerical Recipes, 2nd ed., §6.2 `erfcc`), from the detectors' log-space evaluation.
  */
 export function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  const r = Math.exp(logErfc(Math.abs(x)));
   return x >= 0 ? r : 2 - r;
 }
 

@@ -229,6 +229,17 @@ export interface Feedback {
   tsMs: number;
 }
 
+/** Every operator verdict, in the order the store documents them (and its feedback-count columns use). */
+export const FEEDBACK_VERDICTS: readonly Feedback['verdict'][] = [
+  'useful',
+  'not_useful',
+  'false_positive',
+  'expected',
+  'maintenance',
+  'acknowledge',
+  'resolve',
+];
+
 /** A silence: matching alerts are suppressed until `untilMs`. Unset matchers match anything. */
 export interface Silence {
   id: string;

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../contracts/errors';
 import {
+  FEEDBACK_VERDICTS,
   SEVERITIES,
   type Adaptation,
   type Alert,
@@ -80,15 +81,6 @@ const EVENT_KINDS: readonly AlertEvent['kind'][] = [
   'acknowledged',
   'resolved',
   'suppressed',
-];
-const VERDICTS: readonly Feedback['verdict'][] = [
-  'useful',
-  'not_useful',
-  'false_positive',
-  'expected',
-  'maintenance',
-  'acknowledge',
-  'resolve',
 ];
 const ADAPTATION_KINDS: readonly Adaptation['kind'][] = [
   'threshold',
@@ -761,14 +753,14 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
   ): Promise<{ feedback: StoredFeedback; alert: Alert }> {
     if (
       !feedback ||
-      !VERDICTS.includes(feedback.verdict) ||
+      !FEEDBACK_VERDICTS.includes(feedback.verdict) ||
       !isStr(feedback.alertId) ||
       !isStr(feedback.user) ||
       !isNum(feedback.tsMs)
     ) {
       throw new InputError(
         'invalid_feedback',
-        `feedback: expected {alertId, verdict (${VERDICTS.join('|')}), user, tsMs}`,
+        `feedback: expected {alertId, verdict (${FEEDBACK_VERDICTS.join('|')}), user, tsMs}`,
       );
     }
     let alert = await this.requireAlert(feedback.alertId);

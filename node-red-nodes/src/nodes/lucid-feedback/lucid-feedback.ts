@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ConfigError, InputError } from '../../lib/contracts/errors';
-import type { Adaptation, Alert, Feedback } from '../../lib/contracts/types';
+import { FEEDBACK_VERDICTS, type Adaptation, type Alert, type Feedback } from '../../lib/contracts/types';
 import {
   adaptationsForFeedback,
   resolveFeedbackPolicy,
@@ -27,15 +27,6 @@ interface FeedbackNodeDef extends NodeDef {
 type FeedbackMsg = NodeMessageInFlow & { alert?: Alert; adaptation?: Adaptation };
 
 const ACTOR = 'lucid-feedback';
-const VERDICTS = [
-  'useful',
-  'not_useful',
-  'false_positive',
-  'expected',
-  'maintenance',
-  'acknowledge',
-  'resolve',
-];
 
 function optional(v: number | string | undefined, scale = 1): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -114,14 +105,14 @@ export = function (RED: NodeAPI) {
       if (
         !fb ||
         typeof fb !== 'object' ||
-        !VERDICTS.includes(fb.verdict) ||
+        !FEEDBACK_VERDICTS.includes(fb.verdict) ||
         typeof fb.alertId !== 'string' ||
         typeof fb.user !== 'string' ||
         !Number.isFinite(fb.tsMs)
       ) {
         throw new InputError(
           'invalid_feedback',
-          `msg.payload: expected Feedback {alertId, verdict (${VERDICTS.join('|')}), user, tsMs}, got ${JSON.stringify(fb)?.slice(0, 80)}`,
+          `msg.payload: expected Feedback {alertId, verdict (${FEEDBACK_VERDICTS.join('|')}), user, tsMs}, got ${JSON.stringify(fb)?.slice(0, 80)}`,
         );
       }
       const store = storePromise ? await storePromise : undefined;
