@@ -116,7 +116,7 @@ export class Explainer {
         ev: withFleet,
         label: fleetSpec.label ?? defaultLabel(name),
         unit,
-        movement: metricMovement(withFleet),
+        movement: metricMovement(withFleet, { accuracy: fleetSpec.accuracy }),
       };
     }
     const playbook = this.library.forDeviceType(spec.deviceType);

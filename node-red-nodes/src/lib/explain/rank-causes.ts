@@ -17,7 +17,12 @@ export const UNEXPLAINED_MASS = 0.25;
 export const RULE_MIN_MATCH = 0.25;
 const MAX_CAUSES = 4;
 const MIN_CONFIDENCE = 0.05;
-/** A metric moved "as well" when its movement strength reaches this. */
+/**
+ * A metric moved "as well" when its movement strength reaches this: the band edge, or
+ * `MOVED_ROBUST_Z` robust σ of its own recent noise (see `metricMovement`), whether or not its
+ * detector fired at this reading (a streaming detector flags the onset of each metric's
+ * excursion separately, so a co-moving metric often reads "normal" at the primary's alert).
+ */
 const CO_MOVEMENT_MIN = 0.5;
 
 interface Candidate {
@@ -53,21 +58,26 @@ const isPower = (v: MetricView) => POWER_UNITS.has(v.unit) || v.ev.metric === CO
 /**
  * Ranks probable causes from the evidence. Generic, evidence-based rules per family (each piece
  * of evidence has a weight; a family's raw score is their noisy-OR):
- * - `sensor_fault`: stuck value (0.85); value beyond the physical range (0.7); a change ≥ 20× the
- *   usual rate in a spike/drop of a non-power metric (0.45, physically implausible for a process
- *   with inertia; 0.15 when another non-power metric moved with it); only this metric moved while the
- *   device's other metrics stayed normal and no neighbour moved (0.3; 0.15 when the device has
- *   no other metric to confirm).
+ * - `sensor_fault`, only from implausibility: stuck value (0.85); value beyond the physical range
+ *   (0.7; 0.6 when only the range detector says so); a spike/drop of a non-power metric at ≥ 20×
+ *   its usual rate while none of the device's other non-power metrics moved and no neighbour
+ *   moved (0.45: a process with inertia cannot move that fast alone; 0.3 when the device has no
+ *   other sensor to confirm it). A single metric moving on its own is NOT evidence of a faulty
+ *   sensor (an imbalance moves only vibration), and a fast change that physically linked metrics
+ *   follow is a real one.
  * - `environment`: neighbours in the same zone/line moved the same way on the same metric
  *   (0.45 + 0.15 per extra neighbour, max 0.9, times their mean similarity).
  * - `connectivity_power`: a connectivity gap or lost-connectivity event (0.85); the anomaly is on a
  *   power/radio metric (unit V, mV or dBm) (0.6); another power/radio metric moved with it (0.5 each).
  * - `process_anomaly`: a sustained change (level shift or drift) of a non-power metric (0.4); other
  *   non-power metrics of the device moved at the same time (0.35 each: the change is real and
- *   physical); a short spike/drop alone (0.15).
+ *   physical); a short spike/drop alone (0.15). Co-movement is judged from each metric's
+ *   deviation (see `metricMovement`), not from its detector's decision at this reading.
  * Then the playbook's cause rules (see `scoreCauseRule`) add specific causes with raw =
  * match × weight when ≥ {@link RULE_MIN_MATCH}; a matching rule replaces the generic candidate of
- * its family (it is the more specific explanation).
+ * its family (it is the more specific explanation). When neighbours moved the same way, the
+ * device-local `process_anomaly` candidates are explained away: raw × (1 − environment raw), as
+ * a local cause does not explain the neighbours' movement while a shared one explains both.
  *
  * Confidence = raw / (Σ raw + {@link UNEXPLAINED_MASS}), floored to 2 decimals, so confidences sum
  * to < 1. Sorted by confidence, then id; at most 4, each ≥ 0.05. Deterministic.
@@ -98,26 +108,30 @@ export function rankCauses(ctx: ExplainContext): RankedCause[] {
   const movedOthers = others.filter(
     (v) => v.movement.strength >= CO_MOVEMENT_MIN && v.movement.direction !== 'none',
   );
+  const physicalOthers = others.filter((v) => !isPower(v));
   const confirmed = movedOthers.some((v) => !isPower(v));
   if (
     (ownType === 'spike' || ownType === 'drop') &&
     !isPower(primary) &&
+    !confirmed &&
+    related.length === 0 &&
     ratio !== undefined &&
     ratio >= IMPOSSIBLE_RATE_RATIO
   ) {
     const speed = Number.isFinite(ratio)
       ? `${formatRatio(ratio)} its usual rate`
       : 'while it usually holds steady';
-    sensor.add(confirmed ? 0.15 : 0.45, `It changed ${speed}: faster than the process itself can move.`);
-  }
-  if (related.length === 0 && ownType !== 'connectivity_loss' && !isPower(primary)) {
-    if (others.length >= 1 && movedOthers.length === 0) {
+    if (physicalOthers.length > 0) {
+      const n = physicalOthers.length;
+      sensor.add(
+        0.45,
+        `It changed ${speed} while the device's other ${n === 1 ? 'sensor' : `${n} sensors`} stayed within their usual noise: faster than the process itself can move.`,
+      );
+    } else {
       sensor.add(
         0.3,
-        `Only ${primary.label} moved; the device's other ${others.length === 1 ? 'metric' : `${others.length} metrics`} stayed normal.`,
+        `It changed ${speed}, faster than the process itself can move; no other sensor on the device can confirm it.`,
       );
-    } else if (others.length === 0) {
-      sensor.add(0.15, 'No other sensor on the device or nearby confirms the change.');
     }
   }
 
@@ -196,6 +210,12 @@ export function rankCauses(ctx: ExplainContext): RankedCause[] {
   }
   const specificFamilies = new Set(specific.map((c) => c.family));
   const candidates = [...generic.filter((c) => !specificFamilies.has(c.family)), ...specific];
+  // Explaining away: a cause local to this device explains its own movement but not the same
+  // movement on its neighbours, which the shared (environment) cause explains too.
+  const shared = candidates.find((c) => c.id === 'environment' && c.family === 'environment');
+  if (shared) {
+    for (const c of candidates) if (c.family === 'process_anomaly') c.raw *= 1 - shared.raw;
+  }
   if (candidates.length === 0) {
     candidates.push({
       id: 'process_anomaly',

@@ -1,5 +1,5 @@
 import { InputError, ConfigError } from '../../../src/lib/contracts/errors';
-import type { Detection } from '../../../src/lib/contracts/types';
+import type { Detection, MetricEvidence } from '../../../src/lib/contracts/types';
 import { Explainer } from '../../../src/lib/explain/explainer';
 import { FleetRegistry } from '../../../src/lib/fleet/fleet-registry';
 import { detection, envMetrics, fleet, MIN, moved, normal, T0 } from './fixtures';
@@ -219,9 +219,58 @@ describe('Explainer: probable causes', () => {
     const causes = top(detection('dev-007', T0, envMetrics([ev])));
     expect(causes[0].family).toBe('sensor_fault');
     expect(causes[0].evidence).toEqual([
-      'It changed 114× its usual rate: faster than the process itself can move.',
-      "Only Temperature moved; the device's other 5 metrics stayed normal.",
+      "It changed 114× its usual rate while the device's other 2 sensors stayed within their usual noise: faster than the process itself can move.",
     ]);
+  });
+
+  it('does not blame the sensor for a fast jump a linked metric followed, though that metric scored low', () => {
+    // A streaming detector flags each metric's onset separately: at the temperature alert the
+    // humidity it pushes down is 20 robust σ away (σ 0.4 %) but still inside its wide band (±10 %).
+    const humidity: MetricEvidence = {
+      ...normal('humidity', 45, 10),
+      value: 37,
+      score: 0.36,
+      direction: 'down',
+      baseline: { median: 45, mad: 0.4 / 1.4826, count: 200 },
+    };
+    const ev = moved('temperature', 23, 35, { kind: 'rate', change: rate(23, 35, 1, 0.5) });
+    const causes = top(detection('dev-007', T0, envMetrics([ev, humidity])));
+    expect(causes[0].family).toBe('process_anomaly');
+    expect(causes[0].evidence).toContain('Humidity fell to 37% (expected 45%) at the same time.');
+    expect(causes.map((c) => c.family)).not.toContain('sensor_fault');
+  });
+
+  it('does not count a metric alone as a faulty sensor (a single metric can move for a real reason)', () => {
+    const ev = moved('vibration', 2, 3.5, {
+      halfBand: 0.2,
+      anomalousSinceTsMs: T0 - 30 * MIN,
+      change: rate(3.45, 3.5, 5, 0.05),
+    });
+    const causes = top(detection('dev-007', T0, envMetrics([ev])));
+    expect(causes.map((c) => c.family)).not.toContain('sensor_fault');
+    expect(causes[0].family).toBe('process_anomaly');
+  });
+
+  it('keeps the environment first when neighbours moved, even with a matching local rule and a co-moving metric', () => {
+    const ex = new Explainer({ registry: fleet() });
+    const warm = (id: string, ts: number) =>
+      detection(
+        id,
+        ts,
+        envMetrics([
+          moved('temperature', 23, 29, {
+            halfBand: 1,
+            anomalousSinceTsMs: ts - 2 * MIN,
+            change: { ...rate(27, 29, 5, 0.3), fromTsMs: ts - 5 * MIN },
+          }),
+          moved('humidity', 45, 36, { halfBand: 10, score: 0.2, kind: null }),
+        ]),
+      );
+    ex.explain(warm('dev-008', T0 - MIN));
+    const e = ex.explain(warm('dev-007', T0));
+    expect(e.type).toBe('correlated_event');
+    expect(e.causes[0].family).toBe('environment');
+    expect(e.causes.map((c) => c.family)).not.toContain('sensor_fault');
   });
 
   it('ranks environment first when neighbours in the zone show the same rise', () => {

@@ -24,6 +24,43 @@ describe('metricMovement', () => {
     expect(m.direction).toBe(direction);
     expect(m.strength).toBeCloseTo(strength, 9);
   });
+
+  const wide = (value: number, sigma: number): MetricEvidence => ({
+    ...normal('h', 45, 10),
+    value,
+    score: 0.3,
+    direction: value > 45 ? 'up' : value < 45 ? 'down' : 'none',
+    baseline: { median: 45, mad: sigma / 1.4826, count: 200 },
+  });
+
+  it.each([
+    // [case, evidence, accuracy, robustZ, strength]
+    ['inside a wide band but 20 robust σ away: moved', wide(37, 0.4), undefined, 20, 1],
+    ['4 robust σ: the movement threshold', wide(46.6, 0.4), undefined, 4, 0.5],
+    ['3 robust σ: not moved', wide(46.2, 0.4), undefined, 3, 0.375],
+    ['15 robust σ but within the sensor accuracy of ±2: not moved', wide(46.5, 0.1), 2, 3, 0.375],
+    ['beyond the accuracy and 4 σ: moved', wide(47, 0.1), 2, 4, 0.5],
+    ['no spread and no accuracy: robust scale unknown, band decides', wide(46, 0), undefined, 0, 0.3],
+  ] as const)('%s', (_n, ev, accuracy, z, strength) => {
+    const m = metricMovement(ev, { accuracy });
+    expect(m.robustZ).toBeCloseTo(z, 9);
+    expect(m.strength).toBeCloseTo(strength, 9);
+    expect(m.strength >= 0.5).toBe(strength >= 0.5);
+  });
+
+  it('ignores a gap-only score: after a silence every series reports the gap, not a moved value', () => {
+    const ev: MetricEvidence = {
+      ...normal('t', 20, 1),
+      score: 1,
+      kind: 'gap',
+      detectorScores: { gap: 1, level: 0.1 },
+    };
+    expect(metricMovement(ev).strength).toBeCloseTo(0.1, 9);
+    expect(metricMovement({ ...ev, detectorScores: { gap: 1, level: 0.1, rate: 0.7 } }).strength).toBeCloseTo(
+      0.7,
+      9,
+    );
+  });
 });
 
 describe('expectationMatch', () => {
