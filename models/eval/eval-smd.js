@@ -1,17 +1,26 @@
 #!/usr/bin/env node
 // SMD interpretation evaluation: HitRate@100 % and @150 % of per-dimension contributions against
-// interpretation_label, over SMD group 1 (machines present in ../shared/datasets/SMD).
+// interpretation_label, over SMD group 1 (machines present in ../shared/datasets/SMD), for two
+// methods side by side:
 //
-// Method ("robust-z", no ONNX): for each machine, each of the 38 dimensions is centred and scaled
-// with the median and MAD (× 1.4826, floored at SCALE_FLOOR) of that machine's *train* half; a
-// test point's contribution of dimension d is z_d² / Σ z². This is the attribution a diagonal
-// model gives and the baseline any learned model must beat. Nothing is fitted on test data or
-// labels; SCALE_FLOOR was fixed before the first run.
+// 1. "smd-ae" (learned, the product's figure): the per-machine autoencoder models/smd-ae/
+//    smd-ae-<machine>.card.json (trained on that machine's train half only) scored through Lucid's
+//    own ModelScorer (the code lucid-detect runs): the test half is replayed as one device, each
+//    row a reading {d1..d38}; a labelled point's contribution of dimension d is ModelScorer's
+//    `contributions['d<d+1>']` = share of the window reconstruction error (window of W rows ending
+//    at the point). Before scoring, each card's reference.json (written at export) is replayed to
+//    check that the TypeScript scorer reproduces torch's window errors.
+// 2. "robust-z" (non-learned baseline): each dimension is centred and scaled with the median and
+//    MAD (× 1.4826, floored at SCALE_FLOOR) of that machine's *train* half; contribution = z_d² / Σ z².
+//
+// Nothing is fitted on test data or labels; SCALE_FLOOR was fixed before the first run.
 //
 // HitRate@P% (Su et al., KDD 2019, OmniAnomaly §4.4): for a labelled anomalous point with ground-
-// truth dimension set G, the share of G found among the top ⌊P·|G|/100⌋ dimensions; averaged over
-// every labelled point of every interpretation segment (and, also printed, over segments).
-// Usage: npm run eval:smd   (SMD_DIR overrides the dataset folder)
+// truth dimension set G, the share of G found among the top ⌊P·|G|/100⌋ dimensions (ties broken
+// by dimension index); averaged over every labelled point of every interpretation segment (and,
+// also printed, over segments).
+// Usage: npm run eval:smd   (SMD_DIR, LUCID_DIST = compiled node-red-nodes, SMD_AE_DIR override;
+// METHODS=robust-z skips the model)
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -21,8 +30,12 @@ const smdDir = path.join(
   process.env.SMD_DIR || path.join(__dirname, '..', '..', '..', 'shared', 'datasets', 'SMD'),
   'ServerMachineDataset',
 );
+const dist = process.env.LUCID_DIST || path.join(__dirname, '..', '..', 'node-red-nodes', 'dist');
+const modelDir = process.env.SMD_AE_DIR || path.join(__dirname, '..', 'smd-ae');
 const SCALE_FLOOR = 0.01; // the series are min-max scaled to [0, 1]; 1 % of the range
 const DIMS = 38;
+const PS = [100, 150];
+const METHODS = (process.env.METHODS || 'smd-ae,robust-z').split(',');
 
 const readMatrix = (file) =>
   zlib
@@ -57,61 +70,166 @@ function hitRate(contrib, truth, p) {
   return truth.filter((d) => top.has(d)).length / truth.length;
 }
 
-function main() {
+/** Per test row: contributions [38] by robust z² share. */
+function robustZContributions(machine, test) {
+  const { centre, scale } = robustStats(readMatrix(path.join(smdDir, 'train', `${machine}.txt.gz`)));
+  return (t) => {
+    const z2 = test[t].map((v, d) => ((v - centre[d]) / scale[d]) ** 2);
+    const sum = z2.reduce((a, b) => a + b, 0);
+    return z2.map((v) => (sum > 0 ? v / sum : 0));
+  };
+}
+
+const cardPath = (machine) => path.join(modelDir, `smd-ae-${machine}.card.json`);
+
+/** Replays the card's reference.json through ModelScorer; returns the largest relative error gap. */
+async function parity(ModelScorer, machine) {
+  const scorer = await ModelScorer.load(cardPath(machine), { maxBatchSize: 512 });
+  const ref = JSON.parse(fs.readFileSync(path.join(modelDir, `smd-ae-${machine}.reference.json`), 'utf8'));
+  const names = scorer.card.features.map((f) => f.name);
+  const scores = await scorer.scoreBatch(
+    ref.rawReadings.map((row, i) => ({
+      deviceId: 'reference',
+      tsMs: i * 60000,
+      metrics: Object.fromEntries(names.map((n, j) => [n, row[j]])),
+    })),
+  );
+  await scorer.close();
+  const w = scorer.card.windowLength;
+  let worst = 0;
+  ref.errors.forEach((e, i) => {
+    const got = scores[i + w - 1].reconstructionError;
+    worst = Math.max(worst, Math.abs(got - e) / Math.max(Math.abs(e), 1e-9));
+  });
+  return worst;
+}
+
+/** Per test row: ModelScorer's contributions [38] (zeros while warming up). */
+async function modelContributions(ModelScorer, machine, test) {
+  const scorer = await ModelScorer.load(cardPath(machine), { maxBatchSize: 512 });
+  const names = scorer.card.features.map((f) => f.name);
+  const scores = await scorer.scoreBatch(
+    test.map((row, t) => ({
+      deviceId: machine,
+      tsMs: t * 60000,
+      metrics: Object.fromEntries(names.map((n, j) => [n, row[j]])),
+    })),
+  );
+  await scorer.close();
+  const info = { window: scorer.card.windowLength, params: scorer.card.architecture?.parameters };
+  return {
+    info,
+    at: (t) => names.map((n) => scores[t].contributions[n] ?? 0),
+  };
+}
+
+const avg = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+async function main() {
   const machines = fs
     .readdirSync(path.join(smdDir, 'interpretation_label'))
     .map((f) => f.replace('.txt', ''))
     .filter((m) => fs.existsSync(path.join(smdDir, 'train', `${m}.txt.gz`)))
     .sort();
-  const points = { 100: [], 150: [] };
-  const segments = { 100: [], 150: [] };
-  console.log('SMD interpretation (HitRate), method robust-z (train-half median/MAD), group 1 subset');
-  console.log('| machine | segments | points | HitRate@100% | HitRate@150% |');
-  console.log('|---|---|---|---|---|');
+  let ModelScorer;
+  let methods = METHODS.filter((m) => m === 'robust-z' || m === 'smd-ae');
+  if (methods.includes('smd-ae')) {
+    try {
+      ({ ModelScorer } = require(path.join(dist, 'lib', 'model', 'model-scorer.js')));
+      const missing = machines.filter((m) => !fs.existsSync(cardPath(m)));
+      if (missing.length) throw new Error(`no smd-ae card for ${missing.join(', ')} in ${modelDir}`);
+    } catch (err) {
+      console.log(`smd-ae skipped: ${err.message} (build node-red-nodes or set LUCID_DIST)`);
+      methods = methods.filter((m) => m !== 'smd-ae');
+    }
+  }
+  // results[method] = { points: {100: [], 150: []}, segments: {...}, machine: {m: {100: [], 150: []}} }
+  const results = Object.fromEntries(
+    methods.map((k) => [k, { points: { 100: [], 150: [] }, segments: { 100: [], 150: [] }, machine: {} }]),
+  );
+  const segCount = {};
+  let modelInfo;
   for (const m of machines) {
-    const { centre, scale } = robustStats(readMatrix(path.join(smdDir, 'train', `${m}.txt.gz`)));
     const test = readMatrix(path.join(smdDir, 'test', `${m}.txt.gz`));
     const lines = fs
       .readFileSync(path.join(smdDir, 'interpretation_label', `${m}.txt`), 'utf8')
       .trim()
       .split('\n');
-    const mine = { 100: [], 150: [] };
-    let segs = 0;
+    const contribOf = {};
+    for (const method of methods) {
+      if (method === 'robust-z') contribOf[method] = robustZContributions(m, test);
+      else {
+        const gap = await parity(ModelScorer, m);
+        if (!(gap < 1e-3)) throw new Error(`${m}: ModelScorer differs from the export reference by ${gap}`);
+        const mc = await modelContributions(ModelScorer, m, test);
+        modelInfo = mc.info;
+        contribOf[method] = mc.at;
+      }
+    }
+    segCount[m] = 0;
+    for (const method of methods) results[method].machine[m] = { 100: [], 150: [] };
     for (const line of lines) {
       const [range, dims] = line.split(':');
       const [start, end] = range.split('-').map(Number);
       const truth = dims.split(',').map((d) => Number(d) - 1);
-      const seg = { 100: [], 150: [] };
-      for (let t = start; t < Math.min(end, test.length); t++) {
-        const z2 = test[t].map((v, d) => ((v - centre[d]) / scale[d]) ** 2);
-        const sum = z2.reduce((a, b) => a + b, 0);
-        const contrib = z2.map((v) => (sum > 0 ? v / sum : 0));
-        for (const p of [100, 150]) seg[p].push(hitRate(contrib, truth, p));
-      }
-      if (seg[100].length === 0) continue;
-      segs++;
-      for (const p of [100, 150]) {
-        mine[p].push(...seg[p]);
-        points[p].push(...seg[p]);
-        segments[p].push(seg[p].reduce((a, b) => a + b, 0) / seg[p].length);
+      if (Math.min(end, test.length) <= start) continue;
+      segCount[m]++;
+      for (const method of methods) {
+        const seg = { 100: [], 150: [] };
+        for (let t = start; t < Math.min(end, test.length); t++) {
+          const contrib = contribOf[method](t);
+          for (const p of PS) seg[p].push(hitRate(contrib, truth, p));
+        }
+        const r = results[method];
+        for (const p of PS) {
+          r.machine[m][p].push(...seg[p]);
+          r.points[p].push(...seg[p]);
+          r.segments[p].push(avg(seg[p]));
+        }
       }
     }
-    const avg = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  }
+
+  const f = (x) => x.toFixed(3);
+  const label = {
+    'smd-ae': `Lucid smd-ae (per-machine conv AE, W ${modelInfo?.window ?? '?'}, ModelScorer contributions)`,
+    'robust-z': 'Lucid robust-z (train-half median/MAD, non-learned baseline)',
+  };
+  const nPoints = results[methods[0]].points[100].length;
+  const nSegs = results[methods[0]].segments[100].length;
+  console.log(
+    `SMD interpretation (HitRate), group 1 subset: ${machines.length} machines, ${nSegs} segments, ${nPoints} labelled points`,
+  );
+  console.log('');
+  console.log('| method | HitRate@100 % (per point) | HitRate@150 % (per point) | @100 % (per segment) | @150 % (per segment) |');
+  console.log('|---|---|---|---|---|');
+  for (const method of methods) {
+    const r = results[method];
     console.log(
-      `| ${m} | ${segs} | ${mine[100].length} | ${avg(mine[100]).toFixed(3)} | ${avg(mine[150]).toFixed(3)} |`,
+      `| ${label[method]} | ${f(avg(r.points[100]))} | ${f(avg(r.points[150]))} | ${f(avg(r.segments[100]))} | ${f(avg(r.segments[150]))} |`,
     );
   }
-  const avg = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log(
-    `| **all (per point)** | ${segments[100].length} | ${points[100].length} | **${avg(points[100]).toFixed(3)}** | **${avg(points[150]).toFixed(3)}** |`,
-  );
-  console.log(
-    `| all (per segment) | | | ${avg(segments[100]).toFixed(3)} | ${avg(segments[150]).toFixed(3)} |`,
-  );
-  console.log(`| OmniAnomaly (published, all 28 machines) | | | ≈ 0.80 | ≈ 0.89 |`);
-  console.log(
-    `target HitRate@150% >= 0.89: ${avg(points[150]) >= 0.89 ? 'MET' : 'NOT MET'} (group-1 subset; not directly comparable)`,
-  );
+  console.log('| OmniAnomaly (published, all 28 machines) | ≈ 0.80 | ≈ 0.89 | | |');
+  console.log('');
+  console.log(`| machine | segments | points | ${methods.map((k) => `${k} @100 % | ${k} @150 %`).join(' | ')} |`);
+  console.log(`|---|---|---|${methods.map(() => '---|---|').join('')}`);
+  for (const m of machines) {
+    const cells = methods.map((k) => {
+      const r = results[k].machine[m];
+      return `${f(avg(r[100]))} | ${f(avg(r[150]))}`;
+    });
+    console.log(`| ${m} | ${segCount[m]} | ${results[methods[0]].machine[m][100].length} | ${cells.join(' | ')} |`);
+  }
+  console.log('');
+  for (const method of methods) {
+    const v = avg(results[method].points[150]);
+    console.log(
+      `${method}: target HitRate@150% >= 0.89 per point: ${v >= 0.89 ? 'MET' : 'NOT MET'} (${f(v)}; group-1 subset, not directly comparable with the 28-machine figure)`,
+    );
+  }
 }
 
-main();
+main().catch((err) => {
+  console.error(err.stack || err.message);
+  process.exit(1);
+});
