@@ -201,7 +201,9 @@ async function main() {
     `SMD interpretation (HitRate), group 1 subset: ${machines.length} machines, ${nSegs} segments, ${nPoints} labelled points`,
   );
   console.log('');
-  console.log('| method | HitRate@100 % (per point) | HitRate@150 % (per point) | @100 % (per segment) | @150 % (per segment) |');
+  console.log(
+    '| method | HitRate@100 % (per point) | HitRate@150 % (per point) | @100 % (per segment) | @150 % (per segment) |',
+  );
   console.log('|---|---|---|---|---|');
   for (const method of methods) {
     const r = results[method];
@@ -211,14 +213,18 @@ async function main() {
   }
   console.log('| OmniAnomaly (published, all 28 machines) | ≈ 0.80 | ≈ 0.89 | | |');
   console.log('');
-  console.log(`| machine | segments | points | ${methods.map((k) => `${k} @100 % | ${k} @150 %`).join(' | ')} |`);
+  console.log(
+    `| machine | segments | points | ${methods.map((k) => `${k} @100 % | ${k} @150 %`).join(' | ')} |`,
+  );
   console.log(`|---|---|---|${methods.map(() => '---|---|').join('')}`);
   for (const m of machines) {
     const cells = methods.map((k) => {
       const r = results[k].machine[m];
       return `${f(avg(r[100]))} | ${f(avg(r[150]))}`;
     });
-    console.log(`| ${m} | ${segCount[m]} | ${results[methods[0]].machine[m][100].length} | ${cells.join(' | ')} |`);
+    console.log(
+      `| ${m} | ${segCount[m]} | ${results[methods[0]].machine[m][100].length} | ${cells.join(' | ')} |`,
+    );
   }
   console.log('');
   for (const method of methods) {

@@ -26,6 +26,7 @@ import os
 import sys
 
 import numpy as np
+import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import lucidtrain as lt  # noqa: E402
@@ -41,6 +42,22 @@ OUT = os.environ.get("OUT_DIR", lt.here("smd-ae"))
 SMD_DIR = os.path.join(os.environ.get("SMD_DIR", lt.here("..", "..", "shared", "datasets", "SMD")),
                        "ServerMachineDataset")
 NORMALISATION = os.environ.get("NORMALISATION", "zscore")  # "minmax": the shipped [0, 1] units, centred only
+# "resnorm": zscore, then each dimension rescaled by its held-out RMS reconstruction error (floored
+# at RES_FLOOR) so that a normal window's per-dimension errors are about 1 (standardised residuals)
+RES_FLOOR = 0.1
+
+
+class ResidualScaled(torch.nn.Module):
+    """Wraps a model trained on z = (x - mean) / std so that it takes z / r and returns x_hat's z / r:
+    the card's std becomes std * r and ModelScorer's per-feature error is the squared residual / r^2."""
+
+    def __init__(self, model, r):
+        super().__init__()
+        self.model, self.config = model, {**model.config, "residualScale": "per-feature held-out RMS error"}
+        self.register_buffer("r", torch.from_numpy(r.astype(np.float32)))
+
+    def forward(self, x):
+        return self.model(x * self.r) / self.r
 CANDIDATES = [
     {"id": "dense-w8", "kind": "dense", "length": 8, "hidden": (64, 16)},
     {"id": "dense-w16", "kind": "dense", "length": 16, "hidden": (64, 16)},
@@ -84,6 +101,11 @@ def fit(c, x):
     xtr, xva = split(x, mean, std, c["length"])
     model, history = lt.train(build(c), xtr, xva, epochs=EPOCHS, batch=128, seed=SEED)
     fe = lt.feature_errors(model, xva)
+    if NORMALISATION == "resnorm":
+        r = np.maximum(np.sqrt(fe.mean(axis=0)), RES_FLOOR)
+        model, std = ResidualScaled(model, r).eval(), std * r
+        xva = (xva / r).astype(np.float32)
+        fe = lt.feature_errors(model, xva)
     err = fe.mean(axis=1)
     return {
         "model": model, "mean": mean, "std": std, "threshold": float(np.quantile(err, QUANTILE)),
