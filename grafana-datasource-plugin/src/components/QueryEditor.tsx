@@ -81,6 +81,23 @@ function TextFilter(props: {
   );
 }
 
+/** Severities to keep (empty: all); used by Alerts and Incidents queries and annotations. */
+function SeverityFilter(props: { value?: string[]; onChange: (severity: string[]) => void }) {
+  return (
+    <InlineField label="Severity" labelWidth={LABEL} tooltip="Empty: all severities. Accepts a multi-value variable.">
+      <MultiCombobox
+        data-testid={TEST_IDS.querySeverity}
+        options={options(SEVERITY_OPTIONS)}
+        value={props.value ?? []}
+        createCustomValue
+        placeholder="All"
+        width={36}
+        onChange={(v) => props.onChange(picked(v))}
+      />
+    </InlineField>
+  );
+}
+
 /** The alert filters shared by Alerts queries and annotations. */
 export function AlertFilters({ query, onChange, onRunQuery }: Pick<Props, 'query' | 'onChange' | 'onRunQuery'>) {
   const set = (patch: Partial<LucidQuery>, run = false) => {
@@ -92,21 +109,7 @@ export function AlertFilters({ query, onChange, onRunQuery }: Pick<Props, 'query
   return (
     <>
       <InlineFieldRow>
-        <InlineField
-          label="Severity"
-          labelWidth={LABEL}
-          tooltip="Empty: all severities. Accepts a multi-value variable."
-        >
-          <MultiCombobox
-            data-testid={TEST_IDS.querySeverity}
-            options={options(SEVERITY_OPTIONS)}
-            value={query.severity ?? []}
-            createCustomValue
-            placeholder="All"
-            width={36}
-            onChange={(v) => set({ severity: picked(v) }, true)}
-          />
-        </InlineField>
+        <SeverityFilter value={query.severity} onChange={(severity) => set({ severity }, true)} />
         <InlineField label="Status" labelWidth={LABEL} tooltip="Empty: all statuses.">
           <MultiCombobox
             data-testid={TEST_IDS.queryStatus}
@@ -325,17 +328,7 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
                 onChange={(v) => set({ incidentStatus: picked(v) }, true)}
               />
             </InlineField>
-            <InlineField label="Severity" labelWidth={LABEL}>
-              <MultiCombobox
-                data-testid={TEST_IDS.querySeverity}
-                options={options(SEVERITY_OPTIONS)}
-                value={query.severity ?? []}
-                createCustomValue
-                placeholder="All"
-                width={36}
-                onChange={(v) => set({ severity: picked(v) }, true)}
-              />
-            </InlineField>
+            <SeverityFilter value={query.severity} onChange={(severity) => set({ severity }, true)} />
           </InlineFieldRow>
           <InlineFieldRow>
             <TextFilter
