@@ -1,3 +1,4 @@
+import { configNumber } from '../shared/config-number';
 import { basename, isAbsolute, resolve } from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ConfigError, InputError } from '../../lib/contracts/errors';
@@ -17,13 +18,6 @@ interface ReplayNodeDef extends NodeDef {
   timestamps: 'now' | 'file';
   tenant: string;
   autoStart: boolean;
-}
-
-function num(name: string, value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new ConfigError(`${name}: expected a number, got "${String(value)}"`);
-  return n;
 }
 
 export = function (RED: NodeAPI) {
@@ -104,8 +98,8 @@ export = function (RED: NodeAPI) {
         recording: { format },
         deviceId,
         tenant,
-        speed: num('speed', config.speed, 0),
-        batchSize: (batchSize = num('batchSize', config.batchSize, 1)),
+        speed: configNumber('speed', config.speed, 0),
+        batchSize: (batchSize = configNumber('batchSize', config.batchSize, 1)),
         timestamps: config.timestamps === 'file' ? 'file' : 'now',
         onBatch: (batch) => {
           rows = batch.progress.rows;

@@ -1,3 +1,4 @@
+import { configNumber } from '../shared/config-number';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ConfigError, InputError } from '../../lib/contracts/errors';
 import type { GroundTruth, Reading } from '../../lib/contracts/types';
@@ -27,13 +28,6 @@ interface SimulateNodeDef extends NodeDef {
   autoStart: boolean;
   /** '' = automatic (see plausibleStartTsMs), else ISO 8601 or epoch ms. */
   start: string;
-}
-
-function num(name: string, value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new ConfigError(`${name}: expected a number, got "${String(value)}"`);
-  return n;
 }
 
 export = function (RED: NodeAPI) {
@@ -99,9 +93,9 @@ export = function (RED: NodeAPI) {
     try {
       if (!isTopicLevel(tenant))
         throw new ConfigError(`tenant: "${tenant}" cannot be an MQTT topic level (no /, + or #)`);
-      const intervalMs = num('interval', config.interval, 10_000);
-      const speed = num('speed', config.speed, 1);
-      const durationMin = num('duration', config.duration, 0);
+      const intervalMs = configNumber('interval', config.interval, 10_000);
+      const speed = configNumber('speed', config.speed, 1);
+      const durationMin = configNumber('duration', config.duration, 0);
       if (durationMin < 0)
         throw new ConfigError(`duration: expected ≥ 0 simulated minutes (0 = forever), got ${durationMin}`);
       const durationMs = durationMin * 60_000;
@@ -116,13 +110,13 @@ export = function (RED: NodeAPI) {
         startTsMs = parsed;
       }
       simulator = new FleetSimulator({
-        deviceCount: num('devices', config.devices, 12),
-        seed: num('seed', config.seed, 1),
+        deviceCount: configNumber('devices', config.devices, 12),
+        seed: configNumber('seed', config.seed, 1),
         intervalMs,
         startTsMs,
         incidents: config.incidents !== false,
-        warmupReadings: num('warmup', config.warmup, 60),
-        quietMs: num('quiet', config.quiet, 15) * 60_000,
+        warmupReadings: configNumber('warmup', config.warmup, 60),
+        quietMs: configNumber('quiet', config.quiet, 15) * 60_000,
         tenant,
       });
       runner = new SimulationRunner(simulator, {
