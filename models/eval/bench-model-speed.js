@@ -2,7 +2,7 @@
 // Lib-level scoring speed, same run, same readings: StreamingDetector alone vs StreamingDetector +
 // ModelScorer batched (scoreBatch of 256-reading messages) vs single (one score() per reading,
 // micro-batched across devices by the MicroBatcher, up to 256 per inference), each followed by
-// mergeModelScore as lucid-detect does. Devices are warmed up (window and device baseline full)
+// mergeModelScoreInPlace as lucid-detect does. Devices are warmed up (window and device baseline full)
 // before timing. Not a test: figures depend on the machine and its load.
 // Usage: node models/eval/bench-model-speed.js [pump-ae|fleet-ae ...]
 //   LUCID_DIST (compiled node-red-nodes, default node-red-nodes/dist), READINGS (default 20000),
@@ -12,7 +12,9 @@ const path = require('node:path');
 
 const dist = process.env.LUCID_DIST || path.join(__dirname, '..', '..', 'node-red-nodes', 'dist');
 const { ModelScorer } = require(path.join(dist, 'lib', 'model', 'model-scorer.js'));
-const { mergeModelScore } = require(path.join(dist, 'lib', 'model', 'merge-model-score.js'));
+const mergeLib = require(path.join(dist, 'lib', 'model', 'merge-model-score.js'));
+// A dist built before mergeModelScoreInPlace existed (LUCID_DIST, for before/after runs) merges by copy.
+const mergeModelScoreInPlace = mergeLib.mergeModelScoreInPlace ?? mergeLib.mergeModelScore;
 const { StreamingDetector } = require(path.join(dist, 'lib', 'detect', 'streaming-detector.js'));
 const { resolveDetectConfig } = require(path.join(dist, 'lib', 'detect', 'detect-config.js'));
 const { FleetRegistry } = require(path.join(dist, 'lib', 'fleet', 'fleet-registry.js'));
@@ -37,13 +39,18 @@ function makeReadings(card, from, count, seed) {
   return out;
 }
 
+// Wall-clock rate, and the process's CPU time (user + system, all threads) per reading: on a
+// machine shared with other jobs the CPU figure varies less than the wall clock.
 async function timeIt(label, n, fn) {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await fn();
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  const cpuUs = (c.user + c.system) / n;
   const rate = n / s;
   console.log(
-    `  ${label.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} readings/s  (${n} readings, ${s.toFixed(2)} s)`,
+    `  ${label.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} readings/s  (${n} readings, ${s.toFixed(2)} s, CPU ${cpuUs.toFixed(1)} µs/reading)`,
   );
   return rate;
 }
@@ -88,7 +95,7 @@ async function benchModel(name) {
     for (const c of chunks) {
       const base = det.detectBatch(c);
       const ms = await batched.scoreBatch(c);
-      base.forEach((b, i) => mergeModelScore(b, ms[i]));
+      base.forEach((b, i) => mergeModelScoreInPlace(b, ms[i]));
     }
   });
   det = fresh();
@@ -97,7 +104,7 @@ async function benchModel(name) {
     const pending = [];
     for (const r of timed) {
       const b = det.detect(r);
-      pending.push(single.score(r).then((m) => mergeModelScore(b, m)));
+      pending.push(single.score(r).then((m) => mergeModelScoreInPlace(b, m)));
       if (pending.length >= 4 * BATCH) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);

@@ -1,4 +1,4 @@
-import type { AnomalyScore, DetectionEvidence, MetricEvidence } from '../contracts/types';
+import type { AnomalyScore, DetectionEvidence } from '../contracts/types';
 import type { ModelScore } from './model-scorer';
 
 function isDetectionEvidence(e: unknown): e is DetectionEvidence {
@@ -20,64 +20,88 @@ function isDetectionEvidence(e: unknown): e is DetectionEvidence {
  *   model score × min(1, contribution × F) (a feature with an average share carries the full
  *   model score); when that exceeds the metric's score, `score` and `kind: 'model'` follow it.
  *   `evidence.combined.anomalousMetrics` gains the metrics whose model score crossed 0.5.
- * Pure: returns a new object, the inputs are not modified.
+ * Pure: returns a new object, the inputs are not modified (it copies the parts the merge changes,
+ * then applies {@link mergeModelScoreInPlace}; the result is the same).
  */
 export function mergeModelScore(base: AnomalyScore, model: ModelScore): AnomalyScore {
-  const evidence: DetectionEvidence | unknown = isDetectionEvidence(base.evidence)
-    ? {
-        ...base.evidence,
-        metrics: { ...base.evidence.metrics },
-        combined: { ...base.evidence.combined },
-        model: model.evidence,
+  const scored = model.status === 'scored';
+  const ev = base.evidence;
+  let evidence: unknown;
+  if (isDetectionEvidence(ev)) {
+    const metrics = { ...ev.metrics };
+    if (scored) {
+      for (const name of Object.keys(model.contributions)) {
+        const m = metrics[name];
+        if (m) metrics[name] = { ...m, detectorScores: { ...m.detectorScores } };
       }
-    : {
-        ...(typeof base.evidence === 'object' && base.evidence !== null ? base.evidence : {}),
-        model: model.evidence,
-      };
-  if (model.status !== 'scored') return { ...base, evidence };
+    }
+    evidence = {
+      ...ev,
+      metrics,
+      combined: {
+        ...ev.combined,
+        // The merge treats the list as a set: a duplicate in the input appears once.
+        ...(scored ? { anomalousMetrics: [...new Set(ev.combined.anomalousMetrics)] } : {}),
+      },
+    };
+  } else evidence = { ...(typeof ev === 'object' && ev !== null ? ev : {}) };
+  return mergeModelScoreInPlace({ ...base, contributions: { ...base.contributions }, evidence }, model);
+}
+
+/**
+ * {@link mergeModelScore} without the copies: writes the merge into `base` (its `contributions`,
+ * `evidence`, the `MetricEvidence` of the model's features and their `detectorScores`,
+ * `evidence.combined.anomalousMetrics`) and returns `base`. For a caller that owns `base` and
+ * nothing else references it, e.g. `lucid-detect` with the scores the streaming detector just
+ * built; the result serialises exactly as {@link mergeModelScore}'s (same values, same key
+ * order) when `anomalousMetrics` holds no duplicates.
+ * @returns `base`, merged
+ */
+export function mergeModelScoreInPlace(base: AnomalyScore, model: ModelScore): AnomalyScore {
+  const ev = base.evidence;
+  if (typeof ev === 'object' && ev !== null) (ev as { model?: unknown }).model = model.evidence;
+  else base.evidence = { model: model.evidence };
+  if (model.status !== 'scored') return base;
 
   const sb = base.score;
   const sm = model.score;
-  const names = new Set([...Object.keys(base.contributions), ...Object.keys(model.contributions)]);
-  const contributions: Record<string, number> = {};
+  const both = sb + sm;
+  const bc = base.contributions;
+  const mc = model.contributions;
+  // Blend in key order (the base's metrics, then the model's other features), then renormalise.
   let sum = 0;
-  for (const name of names) {
-    const v =
-      sb + sm > 0
-        ? (sb * (base.contributions[name] ?? 0) + sm * (model.contributions[name] ?? 0)) / (sb + sm)
-        : 0;
-    contributions[name] = v;
+  for (const name in bc) {
+    const v = both > 0 ? (sb * (bc[name] ?? 0) + sm * (mc[name] ?? 0)) / both : 0;
+    bc[name] = v;
     sum += v;
   }
-  if (sum > 0) for (const name of names) contributions[name] = contributions[name]! / sum;
+  let f = 0;
+  for (const name in mc) {
+    f++;
+    if (name in bc) continue;
+    const v = both > 0 ? (sb * 0 + sm * (mc[name] ?? 0)) / both : 0;
+    bc[name] = v;
+    sum += v;
+  }
+  if (sum > 0) for (const name in bc) bc[name] = bc[name]! / sum;
 
-  if (isDetectionEvidence(evidence)) {
-    const f = Object.keys(model.contributions).length;
-    const anomalous = new Set(evidence.combined.anomalousMetrics);
-    for (const [name, share] of Object.entries(model.contributions)) {
-      const m = evidence.metrics[name];
+  if (isDetectionEvidence(ev)) {
+    const anomalous = ev.combined.anomalousMetrics;
+    for (const name in mc) {
+      const m = ev.metrics[name];
       if (!m) continue;
-      const metricModelScore = sm * Math.min(1, share * f);
-      const updated: MetricEvidence = {
-        ...m,
-        detectorScores: { ...m.detectorScores, model: metricModelScore },
-      };
+      const metricModelScore = sm * Math.min(1, mc[name]! * f);
+      m.detectorScores.model = metricModelScore;
       if (metricModelScore > m.score) {
-        updated.score = metricModelScore;
-        updated.kind = 'model';
+        m.score = metricModelScore;
+        m.kind = 'model';
       }
-      evidence.metrics[name] = updated;
-      if (metricModelScore > 0.5) anomalous.add(name);
+      if (metricModelScore > 0.5 && !anomalous.includes(name)) anomalous.push(name);
     }
-    evidence.combined.anomalousMetrics = [...anomalous];
   }
 
-  return {
-    ...base,
-    score: Math.max(sb, sm),
-    isAnomaly: base.isAnomaly || model.isAnomaly,
-    detector: sm > sb ? `${base.detector}+model:${model.evidence.name}` : base.detector,
-    contributions,
-    evidence,
-  };
+  base.score = Math.max(sb, sm);
+  base.isAnomaly = base.isAnomaly || model.isAnomaly;
+  if (sm > sb) base.detector = `${base.detector}+model:${model.evidence.name}`;
+  return base;
 }

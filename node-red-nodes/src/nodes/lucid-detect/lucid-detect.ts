@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { InputError } from '../../lib/contracts/errors';
 import type { Adaptation, AnomalyScore, Detection, Reading } from '../../lib/contracts/types';
 import { StreamingDetector, type DetectorSnapshot } from '../../lib/detect/streaming-detector';
-import { mergeModelScore } from '../../lib/model/merge-model-score';
+import { mergeModelScoreInPlace } from '../../lib/model/merge-model-score';
 import type { ModelScore, ModelScorer } from '../../lib/model/model-scorer';
 import { resolveModel, type ModelConfigNode } from '../lucid-model/model-config';
 import { resolveFleet } from '../shared/fleet-config';
@@ -176,8 +176,9 @@ export = function (RED: NodeAPI) {
         }
         const finish = (model: ModelScore[] | undefined) => {
           try {
+            // The scores were just built by the detector for this message: merged in place.
             const merged: AnomalyScore[] = model
-              ? scores.map((sc, i) => mergeModelScore(sc, model[i]!))
+              ? scores.map((sc, i) => mergeModelScoreInPlace(sc, model[i]!))
               : scores;
             let detections: Detection[] = readings.map((reading, i) => ({ reading, score: merged[i]! }));
             anomalies += detections.filter((d) => d.score.isAnomaly).length;

@@ -1,5 +1,5 @@
 import type { AnomalyScore, DetectionEvidence, MetricEvidence } from '../../../src/lib/contracts/types';
-import { mergeModelScore } from '../../../src/lib/model/merge-model-score';
+import { mergeModelScore, mergeModelScoreInPlace } from '../../../src/lib/model/merge-model-score';
 import type { ModelScore } from '../../../src/lib/model/model-scorer';
 
 const metric = (name: string, score: number): MetricEvidence => ({
@@ -87,5 +87,31 @@ describe('mergeModelScore', () => {
   it('all-zero scores keep all-zero contributions', () => {
     const merged = mergeModelScore(base(0, { a: 0 }), model('scored', 0, { a: 0, b: 0 }));
     expect(merged.contributions).toEqual({ a: 0, b: 0 });
+  });
+
+  describe('mergeModelScoreInPlace', () => {
+    const cases: [string, () => AnomalyScore, () => ModelScore][] = [
+      ['model stronger', () => base(0.1, { a: 1 }), () => model('scored', 0.9, { a: 0.1, b: 0.9 })],
+      ['streaming stronger', () => base(0.95, { a: 1 }), () => model('scored', 0.2, { a: 0.5, b: 0.5 })],
+      ['model-only feature', () => base(0.4, { a: 0.7, b: 0.3 }), () => model('scored', 0.6, { c: 1 })],
+      ['all zero', () => base(0, { a: 0 }), () => model('scored', 0, { a: 0, b: 0 })],
+      ['warming up', () => base(0.3, { a: 1 }), () => model('warming_up', 0, {})],
+      ['skipped', () => base(0.3, { a: 1 }), () => model('skipped', 0, {})],
+    ];
+
+    it.each(cases)('%s: serialises exactly as the pure merge (values and key order)', (_, b, m) => {
+      expect(JSON.stringify(mergeModelScoreInPlace(b(), m()))).toBe(
+        JSON.stringify(mergeModelScore(b(), m())),
+      );
+    });
+
+    it('writes into and returns the base, and does not list an anomalous metric twice', () => {
+      const b = base(0.9, { a: 1 });
+      const merged = mergeModelScoreInPlace(b, model('scored', 0.95, { a: 0.9, b: 0.1 }));
+      expect(merged).toBe(b);
+      expect(b.detector).toBe('streaming+model:pump-ae');
+      expect((b.evidence as DetectionEvidence).combined.anomalousMetrics).toEqual(['a']);
+      expect((b.evidence as DetectionEvidence).metrics.a!.detectorScores.model).toBeCloseTo(0.95, 12);
+    });
   });
 });
