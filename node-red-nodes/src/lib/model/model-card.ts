@@ -31,16 +31,48 @@ export interface ModelNormalisation {
 /**
  * Commissioning-time calibration of each device's own threshold (`device-baseline` mode only),
  * one fixed rule for every device: the model scores every window inside the device's baseline
- * readings; per feature f, b_f = mean baseline error of f (+1e-6); a window's calibrated error is
- * mean_f(e_f / b_f) when `featureNormalised`, else mean_f e_f; it is smoothed with an EWMA of
- * half-life `ewmaHalfLifeReadings` (0 = none), and the device's threshold is
- * `factor` × the `quantile` (0..1, nearest-rank, 1 = max) of the smoothed baseline values.
+ * readings; per feature f, e_f = mean of (x − x̂)² over the window's newest `recentSteps` rows
+ * (default all W) and b_f = mean baseline e_f (+1e-6); a window's calibrated error is
+ * `aggregate` (mean, default, or max) over the `scoredFeatures` (default all) of e_f / b_f when
+ * `featureNormalised`, else of e_f; it is smoothed with an EWMA of half-life
+ * `ewmaHalfLifeReadings` (0 = none), and the device's threshold is `factor` × the `quantile`
+ * (0..1, nearest-rank, 1 = max) of the smoothed baseline values.
+ *
+ * `alarm` adds persistence and hysteresis to `isAnomaly` (as in control-chart run rules and
+ * Prometheus' `for:`): the device's alarm turns on after `onReadings` consecutive readings above
+ * its threshold and off after `offReadings` consecutive readings at or below it (default 1 / 1:
+ * point-wise). `score` stays the point-wise value.
  */
 export interface DeviceCalibration {
   quantile: number;
   factor: number;
   ewmaHalfLifeReadings: number;
   featureNormalised: boolean;
+  /** Newest rows of the window whose error counts, 1..W; default W. */
+  recentSteps?: number;
+  /** How the features' errors combine; default `mean`. */
+  aggregate?: 'mean' | 'max';
+  /** Feature names that count toward the score (all features still feed the model and the contributions); default all. */
+  scoredFeatures?: string[];
+  /** Persistence (readings above to turn on) and hysteresis (readings at or below to turn off), each ≥ 1. */
+  alarm?: { onReadings: number; offReadings: number };
+  description?: string;
+}
+
+/**
+ * How a scored window's error is attributed to features (ModelScorer's `contributions`); the
+ * score and threshold never use it. With r_{i,f} = x − x̂ at row i (0 = oldest, W−1 = newest):
+ * a_f = Σ_i w_i r_{i,f}² / s_f, contributions_f = a_f / Σ_g a_g, where w_i is uniform
+ * (`window-mean`), 1 on the newest row only (`last-step`) or 2^(−(W−1−i)/halfLifeRows) (`ewma`),
+ * and s_f = `featureScale[f]` (> 0, one per feature, in the card's feature order; absent = 1).
+ * Absent: `window-mean` without scale (the per-feature share of the window error).
+ */
+export interface ModelAttribution {
+  kind: 'window-mean' | 'last-step' | 'ewma';
+  /** `ewma` only (required there): rows over which a row's weight halves, > 0. */
+  halfLifeRows?: number;
+  /** Per-feature divisor, e.g. each feature's typical error on held-out normal windows. */
+  featureScale?: number[];
   description?: string;
 }
 
@@ -81,6 +113,8 @@ export interface ModelCard {
     calibration?: unknown;
     /** Per-device threshold from the device's own baseline (see {@link DeviceCalibration}). */
     deviceCalibration?: DeviceCalibration;
+    /** Feature attribution of the contributions (see {@link ModelAttribution}). */
+    attribution?: ModelAttribution;
     [key: string]: unknown;
   };
   [key: string]: unknown;
@@ -163,7 +197,29 @@ export const MODEL_CARD_SCHEMA = {
             factor: { type: 'number', exclusiveMinimum: 0 },
             ewmaHalfLifeReadings: { type: 'number', minimum: 0 },
             featureNormalised: { type: 'boolean' },
+            recentSteps: { type: 'integer', minimum: 1 },
+            aggregate: { enum: ['mean', 'max'] },
+            scoredFeatures: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            alarm: {
+              type: 'object',
+              required: ['onReadings', 'offReadings'],
+              properties: {
+                onReadings: { type: 'integer', minimum: 1 },
+                offReadings: { type: 'integer', minimum: 1 },
+              },
+            },
           },
+        },
+        attribution: {
+          type: 'object',
+          required: ['kind'],
+          properties: {
+            kind: { enum: ['window-mean', 'last-step', 'ewma'] },
+            halfLifeRows: { type: 'number', exclusiveMinimum: 0 },
+            featureScale: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 } },
+          },
+          if: { properties: { kind: { const: 'ewma' } } },
+          then: { required: ['halfLifeRows'] },
         },
       },
     },
@@ -175,7 +231,9 @@ const validate = ajv.compile(MODEL_CARD_SCHEMA as unknown as JSONSchemaType<Mode
 
 /**
  * Validates a parsed model card: the JSON Schema above, then the cross-field rules (input and
- * output shapes are `[batch, windowLength, features.length]`, feature names unique).
+ * output shapes are `[batch, windowLength, features.length]`, feature names unique,
+ * `scoring.attribution.featureScale` one value per feature, `scoring.deviceCalibration`'s
+ * `recentSteps` ≤ windowLength and `scoredFeatures` among the card's features).
  * @param value parsed JSON
  * @param source where it came from, for error messages (a path)
  * @throws ModelError naming the field, the value and what was expected
@@ -192,6 +250,24 @@ export function parseModelCard(value: unknown, source = 'model card'): ModelCard
   for (const f of card.features) {
     if (names.has(f.name)) throw new ModelError(`${source}: features: duplicate feature "${f.name}"`);
     names.add(f.name);
+  }
+  const dc = card.scoring.deviceCalibration;
+  if (dc?.recentSteps !== undefined && dc.recentSteps > card.windowLength) {
+    throw new ModelError(
+      `${source}: scoring.deviceCalibration.recentSteps is ${dc.recentSteps}, expected at most the window length (${card.windowLength})`,
+    );
+  }
+  for (const name of dc?.scoredFeatures ?? []) {
+    if (!names.has(name))
+      throw new ModelError(
+        `${source}: scoring.deviceCalibration.scoredFeatures: "${name}" is not one of the card's features`,
+      );
+  }
+  const scale = card.scoring.attribution?.featureScale;
+  if (scale && scale.length !== card.features.length) {
+    throw new ModelError(
+      `${source}: scoring.attribution.featureScale has ${scale.length} values, expected one per feature (${card.features.length})`,
+    );
   }
   const expected = [card.windowLength, card.features.length];
   for (const key of ['input', 'output'] as const) {

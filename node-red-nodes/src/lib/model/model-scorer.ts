@@ -21,7 +21,10 @@ export interface ModelScore {
   reason?: 'missing_features' | 'out_of_order';
   /** 1 − 2^(−error / threshold), 0..1; 0.5 at the card's threshold. */
   score: number;
-  /** error > the card's threshold. */
+  /**
+   * error > the card's threshold; with device calibration, calibrated value > the device's
+   * threshold, or the device's alarm state when the calibration has an `alarm` rule.
+   */
   isAnomaly: boolean;
   /** Window reconstruction error: mean over features of the per-feature error (z units²). */
   reconstructionError: number;
@@ -50,6 +53,10 @@ interface DeviceCalibrationState {
   featureScale: Float64Array;
   threshold: number;
   ewma: number;
+  /** Alarm state (DeviceCalibration.alarm): on/off and the current run of readings above / at or below. */
+  alarmOn: boolean;
+  runAbove: number;
+  runBelow: number;
 }
 
 /**
@@ -57,7 +64,8 @@ interface DeviceCalibrationState {
  * with the card's statistics, one inference per micro-batch of windows across devices, then
  * e_f = mean over the window of (x − x̂)² per feature, error = mean_f e_f,
  * score = 1 − 2^(−error / threshold), contributions_f = e_f / Σ e_f (reconstruction-error
- * attribution as in OmniAnomaly, Su et al., KDD 2019, §4.4).
+ * attribution as in OmniAnomaly, Su et al., KDD 2019, §4.4), or as the card's
+ * `scoring.attribution` says (row weights, per-feature scale; contributions only, never the score).
  *
  * Create with {@link ModelScorer.load} (owns its model) or `new ModelScorer(sharedModel)`
  * (the model belongs to a `lucid-model` config node; `close()` leaves it loaded).
@@ -72,6 +80,8 @@ export class ModelScorer {
   private readonly batcher: MicroBatcher<Pending, ModelScore>;
   private readonly calibration: DeviceCalibration | undefined;
   private readonly calibrated = new Map<string, DeviceCalibrationState>();
+  /** Features that count toward the calibrated error (DeviceCalibration.scoredFeatures), or all. */
+  private readonly scoredMask: boolean[] | undefined;
 
   constructor(
     readonly model: LoadedModel,
@@ -80,6 +90,8 @@ export class ModelScorer {
   ) {
     const dc = model.card.scoring.deviceCalibration;
     this.calibration = dc && model.card.normalisation.mode === 'device-baseline' ? dc : undefined;
+    const scored = this.calibration?.scoredFeatures;
+    this.scoredMask = scored ? model.card.features.map((feat) => scored.includes(feat.name)) : undefined;
     this.windows = new DeviceWindows(model.card, {
       ...opts,
       keepBaselineWindows: this.calibration !== undefined,
@@ -138,27 +150,40 @@ export class ModelScorer {
     return { reading, windowed: this.windows.push(reading) };
   }
 
-  /** Per-feature mean squared error of window k (row-major [W, F]) into `out`. */
+  /**
+   * Per-feature mean squared error of window k (row-major [W, F]) into `out`, over the window's
+   * newest `recentSteps` rows (the calibration's, default all W).
+   */
   private featureErrors(input: Float32Array, rec: Float32Array, k: number, out: Float64Array): Float64Array {
     const { windowLength: w, featureCount: f } = this.model;
+    const steps = Math.min(this.calibration?.recentSteps ?? w, w);
     out.fill(0);
     const base = k * w * f;
-    for (let i = 0; i < w; i++) {
+    for (let i = w - steps; i < w; i++) {
       for (let j = 0; j < f; j++) {
         const d = input[base + i * f + j]! - rec[base + i * f + j]!;
         out[j]! += d * d;
       }
     }
-    for (let j = 0; j < f; j++) out[j]! /= w;
+    for (let j = 0; j < f; j++) out[j]! /= steps;
     return out;
   }
 
-  /** The calibrated (optionally feature-normalised) error of one window's per-feature errors. */
+  /**
+   * The calibrated error of one window's per-feature errors: each optionally divided by its
+   * baseline scale, combined by the calibration's `aggregate` over its `scoredFeatures`.
+   */
   private calibratedError(perFeature: Float64Array, featureScale: Float64Array | undefined): number {
-    let sum = 0;
-    for (let j = 0; j < perFeature.length; j++)
-      sum += featureScale ? perFeature[j]! / featureScale[j]! : perFeature[j]!;
-    return sum / perFeature.length;
+    const max = this.calibration?.aggregate === 'max';
+    let acc = max ? -Infinity : 0;
+    let n = 0;
+    for (let j = 0; j < perFeature.length; j++) {
+      if (this.scoredMask && !this.scoredMask[j]) continue;
+      const v = featureScale ? perFeature[j]! / featureScale[j]! : perFeature[j]!;
+      acc = max ? Math.max(acc, v) : acc + v;
+      n++;
+    }
+    return max ? acc : acc / n;
   }
 
   /** Scores a device's baseline windows once and fixes its threshold (commissioning time). */
@@ -188,6 +213,9 @@ export class ModelScorer {
       featureScale: featureScale ?? new Float64Array(0),
       threshold: Math.max(dc.factor * q, 1e-12),
       ewma,
+      alarmOn: false,
+      runAbove: 0,
+      runBelow: 0,
     });
   }
 
@@ -213,6 +241,42 @@ export class ModelScorer {
     );
   }
 
+  /**
+   * Contributions by the card's `scoring.attribution` (see ModelAttribution): row-weighted squared
+   * residuals of the window at `base`, divided by `featureScale`, as shares summing to 1 (all 0
+   * when the total is 0). `sumSq[f]` = Σ over the window's rows of (x − x̂)² (the window-mean case).
+   */
+  private attributed(
+    input: Float32Array,
+    rec: Float32Array,
+    base: number,
+    sumSq: Float64Array,
+  ): Record<string, number> {
+    const { windowLength: w, featureCount: f, card } = this.model;
+    const attr = card.scoring.attribution!;
+    const a = new Float64Array(f);
+    if (attr.kind === 'window-mean') a.set(sumSq);
+    else {
+      for (let i = 0; i < w; i++) {
+        const wi =
+          attr.kind === 'last-step' ? Number(i === w - 1) : Math.pow(2, -(w - 1 - i) / attr.halfLifeRows!);
+        if (wi === 0) continue;
+        for (let j = 0; j < f; j++) {
+          const d = input[base + i * f + j]! - rec[base + i * f + j]!;
+          a[j]! += wi * d * d;
+        }
+      }
+    }
+    let total = 0;
+    for (let j = 0; j < f; j++) {
+      if (attr.featureScale) a[j]! /= attr.featureScale[j]!;
+      total += a[j]!;
+    }
+    const out: Record<string, number> = {};
+    card.features.forEach((feat, j) => (out[feat.name] = total > 0 ? a[j]! / total : 0));
+    return out;
+  }
+
   private scored(p: Pending, input: Float32Array, rec: Float32Array, k: number): ModelScore {
     const { windowLength: w, featureCount: f, card } = this.model;
     const perFeature = new Float64Array(f);
@@ -226,17 +290,18 @@ export class ModelScorer {
     let total = 0;
     for (let j = 0; j < f; j++) total += perFeature[j]! / w;
     const error = total / f;
-    const contributions: Record<string, number> = {};
-    card.features.forEach((feat, j) => {
-      contributions[feat.name] = total > 0 ? perFeature[j]! / w / total : 0;
-    });
+    let contributions: Record<string, number> = {};
+    if (card.scoring.attribution) contributions = this.attributed(input, rec, base, perFeature);
+    else
+      card.features.forEach((feat, j) => {
+        contributions[feat.name] = total > 0 ? perFeature[j]! / w / total : 0;
+      });
     let threshold = card.scoring.threshold;
     let value = error;
     let calibrated: ModelScore['calibrated'];
     const dev = this.calibration ? this.calibrated.get(p.reading.deviceId) : undefined;
     if (dev && this.calibration) {
-      const pf = new Float64Array(f);
-      for (let j = 0; j < f; j++) pf[j] = perFeature[j]! / w;
+      const pf = this.featureErrors(input, rec, k, new Float64Array(f));
       const v = this.calibratedError(pf, this.calibration.featureNormalised ? dev.featureScale : undefined);
       const alpha =
         this.calibration.ewmaHalfLifeReadings > 0
@@ -248,13 +313,28 @@ export class ModelScorer {
       calibrated = { value, threshold };
     }
     const score = Number.isFinite(value) ? 1 - Math.pow(2, -value / threshold) : 1;
+    let isAnomaly = value > threshold;
+    const alarm = this.calibration?.alarm;
+    if (dev && alarm) {
+      // Persistence and hysteresis per device (DeviceCalibration.alarm).
+      if (isAnomaly) {
+        dev.runAbove++;
+        dev.runBelow = 0;
+        if (dev.runAbove >= alarm.onReadings) dev.alarmOn = true;
+      } else {
+        dev.runBelow++;
+        dev.runAbove = 0;
+        if (dev.runBelow >= alarm.offReadings) dev.alarmOn = false;
+      }
+      isAnomaly = dev.alarmOn;
+    }
     const imputed = p.windowed.imputed;
     return {
       deviceId: p.reading.deviceId,
       tsMs: p.reading.tsMs,
       status: 'scored',
       score,
-      isAnomaly: value > threshold,
+      isAnomaly,
       reconstructionError: error,
       ...(calibrated ? { calibrated } : {}),
       contributions,
