@@ -8,8 +8,10 @@
 //    own ModelScorer (the code lucid-detect runs): the test half is replayed as one device, each
 //    row a reading {d1..d38}; a labelled point's contribution of dimension d is ModelScorer's
 //    `contributions['d<d+1>']` = share of the window reconstruction error (window of W rows ending
-//    at the point). Before scoring, each card's reference.json (written at export) is replayed to
-//    check that the TypeScript scorer reproduces torch's window errors.
+//    at the point), or as the card's `scoring.attribution` says when it has one (the shipped
+//    cards have none; variants compared in models/smd-ae/attribution-variants.md). Before
+//    scoring, each card's reference.json (written at export) is replayed to check that the
+//    TypeScript scorer reproduces torch's window errors.
 // 2. "robust-z" (non-learned baseline): each dimension is centred and scaled with the median and
 //    MAD (× 1.4826, floored at SCALE_FLOOR) of that machine's *train* half; contribution = z_d² / Σ z².
 //
@@ -116,7 +118,14 @@ async function modelContributions(ModelScorer, machine, test) {
     })),
   );
   await scorer.close();
-  const info = { window: scorer.card.windowLength, params: scorer.card.architecture?.parameters };
+  const attr = scorer.card.scoring.attribution;
+  const info = {
+    window: scorer.card.windowLength,
+    params: scorer.card.architecture?.parameters,
+    attribution: attr
+      ? `${attr.kind}${attr.halfLifeRows ? ` h${attr.halfLifeRows}` : ''}${attr.featureScale ? ' / featureScale' : ''}`
+      : 'window-mean',
+  };
   return {
     info,
     at: (t) => names.map((n) => scores[t].contributions[n] ?? 0),
@@ -192,7 +201,7 @@ async function main() {
 
   const f = (x) => x.toFixed(3);
   const label = {
-    'smd-ae': `Lucid smd-ae (per-machine conv AE, W ${modelInfo?.window ?? '?'}, ModelScorer contributions)`,
+    'smd-ae': `Lucid smd-ae (per-machine conv AE, W ${modelInfo?.window ?? '?'}, ModelScorer contributions: ${modelInfo?.attribution ?? '?'})`,
     'robust-z': 'Lucid robust-z (train-half median/MAD, non-learned baseline)',
   };
   const nPoints = results[methods[0]].points[100].length;

@@ -7,6 +7,8 @@ dimensions, for *interpretation*: the per-dimension share of the reconstruction 
   /usr/bin/python3 models/smd-ae/train.py                 # compare candidates on machine-1-2, train every machine
   ONLY=dense-w8 /usr/bin/python3 models/smd-ae/train.py   # skip the comparison, train the named candidate
   SMD_DIR=/path/to/SMD NORMALISATION=minmax ...           # dataset folder; sensitivity variant (not shipped)
+  EPOCHS=60 ATTRIBUTION=scaled ONLY=conv-w16 OUT_DIR=/tmp/x ...  # attribution-variants.md's chosen variant (not shipped)
+  MACHINES=machine-1-2 ...                                 # train only the listed machines
 
 SMD's protocol: each machine's model sees only that machine's *train* half; the test half and
 both label files are never read here. Per machine the first 80 % of the train half trains, the
@@ -32,7 +34,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import lucidtrain as lt  # noqa: E402
 
 SEED = 23
-EPOCHS = 20
+EPOCHS = int(os.environ.get("EPOCHS", "20"))  # EPOCHS=60: variant of attribution-variants.md (not shipped)
 QUANTILE = 0.99
 VAL_SHARE = 0.2
 STD_FLOOR = 0.01
@@ -41,6 +43,9 @@ SELECT_MACHINE = "machine-1-2"
 OUT = os.environ.get("OUT_DIR", lt.here("smd-ae"))
 SMD_DIR = os.path.join(os.environ.get("SMD_DIR", lt.here("..", "..", "shared", "datasets", "SMD")),
                        "ServerMachineDataset")
+# ATTRIBUTION=scaled writes scoring.attribution (featureScale below) into the card: the variant chosen on
+# machine-1-2 in attribution-variants.md, not shipped (it lost on the other six machines)
+ATTRIBUTION = os.environ.get("ATTRIBUTION", "")
 NORMALISATION = os.environ.get("NORMALISATION", "zscore")  # "minmax": the shipped [0, 1] units, centred only
 # "resnorm": zscore, then each dimension rescaled by its held-out RMS reconstruction error (floored
 # at RES_FLOOR) so that a normal window's per-dimension errors are about 1 (standardised residuals)
@@ -107,9 +112,13 @@ def fit(c, x):
         xva = (xva / r).astype(np.float32)
         fe = lt.feature_errors(model, xva)
     err = fe.mean(axis=1)
+    feature_mse = fe.mean(axis=0)
     return {
         "model": model, "mean": mean, "std": std, "threshold": float(np.quantile(err, QUANTILE)),
-        "heldOutMse": float(err.mean()), "featureHeldOutMse": fe.mean(axis=0), "trainWindows": len(xtr),
+        "heldOutMse": float(err.mean()), "featureHeldOutMse": feature_mse,
+        # attribution scale (attribution-variants.md): each dimension's mean held-out error, floored at the
+        # median over dimensions so a dimension that was near-constant in train is not inflated without bound
+        "featureScale": np.maximum(feature_mse, np.median(feature_mse)), "trainWindows": len(xtr),
         "valWindows": len(xva), "epochsRun": len(history), "bestEpoch": int(np.argmin(history)) + 1,
         "seconds": elapsed(),
     }
@@ -160,7 +169,14 @@ def card_for(machine, c, r, sha, size, onnx_file):
             "calibration": {"method": "quantile", "quantile": QUANTILE,
                             "data": "held-out windows: the last 20 % of the machine's train half (never trained on)",
                             "windows": r["valWindows"]},
-            "interpretation": "contributions = per-dimension share of the window reconstruction error (OmniAnomaly §4.4)",
+            "interpretation": "contributions = per-dimension share of the window reconstruction error (OmniAnomaly §4.4)"
+            + (", each dimension's error divided by attribution.featureScale" if ATTRIBUTION == "scaled" else ""),
+            **({"attribution": {
+                "kind": "window-mean",
+                "featureScale": [float(v) for v in r["featureScale"]],
+                "description": "e_f / s_f with s_f = mean held-out (last 20 % of train) window error of dimension f, "
+                               "floored at the median over dimensions (models/smd-ae/attribution-variants.md)",
+            }} if ATTRIBUTION == "scaled" else {}),
         },
         "training": {
             "data": f"SMD (NetManAIOps/OmniAnomaly 7fb0e0a) ServerMachineDataset/train/{machine}.txt, "
@@ -183,7 +199,7 @@ def card_for(machine, c, r, sha, size, onnx_file):
 def main():
     only = os.environ.get("ONLY")
     os.makedirs(OUT, exist_ok=True)
-    ms = machines()
+    ms = [m for m in machines() if not os.environ.get("MACHINES") or m in os.environ["MACHINES"].split(",")]
     suffix = "" if NORMALISATION == "zscore" else f"-{NORMALISATION}"
     if only:
         chosen = next(c for c in CANDIDATES if c["id"] == only)
