@@ -45,6 +45,9 @@ const STUCK = 2;
 const RANGE = 3;
 const GAP = 4;
 
+/** Placeholder of `MetricEvidence.detectorScores` until the detector sets it (see {@link MetricSeries.score}). */
+const UNSET = undefined as unknown as MetricEvidence['detectorScores'];
+
 /** Bin of the daily profile of an event time (UTC time of day). */
 function seasonBin(tsMs: number): number {
   const inDay = tsMs % DAY_MS;
@@ -112,8 +115,9 @@ export interface SeriesResult {
   /** The metric's surprise: Bonferroni-corrected max of the learned detectors, or range / gap. */
   surprise: number;
   /**
-   * The metric's evidence with its first fields (metric … range) filled; the detector adds
-   * score, kind, detectorScores and anomalousSinceTsMs to this same object.
+   * The metric's evidence with its first fields (metric … range) filled; the detector sets
+   * score, kind, detectorScores (and anomalousSinceTsMs) on this same object. Those three may
+   * already be present as placeholders (0, null, undefined), in their final key order.
    */
   evidence: MetricEvidence;
   /** Event-time jump, when the gap detector fired. */
@@ -410,17 +414,34 @@ export class MetricSeries {
     }
 
     const expected = this.band(center, levelSigma, count, cutoff, spec, levelCalibration, damping);
-    const evidence = {
-      metric: this.metric,
-      unit,
-      value,
-      direction: value > center ? 'up' : value < center ? 'down' : 'none',
-      baseline: { median: count > 0 ? median : value, mad: count > 0 ? mad : 0, count },
-      expected,
-    } as MetricEvidence;
-    if (change) evidence.change = change;
-    if (stuck) evidence.stuck = stuck;
-    if (range) evidence.range = range;
+    const direction = value > center ? 'up' : value < center ? 'down' : 'none';
+    const baseline = { median: count > 0 ? median : value, mad: count > 0 ? mad : 0, count };
+    let evidence: MetricEvidence;
+    if (stuck === undefined && range === undefined) {
+      // The common shapes as one literal each, with the fields the detector fills next (score,
+      // kind, detectorScores) in their place: no property-store transitions or backing-store
+      // growth per reading. Key order as in the general case below.
+      const metric = this.metric;
+      evidence = change
+        ? {
+            metric,
+            unit,
+            value,
+            direction,
+            baseline,
+            expected,
+            change,
+            score: 0,
+            kind: null,
+            detectorScores: UNSET,
+          }
+        : { metric, unit, value, direction, baseline, expected, score: 0, kind: null, detectorScores: UNSET };
+    } else {
+      evidence = { metric: this.metric, unit, value, direction, baseline, expected } as MetricEvidence;
+      if (change) evidence.change = change;
+      if (stuck) evidence.stuck = stuck;
+      if (range) evidence.range = range;
+    }
     out.warmingUp = warmingUp;
     out.surprise = surprise;
     out.evidence = evidence;

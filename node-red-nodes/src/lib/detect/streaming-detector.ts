@@ -52,46 +52,60 @@ export function combineSurprises(surprises: readonly number[]): number {
   return Math.min(SURPRISE_MAX, Math.max(0, fisherSurprise(surprises), bonferroni));
 }
 
-function validateReading(reading: unknown, where: string): asserts reading is Reading {
+/**
+ * @param index - the reading's index in a batch (errors name `readings[index]`), or undefined for a
+ *   single reading (`reading`). The name is built only for an error.
+ */
+function validateReading(reading: unknown, index?: number): asserts reading is Reading {
   if (reading === null || typeof reading !== 'object' || Array.isArray(reading)) {
     throw new InputError(
       'invalid_reading',
-      `${where}: expected a Reading object {deviceId, tsMs, metrics}, got ${reading === null ? 'null' : Array.isArray(reading) ? 'an array' : typeof reading}`,
+      `${readingName(index)}: expected a Reading object {deviceId, tsMs, metrics}, got ${reading === null ? 'null' : Array.isArray(reading) ? 'an array' : typeof reading}`,
     );
   }
   const r = reading as Record<string, unknown>;
   if (typeof r.deviceId !== 'string' || r.deviceId.length === 0) {
     throw new InputError(
       'invalid_device_id',
-      `${where}: deviceId is ${JSON.stringify(r.deviceId)}; expected a non-empty string`,
+      `${readingName(index)}: deviceId is ${JSON.stringify(r.deviceId)}; expected a non-empty string`,
     );
   }
   if (typeof r.tsMs !== 'number' || !Number.isFinite(r.tsMs)) {
     throw new InputError(
       'invalid_timestamp',
-      `${where}: tsMs is ${String(r.tsMs)}; expected a finite epoch-ms number`,
+      `${readingName(index)}: tsMs is ${String(r.tsMs)}; expected a finite epoch-ms number`,
     );
   }
   const metrics = r.metrics;
-  if (
-    metrics === null ||
-    typeof metrics !== 'object' ||
-    Array.isArray(metrics) ||
-    Object.keys(metrics).length === 0
-  ) {
-    throw new InputError(
-      'invalid_metrics',
-      `${where}: metrics is ${JSON.stringify(metrics)}; expected an object with at least one metric`,
-    );
-  }
-  for (const [name, value] of Object.entries(metrics as Record<string, unknown>)) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new InputError(
-        'non_finite_value',
-        `${where}: metric "${name}" is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}; expected a finite number`,
-      );
+  // Own enumerable string keys in Object.keys order (for-in lists them first, then inherited ones),
+  // without building a key or entry array per reading.
+  let count = 0;
+  if (metrics !== null && typeof metrics === 'object' && !Array.isArray(metrics)) {
+    for (const name in metrics) {
+      if (!hasOwn.call(metrics, name)) continue;
+      count++;
+      const value = (metrics as Record<string, unknown>)[name];
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new InputError(
+          'non_finite_value',
+          `${readingName(index)}: metric "${name}" is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}; expected a finite number`,
+        );
+      }
     }
   }
+  if (count === 0) {
+    throw new InputError(
+      'invalid_metrics',
+      `${readingName(index)}: metrics is ${JSON.stringify(metrics)}; expected an object with at least one metric`,
+    );
+  }
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** How errors name a reading: `reading`, or `readings[i]` in a batch. */
+function readingName(index: number | undefined): string {
+  return index === undefined ? 'reading' : `readings[${index}]`;
 }
 
 function validateAdaptation(a: unknown): asserts a is Adaptation {
@@ -268,7 +282,7 @@ export class StreamingDetector {
    *   `invalid_metrics`, `non_finite_value`) before touching any state.
    */
   detect(reading: Reading): AnomalyScore {
-    validateReading(reading, 'reading');
+    validateReading(reading);
     return this.detectValid(reading);
   }
 
@@ -280,8 +294,11 @@ export class StreamingDetector {
   detectBatch(readings: Reading[]): AnomalyScore[] {
     if (!Array.isArray(readings))
       throw new InputError('invalid_reading', `readings: expected an array, got ${typeof readings}`);
-    readings.forEach((r, i) => validateReading(r, `readings[${i}]`));
-    return readings.map((r) => this.detectValid(r));
+    const n = readings.length;
+    for (let i = 0; i < n; i++) validateReading(readings[i], i);
+    const out: AnomalyScore[] = [];
+    for (let i = 0; i < n; i++) out.push(this.detectValid(readings[i]));
+    return out;
   }
 
   /**
@@ -424,6 +441,8 @@ export class StreamingDetector {
     let warmingUp = false;
     let gap: DetectionEvidence['gap'];
     let anyMeasured = false;
+    /** Whether some adjusted surprise differs from the surprise (else both combine alike). */
+    let adjustedDiffers = false;
 
     for (let m = 0; m < k; m++) {
       const metric = names[m];
@@ -477,15 +496,16 @@ export class StreamingDetector {
       const score = surpriseToScore(surprise);
       const exceeds = cutoff <= 1 && score >= cutoff;
       let kind: DetectorKind | null = null;
-      const detectorScores: Partial<Record<DetectorKind, number>> = {};
-      let best = -1;
-      for (let d = 0; d < SERIES_DETECTORS.length; d++) {
-        const s = detectorSurprises[d];
-        if (s !== s) continue; // NaN: the detector did not run
-        detectorScores[SERIES_DETECTORS[d]] = surpriseToScore(s);
-        if (exceeds && s > best) {
-          best = s;
-          kind = SERIES_DETECTORS[d];
+      const detectorScores = detectorScoresOf(detectorSurprises);
+      if (exceeds) {
+        let best = -1;
+        for (let d = 0; d < SERIES_DETECTORS.length; d++) {
+          const s = detectorSurprises[d];
+          if (s !== s) continue; // NaN: the detector did not run
+          if (s > best) {
+            best = s;
+            kind = SERIES_DETECTORS[d];
+          }
         }
       }
       if (kind === 'rate' && evidence.change) {
@@ -504,13 +524,18 @@ export class StreamingDetector {
       surprises[m] = surprise;
       // Clipped at full scale first, so a raise r demands score ≥ cutoff + r exactly as for one metric.
       adjusted[m] = Math.max(0, Math.min(surprise, SURPRISE_FULL_SCALE) - SURPRISE_FULL_SCALE * metricRaise);
+      if (metricRaise !== 0 || !(surprise >= 0 && surprise <= SURPRISE_FULL_SCALE)) adjustedDiffers = true;
       cutoffs[m] = cutoff;
       pending[m] = learns ? series : undefined;
     }
 
     const deviceSurprise = combineSurprises(surprises);
     const score = surpriseToScore(deviceSurprise);
-    const isAnomaly = deviceCutoff <= 1 && surpriseToScore(combineSurprises(adjusted)) >= deviceCutoff;
+    // With no raise and every surprise in [0, full scale], `adjusted` equals `surprises` element
+    // for element, and so does its combination.
+    const isAnomaly =
+      deviceCutoff <= 1 &&
+      surpriseToScore(adjustedDiffers ? combineSurprises(adjusted) : deviceSurprise) >= deviceCutoff;
 
     for (let m = 0; m < k; m++) {
       const series = pending[m];
@@ -625,3 +650,26 @@ export class StreamingDetector {
 
 /** Index of the gap detector in {@link SERIES_DETECTORS}. */
 const GAP_SLOT = SERIES_DETECTORS.indexOf('gap');
+
+if (SERIES_DETECTORS.join() !== 'level,rate,stuck,range,gap')
+  throw new Error('detectorScoresOf assumes SERIES_DETECTORS = level, rate, stuck, range, gap');
+
+/**
+ * `evidence.detectorScores`: the score of each detector that ran (surprise not NaN), keyed in
+ * {@link SERIES_DETECTORS} order. Named stores in a fixed order keep one object shape per
+ * combination instead of keyed stores by computed name.
+ */
+function detectorScoresOf(s: Float64Array): Partial<Record<DetectorKind, number>> {
+  const out: Partial<Record<DetectorKind, number>> = {};
+  const level = s[0];
+  if (level === level) out.level = surpriseToScore(level);
+  const rate = s[1];
+  if (rate === rate) out.rate = surpriseToScore(rate);
+  const stuck = s[2];
+  if (stuck === stuck) out.stuck = surpriseToScore(stuck);
+  const range = s[3];
+  if (range === range) out.range = surpriseToScore(range);
+  const gap = s[4];
+  if (gap === gap) out.gap = surpriseToScore(gap);
+  return out;
+}

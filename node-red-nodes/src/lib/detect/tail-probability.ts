@@ -14,6 +14,8 @@ export const SURPRISE_FULL_SCALE = 10;
 export const SURPRISE_MAX = 12;
 
 const LN10 = Math.log(10);
+/** Math.log(j) for small j (Fisher's series over the metrics of a reading). */
+const LOG_INT = Float64Array.from({ length: 64 }, (_, j) => Math.log(j));
 
 /**
  * Natural log of the complementary error function, accurate to ~1.2e-7 relative everywhere.
@@ -122,9 +124,12 @@ export function fisherSurprise(surprises: readonly number[]): number {
   let logTerm = 0; // log((X/2)^0 / 0!)
   let logSum = 0;
   for (let j = 1; j < k; j++) {
-    logTerm += logHalf - Math.log(j);
-    const hi = Math.max(logSum, logTerm);
-    logSum = hi + Math.log(Math.exp(logSum - hi) + Math.exp(logTerm - hi));
+    logTerm += logHalf - (j < LOG_INT.length ? LOG_INT[j] : Math.log(j));
+    // log(e^logSum + e^logTerm) around the larger: its exponential is e^0 = 1 exactly.
+    logSum =
+      logSum >= logTerm
+        ? logSum + Math.log(1 + Math.exp(logTerm - logSum))
+        : logTerm + Math.log(Math.exp(logSum - logTerm) + 1);
   }
   const logP = -half + logSum;
   return Math.min(SURPRISE_MAX, Math.max(0, -logP / LN10));
