@@ -69,6 +69,8 @@ export class DeviceWindows {
   private readonly maxImputed: number;
   private readonly baselineReadings: number;
   private readonly keepBaseline: boolean;
+  /** The reading's raw feature values (push() copies them into the device's ring; reused). */
+  private readonly scratchValues: Float64Array;
 
   constructor(
     private readonly card: ModelCard,
@@ -81,6 +83,7 @@ export class DeviceWindows {
     this.baselineReadings =
       card.normalisation.mode === 'device-baseline' ? (card.normalisation.baselineReadings ?? 0) : 0;
     this.keepBaseline = !!opts.keepBaselineWindows && this.baselineReadings >= this.w;
+    this.scratchValues = new Float64Array(this.f);
   }
 
   /** Devices currently tracked. */
@@ -97,7 +100,7 @@ export class DeviceWindows {
   /** Adds a reading to its device's window; returns the window ending at it when ready. */
   push(reading: Reading): WindowResult {
     const { card, f, w } = this;
-    const values = new Float64Array(f);
+    const values = this.scratchValues;
     const missing: string[] = [];
     const metrics = reading.metrics ?? {};
     for (let j = 0; j < f; j++) {
@@ -117,7 +120,8 @@ export class DeviceWindows {
     s.raw.set(values, s.head * f);
     s.head = (s.head + 1) % w;
     s.count = Math.min(s.count + 1, w);
-    if (!s.centre) this.learnBaseline(s, values);
+    // Baseline rows kept for calibration need their own copy of the scratch values.
+    if (!s.centre) this.learnBaseline(s, this.keepBaseline ? values.slice() : values);
     if (!s.centre || s.count < w) {
       const remaining = Math.max(w - s.count, this.baselineReadings - s.baselineCount);
       return { status: 'warming_up', imputed: missing, remainingReadings: remaining };

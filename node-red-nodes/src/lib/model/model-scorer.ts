@@ -80,6 +80,9 @@ export class ModelScorer {
   private readonly batcher: MicroBatcher<Pending, ModelScore>;
   private readonly calibration: DeviceCalibration | undefined;
   private readonly calibrated = new Map<string, DeviceCalibrationState>();
+  /** Per-reading scratch of scored() (used synchronously, so one per scorer suffices). */
+  private readonly scratchSumSq: Float64Array;
+  private readonly scratchErrors: Float64Array;
   /** Features that count toward the calibrated error (DeviceCalibration.scoredFeatures), or all. */
   private readonly scoredMask: boolean[] | undefined;
 
@@ -97,6 +100,8 @@ export class ModelScorer {
       keepBaselineWindows: this.calibration !== undefined,
     });
     this.batcher = new MicroBatcher((items) => this.runBatch(items), opts);
+    this.scratchSumSq = new Float64Array(model.featureCount);
+    this.scratchErrors = new Float64Array(model.featureCount);
   }
 
   /**
@@ -279,7 +284,7 @@ export class ModelScorer {
 
   private scored(p: Pending, input: Float32Array, rec: Float32Array, k: number): ModelScore {
     const { windowLength: w, featureCount: f, card } = this.model;
-    const perFeature = new Float64Array(f);
+    const perFeature = this.scratchSumSq.fill(0);
     const base = k * w * f;
     for (let i = 0; i < w; i++) {
       for (let j = 0; j < f; j++) {
@@ -293,15 +298,14 @@ export class ModelScorer {
     let contributions: Record<string, number> = {};
     if (card.scoring.attribution) contributions = this.attributed(input, rec, base, perFeature);
     else
-      card.features.forEach((feat, j) => {
-        contributions[feat.name] = total > 0 ? perFeature[j]! / w / total : 0;
-      });
+      for (let j = 0; j < f; j++)
+        contributions[card.features[j]!.name] = total > 0 ? perFeature[j]! / w / total : 0;
     let threshold = card.scoring.threshold;
     let value = error;
     let calibrated: ModelScore['calibrated'];
     const dev = this.calibration ? this.calibrated.get(p.reading.deviceId) : undefined;
     if (dev && this.calibration) {
-      const pf = this.featureErrors(input, rec, k, new Float64Array(f));
+      const pf = this.featureErrors(input, rec, k, this.scratchErrors);
       const v = this.calibratedError(pf, this.calibration.featureNormalised ? dev.featureScale : undefined);
       const alpha =
         this.calibration.ewmaHalfLifeReadings > 0
@@ -329,18 +333,33 @@ export class ModelScorer {
       isAnomaly = dev.alarmOn;
     }
     const imputed = p.windowed.imputed;
-    return {
-      deviceId: p.reading.deviceId,
-      tsMs: p.reading.tsMs,
-      status: 'scored',
-      score,
-      isAnomaly,
-      reconstructionError: error,
-      ...(calibrated ? { calibrated } : {}),
-      contributions,
-      imputed,
-      evidence: { name: card.name, score, reconstructionError: error, imputed },
-    };
+    const { deviceId, tsMs } = p.reading;
+    const evidence = { name: card.name, score, reconstructionError: error, imputed };
+    // Two literals rather than a conditional spread (one allocation, same key order).
+    return calibrated
+      ? {
+          deviceId,
+          tsMs,
+          status: 'scored',
+          score,
+          isAnomaly,
+          reconstructionError: error,
+          calibrated,
+          contributions,
+          imputed,
+          evidence,
+        }
+      : {
+          deviceId,
+          tsMs,
+          status: 'scored',
+          score,
+          isAnomaly,
+          reconstructionError: error,
+          contributions,
+          imputed,
+          evidence,
+        };
   }
 
   private unscored(p: Pending): ModelScore {
