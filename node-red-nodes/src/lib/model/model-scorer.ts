@@ -81,7 +81,7 @@ export class ModelScorer {
   private readonly calibration: DeviceCalibration | undefined;
   private readonly calibrated = new Map<string, DeviceCalibrationState>();
   /** Per-reading scratch of scored() (used synchronously, so one per scorer suffices). */
-  private readonly scratchSumSq: Float64Array;
+  private readonly scratchMeanSq: Float64Array;
   private readonly scratchErrors: Float64Array;
   /** Features that count toward the calibrated error (DeviceCalibration.scoredFeatures), or all. */
   private readonly scoredMask: boolean[] | undefined;
@@ -100,7 +100,7 @@ export class ModelScorer {
       keepBaselineWindows: this.calibration !== undefined,
     });
     this.batcher = new MicroBatcher((items) => this.runBatch(items), opts);
-    this.scratchSumSq = new Float64Array(model.featureCount);
+    this.scratchMeanSq = new Float64Array(model.featureCount);
     this.scratchErrors = new Float64Array(model.featureCount);
   }
 
@@ -157,11 +157,16 @@ export class ModelScorer {
 
   /**
    * Per-feature mean squared error of window k (row-major [W, F]) into `out`, over the window's
-   * newest `recentSteps` rows (the calibration's, default all W).
+   * newest `steps` rows (default: the calibration's `recentSteps`, else all W).
    */
-  private featureErrors(input: Float32Array, rec: Float32Array, k: number, out: Float64Array): Float64Array {
+  private featureErrors(
+    input: Float32Array,
+    rec: Float32Array,
+    k: number,
+    out: Float64Array,
+    steps = Math.min(this.calibration?.recentSteps ?? this.model.windowLength, this.model.windowLength),
+  ): Float64Array {
     const { windowLength: w, featureCount: f } = this.model;
-    const steps = Math.min(this.calibration?.recentSteps ?? w, w);
     out.fill(0);
     const base = k * w * f;
     for (let i = w - steps; i < w; i++) {
@@ -191,6 +196,11 @@ export class ModelScorer {
     return max ? acc : acc / n;
   }
 
+  /** EWMA weight of a new value for the calibration's half-life (1 = no smoothing). */
+  private ewmaAlpha(dc: DeviceCalibration): number {
+    return dc.ewmaHalfLifeReadings > 0 ? 1 - Math.pow(2, -1 / dc.ewmaHalfLifeReadings) : 1;
+  }
+
   /** Scores a device's baseline windows once and fixes its threshold (commissioning time). */
   private async calibrate(deviceId: string, windows: Float32Array, count: number): Promise<void> {
     const dc = this.calibration!;
@@ -205,7 +215,7 @@ export class ModelScorer {
       for (const e of errors) for (let j = 0; j < f; j++) featureScale[j]! += e[j]! / count;
       for (let j = 0; j < f; j++) featureScale[j]! += 1e-6;
     }
-    const alpha = dc.ewmaHalfLifeReadings > 0 ? 1 - Math.pow(2, -1 / dc.ewmaHalfLifeReadings) : 1;
+    const alpha = this.ewmaAlpha(dc);
     let ewma = NaN;
     const smoothed = errors.map((e) => {
       const v = this.calibratedError(e, featureScale);
@@ -249,18 +259,18 @@ export class ModelScorer {
   /**
    * Contributions by the card's `scoring.attribution` (see ModelAttribution): row-weighted squared
    * residuals of the window at `base`, divided by `featureScale`, as shares summing to 1 (all 0
-   * when the total is 0). `sumSq[f]` = Σ over the window's rows of (x − x̂)² (the window-mean case).
+   * when the total is 0). `meanSq[f]` = mean over the window's rows of (x − x̂)² (the window-mean case).
    */
   private attributed(
     input: Float32Array,
     rec: Float32Array,
     base: number,
-    sumSq: Float64Array,
+    meanSq: Float64Array,
   ): Record<string, number> {
     const { windowLength: w, featureCount: f, card } = this.model;
     const attr = card.scoring.attribution!;
     const a = new Float64Array(f);
-    if (attr.kind === 'window-mean') a.set(sumSq);
+    if (attr.kind === 'window-mean') a.set(meanSq);
     else {
       for (let i = 0; i < w; i++) {
         const wi =
@@ -284,22 +294,18 @@ export class ModelScorer {
 
   private scored(p: Pending, input: Float32Array, rec: Float32Array, k: number): ModelScore {
     const { windowLength: w, featureCount: f, card } = this.model;
-    const perFeature = this.scratchSumSq.fill(0);
+    // Per-feature mean squared error over the whole window (the card's error, whatever the
+    // calibration's recentSteps).
+    const perFeature = this.featureErrors(input, rec, k, this.scratchMeanSq, w);
     const base = k * w * f;
-    for (let i = 0; i < w; i++) {
-      for (let j = 0; j < f; j++) {
-        const d = input[base + i * f + j]! - rec[base + i * f + j]!;
-        perFeature[j]! += d * d;
-      }
-    }
     let total = 0;
-    for (let j = 0; j < f; j++) total += perFeature[j]! / w;
+    for (let j = 0; j < f; j++) total += perFeature[j]!;
     const error = total / f;
     let contributions: Record<string, number> = {};
     if (card.scoring.attribution) contributions = this.attributed(input, rec, base, perFeature);
     else
       for (let j = 0; j < f; j++)
-        contributions[card.features[j]!.name] = total > 0 ? perFeature[j]! / w / total : 0;
+        contributions[card.features[j]!.name] = total > 0 ? perFeature[j]! / total : 0;
     let threshold = card.scoring.threshold;
     let value = error;
     let calibrated: ModelScore['calibrated'];
@@ -307,10 +313,7 @@ export class ModelScorer {
     if (dev && this.calibration) {
       const pf = this.featureErrors(input, rec, k, this.scratchErrors);
       const v = this.calibratedError(pf, this.calibration.featureNormalised ? dev.featureScale : undefined);
-      const alpha =
-        this.calibration.ewmaHalfLifeReadings > 0
-          ? 1 - Math.pow(2, -1 / this.calibration.ewmaHalfLifeReadings)
-          : 1;
+      const alpha = this.ewmaAlpha(this.calibration);
       if (Number.isFinite(v)) dev.ewma = dev.ewma + alpha * (v - dev.ewma);
       value = Number.isFinite(v) ? dev.ewma : v;
       threshold = dev.threshold;
