@@ -54,6 +54,10 @@ test('the editor shows the lucid palette, opens every Lucid node and its help wi
   });
   await page.goto(editorUrl());
   await expect(page.locator('#red-ui-palette-container-lucid')).toBeVisible({ timeout: 30_000 });
+  // Node-RED's toast notifications (e.g. a slow comms reconnect on a loaded machine) float over
+  // the tray and would swallow the click on Cancel. They are not what this test is about: let
+  // clicks pass through them, and report what they said.
+  await page.addStyleTag({ content: '#red-ui-notifications { pointer-events: none !important; }' });
   for (const type of LUCID_TYPES) {
     await expect(
       page.locator(`#red-ui-palette-container-lucid .red-ui-palette-node[data-palette-type="${type}"]`),
@@ -97,6 +101,8 @@ test('the editor shows the lucid palette, opens every Lucid node and its help wi
     expect(summary.length, `help summary of ${type}`).toBeGreaterThan(20);
     await expect(page.locator('#red-ui-sidebar-content')).toContainText(summary);
   }
+  const notifications = await page.locator('#red-ui-notifications .red-ui-notification').allInnerTexts();
+  for (const text of notifications) test.info().annotations.push({ type: 'notification', description: text });
   // Each refused catalogue request also logs one console error, which is not ours.
   const consoleNoise = errors.filter(
     (e) => e === 'console: Failed to load resource: net::ERR_NAME_NOT_RESOLVED',

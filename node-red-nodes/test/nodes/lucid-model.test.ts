@@ -31,7 +31,12 @@ describe('lucid-model config node', () => {
     expect(a).not.toBe(b);
     expect(node.users).toEqual(new Set(['detect-a', 'detect-b']));
     expect(a.model.card.name).toBe('pump-ae');
-    expect(node.scorerOptions).toEqual({ maxBatchSize: 64, maxWaitMs: 2, maxImputedShare: 0.5 });
+    expect(node.scorerOptions).toEqual({
+      maxBatchSize: 64,
+      maxWaitMs: 2,
+      maxImputedShare: 0.5,
+      hopReadings: 1,
+    });
 
     // It scores: a reading on a fresh device is warming up (the device baseline is being learnt).
     const metrics = Object.fromEntries(a.card.features.map((f) => [f.name, f.mean]));
@@ -78,6 +83,17 @@ describe('lucid-model config node', () => {
       /maxBatchSize "0" must be an integer in 1..65536/,
     ],
     ['bad max wait', { card: 'pump-ae', maxWaitMs: 'soon' }, /maxWaitMs "soon"/],
+    [
+      'fractional hop',
+      { card: 'pump-ae', hopReadings: '2.5' },
+      /hopReadings "2.5" must be an integer in 1..1024/,
+    ],
+    // pump-ae's error covers the newest 5 rows of each window: a hop of 6 would leave one unscored.
+    [
+      'hop longer than the scored rows',
+      { card: 'pump-ae', hopReadings: '6' },
+      /hopReadings: 6 is more than the 5 newest rows/,
+    ],
     ['missing card file', { card: 'no/such/model.card.json' }, /cannot be read/],
   ])('bad config (%s) is a clear error for users, no crash', async (_label, config, message) => {
     await helper.load(modelNode, [{ id: 'm1', type: 'lucid-model', ...config }]);

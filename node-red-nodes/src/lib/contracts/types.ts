@@ -90,8 +90,17 @@ export interface DetectionEvidence {
   gap?: { silentForMs: number; expectedIntervalMs: number; lastSeenTsMs: number };
   /** How metric scores were combined into the device score. */
   combined: { method: string; anomalousMetrics: string[] };
-  /** Evidence of an ONNX model, when one scored this reading. */
-  model?: { name: string; score: number; reconstructionError: number; imputed: string[] };
+  /**
+   * Evidence of an ONNX model, when one scored this reading. `windowEndTsMs`: with a hop (the
+   * model runs every few readings), the reading whose window gave these figures.
+   */
+  model?: {
+    name: string;
+    score: number;
+    reconstructionError: number;
+    imputed: string[];
+    windowEndTsMs?: number;
+  };
 }
 
 /** One reading's anomaly score, produced by `lucid-detect`. */

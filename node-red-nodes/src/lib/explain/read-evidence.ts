@@ -168,6 +168,8 @@ export function readEvidence(detection: Detection): DetectionEvidence {
         ? raw.model.imputed.filter((x): x is string => typeof x === 'string')
         : [],
     };
+    const windowEndTsMs = finite(raw.model.windowEndTsMs);
+    if (windowEndTsMs !== undefined) evidence.model.windowEndTsMs = windowEndTsMs;
   }
   return evidence;
 }

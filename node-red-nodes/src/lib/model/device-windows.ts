@@ -1,3 +1,4 @@
+import { ConfigError } from '../contracts/errors';
 import type { Reading } from '../contracts/types';
 import type { ModelCard } from './model-card';
 
@@ -15,6 +16,12 @@ export interface DeviceWindowsOptions {
    * learning: baselineReadings × F doubles per device, freed at the freeze. Default false.
    */
   keepBaselineWindows?: boolean;
+  /**
+   * Build a window for every `hopReadings`-th accepted reading of a device (its first ready
+   * reading, then every hop), integer ≥ 1. The readings in between are added to the window but
+   * return `between` (no window built). Default 1: a window per reading.
+   */
+  hopReadings?: number;
 }
 
 /** What windowing one reading gave. Windows are row-major [W, F], oldest first, in z units. */
@@ -23,8 +30,11 @@ export type WindowResult =
       status: 'ready';
       window: Float32Array;
       imputed: string[];
+      /** Readings the device's window advanced by since its previous ready window (1 without hop; 0 for its first). */
+      advancedReadings: number;
       calibration?: { windows: Float32Array; count: number };
     }
+  | { status: 'between'; imputed: string[]; readingsSinceWindow: number }
   | { status: 'warming_up'; imputed: string[]; remainingReadings: number }
   | { status: 'skipped'; reason: 'missing_features' | 'out_of_order'; imputed: string[]; missing: string[] };
 
@@ -46,6 +56,8 @@ interface DeviceState {
   baselineRows?: Float64Array[];
   /** Calibration windows built at the freeze, handed out with the next ready window. */
   calibration?: { windows: Float32Array; count: number };
+  /** Accepted readings since the previous ready window; -1 before the first. */
+  sinceWindow: number;
 }
 
 /**
@@ -59,8 +71,11 @@ interface DeviceState {
  * Missing features (absent or NaN/±Infinity) are imputed with the normalisation centre (z = 0,
  * i.e. the card's or the device's mean) and listed in `imputed`; when more than
  * `maxImputedShare` of them are missing the reading is `skipped` and not added to the window.
- * A reading older than the device's previous one is `skipped` (`out_of_order`). Memory is
- * W × F doubles per device; work is O(W × F) per reading.
+ * A reading older than the device's previous one is `skipped` (`out_of_order`). With
+ * `hopReadings` h > 1, only every h-th accepted reading of a ready device returns a window
+ * (`ready`); the others return `between` (strided inference, as the hop size of a short-time
+ * analysis). Memory is W × F doubles per device; work is O(F) per reading plus O(W × F) per
+ * window built.
  */
 export class DeviceWindows {
   private readonly devices = new Map<string, DeviceState>();
@@ -69,6 +84,7 @@ export class DeviceWindows {
   private readonly maxImputed: number;
   private readonly baselineReadings: number;
   private readonly keepBaseline: boolean;
+  private readonly hop: number;
   /** The reading's raw feature values (push() copies them into the device's ring; reused). */
   private readonly scratchValues: Float64Array;
 
@@ -84,6 +100,10 @@ export class DeviceWindows {
       card.normalisation.mode === 'device-baseline' ? (card.normalisation.baselineReadings ?? 0) : 0;
     this.keepBaseline = !!opts.keepBaselineWindows && this.baselineReadings >= this.w;
     this.scratchValues = new Float64Array(this.f);
+    this.hop = opts.hopReadings ?? 1;
+    if (!Number.isInteger(this.hop) || this.hop < 1) {
+      throw new ConfigError(`hopReadings: ${opts.hopReadings} is not an integer ≥ 1`);
+    }
   }
 
   /** Devices currently tracked. */
@@ -97,7 +117,10 @@ export class DeviceWindows {
     else this.devices.delete(deviceId);
   }
 
-  /** Adds a reading to its device's window; returns the window ending at it when ready. */
+  /**
+   * Adds a reading to its device's window; returns the window ending at it when ready (and, with
+   * `hopReadings` > 1, when this reading is on the device's hop).
+   */
   push(reading: Reading): WindowResult {
     const { card, f, w } = this;
     const values = this.scratchValues;
@@ -126,6 +149,12 @@ export class DeviceWindows {
       const remaining = Math.max(w - s.count, this.baselineReadings - s.baselineCount);
       return { status: 'warming_up', imputed: missing, remainingReadings: remaining };
     }
+    const advancedReadings = s.sinceWindow + 1;
+    if (s.sinceWindow >= 0 && advancedReadings < this.hop) {
+      s.sinceWindow = advancedReadings;
+      return { status: 'between', imputed: missing, readingsSinceWindow: advancedReadings };
+    }
+    s.sinceWindow = 0;
     const window = new Float32Array(w * f);
     const centre = s.centre;
     const scale = s.scale!;
@@ -139,8 +168,8 @@ export class DeviceWindows {
     const calibration = s.calibration;
     s.calibration = undefined;
     return calibration
-      ? { status: 'ready', window, imputed: missing, calibration }
-      : { status: 'ready', window, imputed: missing };
+      ? { status: 'ready', window, imputed: missing, advancedReadings, calibration }
+      : { status: 'ready', window, imputed: missing, advancedReadings };
   }
 
   private state(deviceId: string): DeviceState {
@@ -156,6 +185,7 @@ export class DeviceWindows {
         mean: new Float64Array(f),
         m2: new Float64Array(f),
         baselineCount: 0,
+        sinceWindow: -1,
       };
       if (this.baselineReadings === 0) this.freeze(s, false);
       this.devices.set(deviceId, s);

@@ -1,10 +1,15 @@
+import { ConfigError } from '../contracts/errors';
 import type { DetectionEvidence, Reading } from '../contracts/types';
 import { DeviceWindows, type DeviceWindowsOptions, type WindowResult } from './device-windows';
 import { LoadedModel, type LoadModelOptions } from './loaded-model';
 import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';
 import type { DeviceCalibration, ModelCard } from './model-card';
 
-/** Options of {@link ModelScorer}. */
+/**
+ * Options of {@link ModelScorer}. `hopReadings` (see DeviceWindowsOptions) runs the model on every
+ * h-th reading of a device; it may not exceed the rows the error covers (the calibration's
+ * `recentSteps`, else the window length), so every reading's row is scored exactly or more than once.
+ */
 export interface ModelScorerOptions extends DeviceWindowsOptions, MicroBatcherOptions {}
 
 /**
@@ -39,6 +44,11 @@ export interface ModelScore {
   imputed: string[];
   /** Readings still needed before the model scores this device (warming_up only). */
   remainingReadings?: number;
+  /**
+   * With `hopReadings` > 1, on the readings between two scored windows: `tsMs` of the reading
+   * whose window was scored last; the score, decision and contributions are that window's.
+   */
+  windowEndTsMs?: number;
   /** Ready for `DetectionEvidence.model`. */
   evidence: NonNullable<DetectionEvidence['model']>;
 }
@@ -85,7 +95,15 @@ export class ModelScorer {
   private readonly scratchErrors: Float64Array;
   /** Features that count toward the calibrated error (DeviceCalibration.scoredFeatures), or all. */
   private readonly scoredMask: boolean[] | undefined;
+  /** Readings per model run per device (ModelScorerOptions.hopReadings). */
+  private readonly hop: number;
+  /** Each device's latest scored result, carried to the readings between windows (hop > 1). */
+  private readonly lastScored = new Map<string, ModelScore>();
 
+  /**
+   * @throws ConfigError on a bad batch size, wait or hop, or a hop longer than the rows the
+   *   error covers
+   */
   constructor(
     readonly model: LoadedModel,
     opts: ModelScorerOptions = {},
@@ -93,6 +111,13 @@ export class ModelScorer {
   ) {
     const dc = model.card.scoring.deviceCalibration;
     this.calibration = dc && model.card.normalisation.mode === 'device-baseline' ? dc : undefined;
+    this.hop = opts.hopReadings ?? 1;
+    const coveredRows = Math.min(this.calibration?.recentSteps ?? model.windowLength, model.windowLength);
+    if (Number.isInteger(this.hop) && this.hop > coveredRows) {
+      throw new ConfigError(
+        `hopReadings: ${this.hop} is more than the ${coveredRows} newest rows model "${model.card.name}" scores per window; readings would go unscored`,
+      );
+    }
     const scored = this.calibration?.scoredFeatures;
     this.scoredMask = scored ? model.card.features.map((feat) => scored.includes(feat.name)) : undefined;
     this.windows = new DeviceWindows(model.card, {
@@ -141,8 +166,13 @@ export class ModelScorer {
   /** Forgets a device's window (or every device's). */
   resetDevice(deviceId?: string): void {
     this.windows.reset(deviceId);
-    if (deviceId === undefined) this.calibrated.clear();
-    else this.calibrated.delete(deviceId);
+    if (deviceId === undefined) {
+      this.calibrated.clear();
+      this.lastScored.clear();
+    } else {
+      this.calibrated.delete(deviceId);
+      this.lastScored.delete(deviceId);
+    }
   }
 
   /** Finishes queued work; releases the session when this scorer owns it. */
@@ -196,12 +226,19 @@ export class ModelScorer {
     return max ? acc : acc / n;
   }
 
-  /** EWMA weight of a new value for the calibration's half-life (1 = no smoothing). */
-  private ewmaAlpha(dc: DeviceCalibration): number {
-    return dc.ewmaHalfLifeReadings > 0 ? 1 - Math.pow(2, -1 / dc.ewmaHalfLifeReadings) : 1;
+  /**
+   * EWMA weight of a new value that stands for `readings` readings, for the calibration's
+   * half-life in readings (1 = no smoothing): 1 − 2^(−readings / half-life).
+   */
+  private ewmaAlpha(dc: DeviceCalibration, readings = 1): number {
+    return dc.ewmaHalfLifeReadings > 0 ? 1 - Math.pow(2, -readings / dc.ewmaHalfLifeReadings) : 1;
   }
 
-  /** Scores a device's baseline windows once and fixes its threshold (commissioning time). */
+  /**
+   * Scores a device's baseline windows once and fixes its threshold (commissioning time): the
+   * per-feature scale from every window; the smoothed errors and their quantile, with a hop h, as
+   * scoring will see them: every h-th window ending at the last, smoothed per h readings.
+   */
   private async calibrate(deviceId: string, windows: Float32Array, count: number): Promise<void> {
     const dc = this.calibration!;
     const f = this.model.featureCount;
@@ -215,13 +252,14 @@ export class ModelScorer {
       for (const e of errors) for (let j = 0; j < f; j++) featureScale[j]! += e[j]! / count;
       for (let j = 0; j < f; j++) featureScale[j]! += 1e-6;
     }
-    const alpha = this.ewmaAlpha(dc);
+    const alpha = this.ewmaAlpha(dc, this.hop);
     let ewma = NaN;
-    const smoothed = errors.map((e) => {
-      const v = this.calibratedError(e, featureScale);
+    const smoothed: number[] = [];
+    for (let k = (count - 1) % this.hop; k < count; k += this.hop) {
+      const v = this.calibratedError(errors[k]!, featureScale);
       ewma = Number.isNaN(ewma) ? v : ewma + alpha * (v - ewma);
-      return ewma;
-    });
+      smoothed.push(ewma);
+    }
     const sorted = [...smoothed].sort((a, b) => a - b);
     const q = sorted[Math.min(sorted.length - 1, Math.floor(dc.quantile * (sorted.length - 1)))]!;
     this.calibrated.set(deviceId, {
@@ -251,9 +289,13 @@ export class ModelScorer {
       rec = await this.model.run(input, ready.length);
     }
     let k = 0;
-    return items.map((p) =>
-      p.windowed.status === 'ready' ? this.scored(p, input!, rec!, k++) : this.unscored(p),
-    );
+    // In item order, so a reading between windows carries the window scored just before it.
+    return items.map((p) => {
+      const status = p.windowed.status;
+      if (status === 'ready') return this.scored(p, input!, rec!, k++);
+      if (status === 'between') return this.carried(p);
+      return this.unscored(p);
+    });
   }
 
   /**
@@ -310,10 +352,12 @@ export class ModelScorer {
     let value = error;
     let calibrated: ModelScore['calibrated'];
     const dev = this.calibration ? this.calibrated.get(p.reading.deviceId) : undefined;
+    // Readings this window stands for: the hop (1 without), at least 1 for a device's first.
+    const readings = Math.max(1, (p.windowed as { advancedReadings: number }).advancedReadings);
     if (dev && this.calibration) {
       const pf = this.featureErrors(input, rec, k, this.scratchErrors);
       const v = this.calibratedError(pf, this.calibration.featureNormalised ? dev.featureScale : undefined);
-      const alpha = this.ewmaAlpha(this.calibration);
+      const alpha = this.ewmaAlpha(this.calibration, readings);
       if (Number.isFinite(v)) dev.ewma = dev.ewma + alpha * (v - dev.ewma);
       value = Number.isFinite(v) ? dev.ewma : v;
       threshold = dev.threshold;
@@ -325,11 +369,11 @@ export class ModelScorer {
     if (dev && alarm) {
       // Persistence and hysteresis per device (DeviceCalibration.alarm).
       if (isAnomaly) {
-        dev.runAbove++;
+        dev.runAbove += readings;
         dev.runBelow = 0;
         if (dev.runAbove >= alarm.onReadings) dev.alarmOn = true;
       } else {
-        dev.runBelow++;
+        dev.runBelow += readings;
         dev.runAbove = 0;
         if (dev.runBelow >= alarm.offReadings) dev.alarmOn = false;
       }
@@ -339,7 +383,7 @@ export class ModelScorer {
     const { deviceId, tsMs } = p.reading;
     const evidence = { name: card.name, score, reconstructionError: error, imputed };
     // Two literals rather than a conditional spread (one allocation, same key order).
-    return calibrated
+    const result: ModelScore = calibrated
       ? {
           deviceId,
           tsMs,
@@ -363,6 +407,38 @@ export class ModelScorer {
           imputed,
           evidence,
         };
+    if (this.hop > 1) this.lastScored.set(deviceId, result);
+    return result;
+  }
+
+  /** A reading between two windows (hop > 1): the device's last scored window's result. */
+  private carried(p: Pending): ModelScore {
+    const { deviceId, tsMs } = p.reading;
+    const imputed = p.windowed.imputed;
+    const last = this.lastScored.get(deviceId);
+    if (!last) {
+      // Its window's batch failed (or the device was reset): nothing to carry yet.
+      const since = (p.windowed as { readingsSinceWindow: number }).readingsSinceWindow;
+      return {
+        deviceId,
+        tsMs,
+        status: 'warming_up',
+        score: 0,
+        isAnomaly: false,
+        reconstructionError: 0,
+        contributions: {},
+        imputed,
+        remainingReadings: this.hop - since,
+        evidence: { name: this.model.card.name, score: 0, reconstructionError: 0, imputed },
+      };
+    }
+    return {
+      ...last,
+      tsMs,
+      imputed,
+      windowEndTsMs: last.tsMs,
+      evidence: { ...last.evidence, imputed, windowEndTsMs: last.tsMs },
+    };
   }
 
   private unscored(p: Pending): ModelScore {

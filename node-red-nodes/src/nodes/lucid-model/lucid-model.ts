@@ -9,6 +9,7 @@ interface ModelNodeDef extends NodeDef {
   maxBatchSize?: string | number;
   maxWaitMs?: string | number;
   maxImputedShare?: string | number;
+  hopReadings?: string | number;
 }
 
 export = function (RED: NodeAPI) {

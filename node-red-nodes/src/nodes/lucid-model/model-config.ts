@@ -74,6 +74,7 @@ export function parseScorerOptions(config: {
   maxBatchSize?: unknown;
   maxWaitMs?: unknown;
   maxImputedShare?: unknown;
+  hopReadings?: unknown;
 }): ModelScorerOptions {
   const num = (
     field: string,
@@ -96,5 +97,6 @@ export function parseScorerOptions(config: {
     maxBatchSize: num('maxBatchSize', config.maxBatchSize, 256, 1, 65536, true),
     maxWaitMs: num('maxWaitMs', config.maxWaitMs, 10, 0, 60000, false),
     maxImputedShare: num('maxImputedShare', config.maxImputedShare, 0.5, 0, 1, false),
+    hopReadings: num('hopReadings', config.hopReadings, 1, 1, 1024, true),
   };
 }
