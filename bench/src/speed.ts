@@ -5,13 +5,13 @@
  * messages, and the de-facto alternative (node-red-node-smooth + switch).
  */
 import { createServer, type Server } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { AnomalyScore, Reading } from '../../node-red-nodes/src/lib/contracts/types';
-import { modelCardPath, modelReadingScorer } from '../../node-red-nodes/src/lib/bench/model-reading-scorer';
+import type { Reading } from '../../node-red-nodes/src/lib/contracts/types';
+import { modelCardPath } from '../../node-red-nodes/src/lib/bench/model-reading-scorer';
 import { resolveDetectConfig, StreamingDetector } from '../../node-red-nodes/src/lib/detect';
 import { Explainer } from '../../node-red-nodes/src/lib/explain';
 import { FleetRegistry } from '../../node-red-nodes/src/lib/fleet/fleet-registry';
@@ -437,47 +437,133 @@ function memoryPerSeries(devices: number, readingsPerDevice: number) {
   };
 }
 
-/** Lib-level detect (+ the pump-ae ONNX model) + explain, batched by 100, on readings of the model's features. */
-async function libThroughputWithModel(
-  count: number,
-): Promise<{ withModel: number; withoutModel: number; note: string }> {
-  process.env.LUCID_MODELS_DIR ??= join(REPO_ROOT, 'models');
-  const card = modelCardPath('pump-ae');
-  if (!existsSync(card)) return { withModel: NaN, withoutModel: NaN, note: `${card} not found` };
-  const features = (
-    JSON.parse(readFileSync(card, 'utf8')) as { features: { name: string; mean: number; std: number }[] }
-  ).features;
-  const items: Reading[] = [];
-  for (let i = 0; i < count; i++) {
-    const d = i % DEVICES;
-    const k = Math.floor(i / DEVICES);
-    const metrics: Record<string, number> = {};
-    features.forEach((f, j) => (metrics[f.name] = f.mean + f.std * Math.sin(k / 30 + d + j) * 0.5));
-    items.push({ deviceId: `pump-${d}`, tsMs: Date.now() - 3_600_000 + k * 1000, metrics });
-  }
-  const fleet = new FleetRegistry({ defaults: { deviceType: 'pump' } });
-  const run = async (scorer: { scoreBatch(r: Reading[]): AnomalyScore[] | Promise<AnomalyScore[]> }) => {
-    const explainer = new Explainer({ registry: fleet });
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < items.length; i += 100) {
-      const batch = items.slice(i, i + 100);
-      const scores = await scorer.scoreBatch(batch);
-      explainer.process(batch.map((reading, j) => ({ reading, score: scores[j] })));
-    }
-    return items.length / (Number(process.hrtime.bigint() - t0) / 1e9);
+/** Devices and readings of the model measurements (lucid-detect with a lucid-model). */
+const MODEL_DEVICES = 64;
+const MODEL_TIMED_READINGS = Number(process.env.LUCID_BENCH_MODEL_READINGS ?? 64_000);
+
+/**
+ * Readings of a model card's features, round-robin over MODEL_DEVICES devices, 1 s apart per
+ * device from `fromS`: each feature around the card's mean, a slow sine of ±0.5 std plus noise.
+ */
+function modelReadings(cardPath: string, fromS: number, perDevice: number): Reading[] {
+  const { features } = JSON.parse(readFileSync(cardPath, 'utf8')) as {
+    features: { name: string; mean: number; std: number }[];
   };
-  const detector = new StreamingDetector(resolveDetectConfig({}), fleet);
-  const withoutModel = await run({ scoreBatch: (r) => detector.detectBatch(r) });
-  const model = await modelReadingScorer('pump-ae', resolveDetectConfig({}), fleet);
-  try {
-    return {
-      withModel: await run(model),
-      withoutModel,
-      note: `pump-ae (${features.length} features), ${count} readings, ${DEVICES} pumps`,
-    };
-  } finally {
-    await model.close();
+  let seed = 777 + fromS;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
+  const startMs = Date.now() - 7_200_000;
+  const out: Reading[] = [];
+  for (let k = fromS; k < fromS + perDevice; k++) {
+    for (let d = 0; d < MODEL_DEVICES; d++) {
+      const metrics: Record<string, number> = {};
+      features.forEach((f, j) => {
+        metrics[f.name] = f.mean + f.std * (0.5 * Math.sin(k / 30 + d + j) + 0.1 * rand());
+      });
+      out.push({ deviceId: `dev-${d}`, tsMs: startMs + k * 1000, metrics });
+    }
   }
+  return out;
+}
+
+/** How lucid-model is configured in one model measurement. */
+interface ModelCase {
+  card: string;
+  hopReadings: number;
+  inferenceThread: 'main' | 'worker';
+}
+
+/** in → lucid-detect (with a lucid-model config node when `model` is set) → probe. */
+function modelDetectFlow(model?: ModelCase): unknown[] {
+  const detect = (lucidFlow('') as { id: string }[]).find((n) => n.id === 'detect')!;
+  return [
+    tab,
+    ...(model
+      ? [
+          {
+            id: 'model',
+            type: 'lucid-model',
+            card: model.card,
+            publicKey: '',
+            maxBatchSize: 256,
+            maxWaitMs: 10,
+            maxImputedShare: 0.5,
+            hopReadings: model.hopReadings,
+            inferenceThread: model.inferenceThread,
+          },
+        ]
+      : []),
+    { id: 'in', type: 'bench-pass', z: 'tab', wires: [['detect']] },
+    { ...detect, model: model ? 'model' : '', wires: [['probe']] },
+    { id: 'probe', type: 'bench-probe', z: 'tab', filter: 'detections', wires: [] },
+  ];
+}
+
+/** One model measurement: readings/s through lucid-detect without and with the model. */
+interface ModelSpeed {
+  label: string;
+  withoutModel: number;
+  withModel: number;
+}
+
+/**
+ * lucid-detect in the runtime on messages of 100 readings, without and with each shipped model
+ * (pump-ae with hops 1 and 5, fleet-ae; inference on Node-RED's thread and in a worker), every
+ * device warmed up first (window and device baseline full), then MODEL_TIMED_READINGS timed
+ * readings. Per card, every configuration and the run without a model use the same readings.
+ */
+async function modelThroughput(rt: BenchRuntime): Promise<ModelSpeed[]> {
+  process.env.LUCID_MODELS_DIR ??= join(REPO_ROOT, 'models');
+  const out: ModelSpeed[] = [];
+  const cases: Record<string, Omit<ModelCase, 'card'>[]> = {
+    'pump-ae': [
+      { hopReadings: 1, inferenceThread: 'main' },
+      { hopReadings: 1, inferenceThread: 'worker' },
+      { hopReadings: 5, inferenceThread: 'main' },
+      { hopReadings: 5, inferenceThread: 'worker' },
+    ],
+    'fleet-ae': [
+      { hopReadings: 1, inferenceThread: 'main' },
+      { hopReadings: 1, inferenceThread: 'worker' },
+    ],
+  };
+  const asMessages = (items: Reading[]) => {
+    const messages: Record<string, unknown>[] = [];
+    for (let i = 0; i < items.length; i += 100)
+      messages.push({ payload: items.slice(i, i + 100), benchCount: Math.min(100, items.length - i) });
+    return messages;
+  };
+  for (const [name, configs] of Object.entries(cases)) {
+    const cardPath = modelCardPath(name);
+    const card = JSON.parse(readFileSync(cardPath, 'utf8')) as {
+      windowLength: number;
+      normalisation: { baselineReadings?: number };
+    };
+    const warmPerDevice = Math.max(card.windowLength, card.normalisation.baselineReadings ?? 0) + 5;
+    const warm = asMessages(modelReadings(cardPath, 0, warmPerDevice));
+    const timedReadings = modelReadings(
+      cardPath,
+      warmPerDevice,
+      Math.ceil(MODEL_TIMED_READINGS / MODEL_DEVICES),
+    );
+    const timed = asMessages(timedReadings);
+    const rate = async (model?: ModelCase) => {
+      await rt.deploy(modelDetectFlow(model));
+      await new Promise((r) => setTimeout(r, 300));
+      await throughput(rt, 'in', warm, warmPerDevice * MODEL_DEVICES);
+      return throughput(rt, 'in', timed, timedReadings.length);
+    };
+    const withoutModel = await rate();
+    for (const c of configs) {
+      const withModel = await rate({ card: name, ...c });
+      const how = [
+        c.hopReadings > 1 ? `model run every ${c.hopReadings} readings (hop)` : 'every reading',
+        c.inferenceThread === 'worker' ? 'inference in a worker thread' : "inference on Node-RED's thread",
+      ];
+      out.push({ label: `${name}, ${how.join(', ')}`, withoutModel, withModel });
+    }
+  }
+  await rt.deploy([]);
+  return out;
 }
 
 /** Lib-level detect + explain, batched by 100. */
@@ -598,6 +684,9 @@ async function main(): Promise<void> {
     await rt.deploy(lucidDetectFlow());
     await measure('lucidDetectOnly', () => throughput(rt, 'in', single, SINGLE));
 
+    log('lucid-detect with the ONNX models…');
+    await measure('models', () => modelThroughput(rt));
+
     log('MQTT…');
     await withBroker(async (port) => {
       const flows = mqttFlows(port, dataDir);
@@ -623,12 +712,6 @@ async function main(): Promise<void> {
   } finally {
     rmSync(stageDir, { recursive: true, force: true });
   }
-  log('lib level with the ONNX model…');
-  try {
-    raw.libModel = await libThroughputWithModel(30_000);
-  } catch (err) {
-    raw.libModel = { withModel: NaN, withoutModel: NaN, note: `failed: ${(err as Error).message}` };
-  }
   log('memory, 10,000 devices × 6 metrics…');
   raw.memory = memoryPerSeries(10_000, 72);
 
@@ -638,7 +721,7 @@ async function main(): Promise<void> {
     bareLatencyLow: { p50: number; p99: number; max: number };
     fullLatencyLow: { p50: number; p99: number; max: number };
     stages: { detect: number; explain: number; route: number; store: number };
-    libModel: { withModel: number; withoutModel: number; note: string };
+    models: ModelSpeed[] | number;
     memory: ReturnType<typeof memoryPerSeries>;
   };
   const tables: SpeedTable[] = [
@@ -723,6 +806,17 @@ async function main(): Promise<void> {
       ],
     },
     {
+      title: 'lucid-detect with an ONNX model (lucid-model)',
+      note: `Node-RED runtime: bench node → lucid-detect → probe, messages of 100 readings, ${MODEL_DEVICES} devices, ${fmt(MODEL_TIMED_READINGS)} timed readings of the model's features after every device's window and device baseline are full; the same lucid-detect without the model on the same readings beside it. onnxruntime-node CPU, one intra-op thread, micro-batches of at most 256 windows. A hop of h runs the model on every h-th reading of a device (lucid-model "Score every"); the readings between carry the last window's score (SKAB figures for both hops are in models/README.md). "Worker thread" is lucid-model's Inference option: onnxruntime runs in a worker thread of its own while lucid-detect goes on.`,
+      columns: ['Model', 'readings/s without model', 'readings/s with model', 'with / without'],
+      rows: (Array.isArray(r.models) ? r.models : []).map((m) => [
+        m.label,
+        fmt(m.withoutModel),
+        fmt(m.withModel),
+        ratio(m.withModel, m.withoutModel),
+      ]),
+    },
+    {
       title: 'Library level',
       note: 'Without Node-RED: StreamingDetector.detectBatch + Explainer.process in batches of 100, 50,000 readings of 6 metrics.',
       columns: ['Measure', 'Value'],
@@ -732,10 +826,6 @@ async function main(): Promise<void> {
         ['stage alone, readings/s: explain (Explainer.process)', fmt(r.stages.explain)],
         ['stage alone, readings/s: route (AlertRouter.route)', fmt(r.stages.route)],
         ['stage alone, readings/s: store (recordDetections + applyAlertEvents, SQLite)', fmt(r.stages.store)],
-        [
-          `detect + explain on pump readings, without / with the ONNX model (${r.libModel.note})`,
-          `${fmt(r.libModel.withoutModel)} / ${fmt(r.libModel.withModel)} (${ratio(r.libModel.withModel, r.libModel.withoutModel)})`,
-        ],
         [
           `memory: heap per tracked series (${fmt(r.memory.devices)} devices × 6 = ${fmt(r.memory.series)} series, ${r.memory.readingsPerDevice} readings each)`,
           `${fmt(r.memory.heapPerSeries)} B`,
@@ -772,6 +862,11 @@ async function main(): Promise<void> {
       measured: `${fmt(r.fullLatency.p99, 2)} ms`,
       met: r.fullLatency.p99 < 5,
     },
+    ...(Array.isArray(r.models) ? r.models : []).map((m) => ({
+      target: `≥ 100,000 readings/s through lucid-detect with the model, batched (${m.label})`,
+      measured: fmt(m.withModel),
+      met: m.withModel >= 100_000,
+    })),
     {
       target: '≤ 2 KB of state per tracked series (heap)',
       measured: `${fmt(r.memory.heapPerSeries)} B`,

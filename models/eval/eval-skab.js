@@ -4,7 +4,8 @@
 // for fitting only (here: the device baseline the card asks for), F1 / FAR % / MAR % from counts
 // pooled over every remaining row of every file. The card's threshold is used as shipped: no
 // threshold is tuned per file or on labels.
-// Usage: npm run eval:skab   (SKAB_DIR, LUCID_DIST, MODEL_CARD override the defaults)
+// Usage: npm run eval:skab   (SKAB_DIR, LUCID_DIST, MODEL_CARD override the defaults; HOP=h runs
+// the model on every h-th reading per device, as lucid-model's "Score every" option does)
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -17,6 +18,7 @@ const FIT_ROWS = 400;
 // CALIBRATION=card scores with the card's global threshold only (the card's deviceCalibration off),
 // for comparison; default: the card as shipped (per-device commissioning-time calibration).
 const CALIBRATION = process.env.CALIBRATION || 'device';
+const HOP = Number(process.env.HOP || 1);
 
 function experimentFiles() {
   const root = path.join(skabDir, 'data');
@@ -73,11 +75,11 @@ function leaderboard() {
 }
 
 async function main() {
-  let scorer = await ModelScorer.load(cardPath, { maxBatchSize: 512 });
+  let scorer = await ModelScorer.load(cardPath, { maxBatchSize: 512, hopReadings: HOP });
   if (CALIBRATION === 'card' && scorer.card.scoring.deviceCalibration) {
     const model = scorer.model;
     delete model.card.scoring.deviceCalibration;
-    scorer = new ModelScorer(model, { maxBatchSize: 512 }, true);
+    scorer = new ModelScorer(model, { maxBatchSize: 512, hopReadings: HOP }, true);
   }
   const calibrationText = scorer.card.scoring.deviceCalibration
     ? `per-device threshold calibrated on each file's own first ${FIT_ROWS} rows (card scoring.deviceCalibration: ${JSON.stringify(Object.fromEntries(Object.entries(scorer.card.scoring.deviceCalibration).filter(([k]) => k !== 'description')))})`
@@ -111,7 +113,7 @@ async function main() {
   const table = leaderboard().map((r) => ({ name: r[0], f1: Number(r[1]), row: r }));
   const rank = table.filter((r) => r.name !== 'Perfect detector' && r.f1 > ours.f1).length + 1;
   console.log(
-    `SKAB outlier detection: ${scorer.card.name} ${scorer.card.version}, ${calibrationText}, ${Object.values(pooled.all).reduce((a, b) => a + b)} test rows pooled`,
+    `SKAB outlier detection: ${scorer.card.name} ${scorer.card.version}, ${calibrationText}${HOP > 1 ? `, model run on every ${HOP}th reading (hop)` : ''}, ${Object.values(pooled.all).reduce((a, b) => a + b)} test rows pooled`,
   );
   console.log('');
   console.log('| Algorithm | F1 | FAR, % | MAR, % |');

@@ -49,6 +49,21 @@ describe('lucid-model config node', () => {
     await expect(b.scoreBatch([{ deviceId: 'p1', tsMs: 2, metrics }])).resolves.toHaveLength(1);
   });
 
+  it('with inference in a worker thread: users score on it, and close stops it', async () => {
+    await helper.load(modelNode, [
+      { id: 'm1', type: 'lucid-model', card: 'pump-ae', inferenceThread: 'worker' },
+    ]);
+    const node = helper.getNode('m1') as unknown as ModelConfigNode;
+    const model = await node.ready();
+    expect(model.inferenceThread).toBe('worker');
+    const scorer = await node.register(user('detect-a'));
+    const windows = new Float32Array(model.windowLength * model.featureCount);
+    await expect(model.run(windows, 1)).resolves.toHaveLength(windows.length);
+    await node.deregister(user('detect-a'), scorer);
+    await helper.unload();
+    await expect(model.run(windows, 1)).rejects.toThrow(/released/);
+  });
+
   it('releases the session on close', async () => {
     await helper.load(modelNode, [{ id: 'm1', type: 'lucid-model', card: 'pump-ae' }]);
     const node = helper.getNode('m1') as unknown as ModelConfigNode;
@@ -83,6 +98,11 @@ describe('lucid-model config node', () => {
       /maxBatchSize "0" must be an integer in 1..65536/,
     ],
     ['bad max wait', { card: 'pump-ae', maxWaitMs: 'soon' }, /maxWaitMs "soon"/],
+    [
+      'unknown inference thread',
+      { card: 'pump-ae', inferenceThread: 'gpu' },
+      /inferenceThread "gpu" must be "main" or "worker"/,
+    ],
     [
       'fractional hop',
       { card: 'pump-ae', hopReadings: '2.5' },

@@ -2,11 +2,19 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../contracts/errors';
+import { InferenceWorker } from './inference-worker';
 import { loadModelCard, type ModelCard } from './model-card';
 import { verifyModelFile, type VerifyOptions } from './verify-model-file';
 
 /** Options of {@link LoadedModel.load}. */
-export type LoadModelOptions = VerifyOptions;
+export interface LoadModelOptions extends VerifyOptions {
+  /**
+   * Where `run` infers: `main` (on the event loop's thread) or `worker` (a worker thread of the
+   * model's own, see {@link InferenceWorker}: inference overlaps the rest of the flow on another
+   * core; worth it on a gateway with a free core). Default `main`.
+   */
+  inferenceThread?: 'main' | 'worker';
+}
 
 /**
  * A verified model card and its onnxruntime-node `InferenceSession` (CPU). One instance per
@@ -14,6 +22,8 @@ export type LoadModelOptions = VerifyOptions;
  */
 export class LoadedModel {
   private released = false;
+
+  private worker: InferenceWorker | undefined;
 
   private constructor(
     /** The validated model card. */
@@ -23,10 +33,16 @@ export class LoadedModel {
     private readonly session: ort.InferenceSession,
   ) {}
 
+  /** Where `run` infers (LoadModelOptions.inferenceThread). */
+  get inferenceThread(): 'main' | 'worker' {
+    return this.worker ? 'worker' : 'main';
+  }
+
   /**
    * Loads a card, verifies the ONNX file (size, SHA-256, optional Ed25519) before parsing it,
    * creates the session and checks it against the card: input/output names, static dimensions,
-   * and a dry run on one zero window whose output shape must be `[1, W, F]`.
+   * and a dry run on one zero window whose output shape must be `[1, W, F]`; with
+   * `inferenceThread: 'worker'`, then starts the worker (its own session from the same bytes).
    * @param cardPath path of `<name>.card.json`; the ONNX file is `card.file` beside it
    * @throws ModelError for a missing/invalid card, a missing/truncated/tampered file, a bad
    *   signature, a file onnxruntime cannot load, or a card that does not match the graph
@@ -58,6 +74,13 @@ export class LoadedModel {
     const model = new LoadedModel(card, modelPath, session);
     try {
       await model.checkAgainstCard();
+      if (opts.inferenceThread === 'worker') {
+        model.worker = await InferenceWorker.start(bytes, {
+          modelName: card.name,
+          inputName: card.input.name,
+          outputName: card.output.name,
+        });
+      }
     } catch (err) {
       await session.release();
       throw err;
@@ -88,7 +111,15 @@ export class LoadedModel {
         `model "${this.card.name}": input has ${windows.length} values, expected ${size} for batch ${batch}`,
       );
     }
-    const tensor = new ort.Tensor('float32', windows, [batch, this.windowLength, this.featureCount]);
+    const dims = [batch, this.windowLength, this.featureCount];
+    if (this.worker) {
+      const rec = await this.worker.run(windows, dims);
+      if (rec.length !== size) {
+        throw new ModelError(`model "${this.card.name}": output "${this.card.output.name}" of the wrong size`);
+      }
+      return rec;
+    }
+    const tensor = new ort.Tensor('float32', windows, dims);
     let out: ort.InferenceSession.ReturnType;
     try {
       out = await this.session.run({ [this.card.input.name]: tensor });
@@ -104,10 +135,11 @@ export class LoadedModel {
     return rec.data as Float32Array;
   }
 
-  /** Frees the native session. Idempotent. */
+  /** Frees the native session (and stops the inference worker). Idempotent. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    await this.worker?.terminate();
     await this.session.release();
   }
 

@@ -1,7 +1,12 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { LoadedModel } from '../../lib/model/loaded-model';
 import { ModelScorer } from '../../lib/model/model-scorer';
-import { parseScorerOptions, resolveCardPath, type ModelConfigNode } from './model-config';
+import {
+  parseInferenceThread,
+  parseScorerOptions,
+  resolveCardPath,
+  type ModelConfigNode,
+} from './model-config';
 
 interface ModelNodeDef extends NodeDef {
   card: string;
@@ -10,6 +15,7 @@ interface ModelNodeDef extends NodeDef {
   maxWaitMs?: string | number;
   maxImputedShare?: string | number;
   hopReadings?: string | number;
+  inferenceThread?: string;
 }
 
 export = function (RED: NodeAPI) {
@@ -23,7 +29,10 @@ export = function (RED: NodeAPI) {
       node.cardPath = resolveCardPath(config.card, RED.settings.userDir ?? process.cwd());
       node.scorerOptions = parseScorerOptions(config);
       const publicKey = config.publicKey?.trim() || undefined;
-      loading = LoadedModel.load(node.cardPath, { publicKey });
+      loading = LoadedModel.load(node.cardPath, {
+        publicKey,
+        inferenceThread: parseInferenceThread(config.inferenceThread),
+      });
     } catch (err) {
       loading = Promise.reject(err);
     }

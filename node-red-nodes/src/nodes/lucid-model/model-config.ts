@@ -67,6 +67,16 @@ export function resolveCardPath(card: string | undefined, userDir: string): stri
 }
 
 /**
+ * Parses the node's "Inference" option: `main` (default, also for an unset value) or `worker`.
+ * @throws ConfigError on any other value
+ */
+export function parseInferenceThread(raw: unknown): 'main' | 'worker' {
+  if (raw === undefined || raw === '' || raw === 'main') return 'main';
+  if (raw === 'worker') return 'worker';
+  throw new ConfigError(`model: inferenceThread "${String(raw)}" must be "main" or "worker"`);
+}
+
+/**
  * Parses the node's numeric options (strings from the editor).
  * @throws ConfigError naming the field and the valid range
  */

@@ -24,9 +24,14 @@ function readingsOf(scorer: ModelScorer, rows: number[][], deviceId: string, t0 
   }));
 }
 
-describe.each(['pump-ae', 'fleet-ae'])(
-  'ModelScorer %s parity with the reference outputs stored at export',
-  (name) => {
+describe.each([
+  ['pump-ae', 'main'],
+  ['pump-ae', 'worker'],
+  ['fleet-ae', 'main'],
+  ['fleet-ae', 'worker'],
+] as const)(
+  'ModelScorer %s parity with the reference outputs stored at export (inference on the %s thread)',
+  (name, inferenceThread) => {
     let scorer: ModelScorer;
     const ref = JSON.parse(readFileSync(path.join(MODELS_DIR, name, 'reference.json'), 'utf8')) as Reference;
     // The reference scores use the card's global threshold (what torch exported); the per-device
@@ -35,7 +40,8 @@ describe.each(['pump-ae', 'fleet-ae'])(
       card: (c) => delete (c.scoring as Record<string, unknown>).deviceCalibration,
     });
     beforeAll(async () => {
-      scorer = await ModelScorer.load(copy.cardPath, { maxBatchSize: 16, maxWaitMs: 1 });
+      scorer = await ModelScorer.load(copy.cardPath, { maxBatchSize: 16, maxWaitMs: 1, inferenceThread });
+      expect(scorer.model.inferenceThread).toBe(inferenceThread);
     });
     afterAll(async () => {
       await scorer.close();
