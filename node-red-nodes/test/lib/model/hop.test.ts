@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../../src/lib/contracts/errors';
 import type { Reading } from '../../../src/lib/contracts/types';
 import { DeviceWindows, type WindowResult } from '../../../src/lib/model/device-windows';
