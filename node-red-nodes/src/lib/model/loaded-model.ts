@@ -115,7 +115,9 @@ export class LoadedModel {
     if (this.worker) {
       const rec = await this.worker.run(windows, dims);
       if (rec.length !== size) {
-        throw new ModelError(`model "${this.card.name}": output "${this.card.output.name}" of the wrong size`);
+        throw new ModelError(
+          `model "${this.card.name}": output "${this.card.output.name}" of the wrong size`,
+        );
       }
       return rec;
     }
