@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Reading } from '../../../src/lib/contracts/types';
 import type { DeviceCalibration } from '../../../src/lib/model/model-card';
 import { ModelScorer, type ModelScore } from '../../../src/lib/model/model-scorer';
-import { cardPathOf, copyModel } from './model-fixtures';
+import { cardPathOf, copyModel, pumpReadings } from './model-fixtures';
 
 // The rule fields of scoring.deviceCalibration (recentSteps, aggregate, scoredFeatures, alarm),
 // each checked against the same readings scored with the field changed.
@@ -17,21 +17,6 @@ const BASE: DeviceCalibration = {
   featureNormalised: true,
 };
 
-function pump(
-  n: number,
-  seed: number,
-  fromS = 0,
-  edit?: (m: Record<string, number>, i: number) => void,
-): Reading[] {
-  let x = seed;
-  const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
-  return Array.from({ length: n }, (_, i) => {
-    const metrics = Object.fromEntries(card.features.map((f) => [f.name, f.mean + rnd() * f.std * 0.05]));
-    edit?.(metrics, i);
-    return { deviceId: 'p1', tsMs: (fromS + i) * 1000, metrics };
-  });
-}
-
 /** Scores baseline + `tail` with pump-ae and the given calibration rule; returns the tail's scores. */
 async function scoreWith(rule: DeviceCalibration, tail: Reading[]): Promise<ModelScore[]> {
   const copy = copyModel('pump-ae', {
@@ -39,7 +24,7 @@ async function scoreWith(rule: DeviceCalibration, tail: Reading[]): Promise<Mode
   });
   const scorer = await ModelScorer.load(copy.cardPath);
   try {
-    await scorer.scoreBatch(pump(400, 11));
+    await scorer.scoreBatch(pumpReadings(400, 11));
     return await scorer.scoreBatch(tail);
   } finally {
     await scorer.close();
@@ -48,8 +33,11 @@ async function scoreWith(rule: DeviceCalibration, tail: Reading[]): Promise<Mode
 }
 
 const STEP_ON = (feature: string, delta: number, from: number, to = Infinity, length = 60) =>
-  pump(length, 12, 400, (m, i) => {
-    if (i >= from && i < to) m[feature]! += delta;
+  pumpReadings(length, 12, {
+    fromS: 400,
+    edit: (m, i) => {
+      if (i >= from && i < to) m[feature]! += delta;
+    },
   });
 
 describe('device calibration rules', () => {

@@ -1,34 +1,21 @@
 import { ConfigError } from '../../../src/lib/contracts/errors';
-import type { Reading } from '../../../src/lib/contracts/types';
 import { DeviceWindows, type WindowResult } from '../../../src/lib/model/device-windows';
 import { loadModelCard, type DeviceCalibration } from '../../../src/lib/model/model-card';
 import { ModelScorer, type ModelScore } from '../../../src/lib/model/model-scorer';
-import { cardPathOf, copyModel } from './model-fixtures';
+import { cardPathOf, copyModel, pumpReadings } from './model-fixtures';
 
 // hopReadings: the model runs on every h-th reading of a device; the readings between carry the
 // last scored window. Each property is checked against the same readings scored with hop 1.
 
 const pumpCard = loadModelCard(cardPathOf('pump-ae'));
 
-function pump(
-  n: number,
-  seed: number,
-  fromS = 0,
-  edit?: (m: Record<string, number>, i: number) => void,
-): Reading[] {
-  let x = seed;
-  const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
-  return Array.from({ length: n }, (_, i) => {
-    const metrics = Object.fromEntries(pumpCard.features.map((f) => [f.name, f.mean + rnd() * f.std * 0.05]));
-    edit?.(metrics, i);
-    return { deviceId: 'p1', tsMs: (fromS + i) * 1000, metrics };
-  });
-}
-
-const BASELINE = pump(400, 11);
+const BASELINE = pumpReadings(400, 11);
 /** 120 readings after the baseline with a drop in flow on readings 10..39. */
-const TAIL = pump(120, 12, 400, (m, i) => {
-  if (i >= 10 && i < 40) m['Volume Flow RateRMS']! -= 20;
+const TAIL = pumpReadings(120, 12, {
+  fromS: 400,
+  edit: (m, i) => {
+    if (i >= 10 && i < 40) m['Volume Flow RateRMS']! -= 20;
+  },
 });
 
 /** The reading that completes the baseline (the device's first window), then the tail. */

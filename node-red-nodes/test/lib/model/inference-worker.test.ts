@@ -1,28 +1,23 @@
 import { ModelError } from '../../../src/lib/contracts/errors';
 import type { Reading } from '../../../src/lib/contracts/types';
+import { InferenceWorker } from '../../../src/lib/model/inference-worker';
 import { LoadedModel } from '../../../src/lib/model/loaded-model';
-import { loadModelCard } from '../../../src/lib/model/model-card';
 import { ModelScorer } from '../../../src/lib/model/model-scorer';
-import { cardPathOf, copyModel } from './model-fixtures';
+import { cardPathOf, copyModel, pumpReadings } from './model-fixtures';
 
 // inferenceThread 'worker': the same results as the main thread, a stopped worker is a clear
 // ModelError (lucid-detect's fallback), and a tampered file never reaches a worker.
 
-const card = loadModelCard(cardPathOf('pump-ae'));
-
 /** Two pumps interleaved, 460 readings each (400 of baseline), the second with a flow drop. */
 function readings(): Reading[] {
-  let x = 5;
-  const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
-  const out: Reading[] = [];
-  for (let i = 0; i < 460; i++) {
-    for (const deviceId of ['p1', 'p2']) {
-      const metrics = Object.fromEntries(card.features.map((f) => [f.name, f.mean + rnd() * f.std * 0.05]));
-      if (deviceId === 'p2' && i >= 420) metrics['Volume Flow RateRMS']! -= 20;
-      out.push({ deviceId, tsMs: i * 1000, metrics });
-    }
-  }
-  return out;
+  const p1 = pumpReadings(460, 5, { deviceId: 'p1' });
+  const p2 = pumpReadings(460, 6, {
+    deviceId: 'p2',
+    edit: (m, i) => {
+      if (i >= 420) m['Volume Flow RateRMS']! -= 20;
+    },
+  });
+  return p1.flatMap((r, i) => [r, p2[i]!]);
 }
 
 describe('inference in a worker thread', () => {
@@ -86,6 +81,7 @@ describe('inference in a worker thread', () => {
   });
 
   it('a tampered file is refused before any worker starts', async () => {
+    const start = jest.spyOn(InferenceWorker, 'start');
     const copy = copyModel('pump-ae', {
       bytes: (b) => {
         const t = Buffer.from(b);
@@ -95,7 +91,9 @@ describe('inference in a worker thread', () => {
     });
     try {
       await expect(LoadedModel.load(copy.cardPath, { inferenceThread: 'worker' })).rejects.toThrow(/SHA-256/);
+      expect(start).not.toHaveBeenCalled();
     } finally {
+      start.mockRestore();
       copy.cleanup();
     }
   });
