@@ -2,7 +2,11 @@ import helper from 'node-red-node-test-helper';
 import detectNode = require('../../src/nodes/lucid-detect/lucid-detect');
 import fleetNode = require('../../src/nodes/lucid-fleet/lucid-fleet');
 import type { DetectionEvidence, Detection, Reading } from '../../src/lib/contracts/types';
-import { STATE_KEY } from '../../src/nodes/lucid-detect/detect-node-config';
+import { CLOCK_STATE_KEY, STATE_KEY } from '../../src/nodes/lucid-detect/detect-node-config';
+import { FleetSimulator } from '../../src/lib/simulate/fleet-simulator';
+import { resolveDetectConfig } from '../../src/lib/detect/detect-config';
+import { StreamingDetector } from '../../src/lib/detect/streaming-detector';
+import { FleetRegistry, type FleetDefinition } from '../../src/lib/fleet/fleet-registry';
 import { MINUTE, T0, noisy } from '../lib/detect/fixtures';
 
 helper.init(require.resolve('node-red'));
@@ -176,7 +180,10 @@ describe('lucid-detect node', () => {
     // The helper never runs the context module's load(), so configured stores are loaded here, after helper.load.
     const contextModule = require(
       require.resolve('@node-red/runtime/lib/nodes/context', { paths: [require.resolve('node-red')] }),
-    ) as { load(): Promise<void> };
+    ) as {
+      load(): Promise<void>;
+      get(nodeId: string, flowId: string): { set(key: string, value: unknown): void };
+    };
     const loadWithStore = async (f: Record<string, unknown>[]) => {
       helper.settings({ contextStorage: { default: { module: 'memory' } } });
       await helper.load(detectNode, f);
@@ -205,6 +212,54 @@ describe('lucid-detect node', () => {
       expect((det.score.evidence as DetectionEvidence).warmingUp).toBe(false);
       expect((det.score.evidence as DetectionEvidence).metrics.temperature.baseline.count).toBe(40);
     });
+
+    /** The incident-free simulated fleet from T0, `ticks` ticks of 10 s, as one batch. */
+    const fleetBatch = (ticks: number): Reading[] => {
+      const sim = new FleetSimulator({ seed: 42, intervalMs: 10_000, startTsMs: T0, incidents: false });
+      return Array.from({ length: ticks }, () => sim.next().readings.map((r) => r.reading)).flat();
+    };
+    const detectAll = async (readings: Reading[]): Promise<Detection[]> => {
+      const out = nextOutput();
+      helper.getNode('d1').receive({ payload: readings });
+      return (await out).payload as Detection[];
+    };
+
+    it.each([
+      ['with the device clocks saved', false],
+      ['from state saved before the clock guard existed (no device clocks)', true],
+    ])(
+      'a full Deploy whose source restarts its clock 2.5 h back raises no anomaly: each device re-warms (%s)',
+      async (_name, dropClocks) => {
+        const fleetJson = JSON.stringify(new FleetSimulator({ intervalMs: 10_000 }).fleetDefinition());
+        const f = flow({ saveIntervalS: 0, fleet: 'f1' }, [
+          { id: 'f1', type: 'lucid-fleet', source: 'inline', fleetJson },
+        ]);
+        helper.settings({ contextStorage: { default: { module: 'memory' } } });
+        if (dropClocks) {
+          // Only the detector's snapshot in context, as an earlier version saved it.
+          await helper.load([detectNode, fleetNode], [{ id: 'tab1', type: 'tab', label: 'test' }]);
+          await contextModule.load();
+          const fleet = new FleetRegistry(JSON.parse(fleetJson) as FleetDefinition);
+          const detector = new StreamingDetector(resolveDetectConfig({}), fleet);
+          expect(detector.detectBatch(fleetBatch(900)).filter((sc) => sc.isAnomaly)).toEqual([]);
+          contextModule.get('d1', 'tab1').set(STATE_KEY, detector.snapshot());
+        } else {
+          await helper.load([detectNode, fleetNode], f);
+          await contextModule.load();
+          const before = await detectAll(fleetBatch(900));
+          expect(before.filter((d) => d.score.isAnomaly)).toEqual([]);
+        }
+        await helper.setFlows(f, 'full');
+        const after = await detectAll(fleetBatch(300));
+        expect(after.filter((d) => d.score.isAnomaly).map((d) => d.reading.deviceId)).toEqual([]);
+        const first = after[0].score.evidence as DetectionEvidence;
+        expect(first.clockJump).toMatchObject({ kind: 'backward', rewarmReadingsLeft: 29 });
+        expect((after[12 * 30].score.evidence as DetectionEvidence).clockJump).toBeUndefined();
+        await helper.getNode('d1').close(false);
+        const clocks = helper.getNode('d1').context().get(CLOCK_STATE_KEY) as { devices: unknown[] };
+        expect(clocks.devices).toHaveLength(12);
+      },
+    );
 
     it('saves periodically while running', async () => {
       jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });

@@ -91,6 +91,17 @@ export interface DetectionEvidence {
   /** How metric scores were combined into the device score. */
   combined: { method: string; anomalousMetrics: string[] };
   /**
+   * Set while the device re-warms after its event clock jumped (lucid-detect's clock guard): the
+   * reading is scored and learned from but not flagged. `kind` and `previousTsMs` (the device's
+   * newest event time before the jump) are on the reading that revealed the jump;
+   * `rewarmReadingsLeft` counts the quiet readings still to come.
+   */
+  clockJump?: {
+    kind?: 'backward' | 'forward' | 'resume_gap';
+    previousTsMs?: number;
+    rewarmReadingsLeft: number;
+  };
+  /**
    * Evidence of an ONNX model, when one scored this reading. `windowEndTsMs`: with a hop (the
    * model runs every few readings), the reading whose window gave these figures.
    */

@@ -53,10 +53,14 @@ export function combineSurprises(surprises: readonly number[]): number {
 }
 
 /**
+ * Checks that a value is a {@link Reading} the detector accepts: a non-empty `deviceId`, a finite
+ * `tsMs` and at least one metric, every metric a finite number.
  * @param index - the reading's index in a batch (errors name `readings[index]`), or undefined for a
  *   single reading (`reading`). The name is built only for an error.
+ * @throws InputError (`invalid_reading`, `invalid_device_id`, `invalid_timestamp`,
+ *   `invalid_metrics`, `non_finite_value`).
  */
-function validateReading(reading: unknown, index?: number): asserts reading is Reading {
+export function validateReading(reading: unknown, index?: number): asserts reading is Reading {
   if (reading === null || typeof reading !== 'object' || Array.isArray(reading)) {
     throw new InputError(
       'invalid_reading',
@@ -324,6 +328,20 @@ export class StreamingDetector {
   cutoff(deviceId: string, metric?: string, tsMs = Infinity): number {
     const { device, perMetric } = this.raises(deviceId, tsMs);
     return this.baseCutoff + device + (metric ? (perMetric.get(metric) ?? 0) : 0);
+  }
+
+  /**
+   * Forgets what was learned about a device (its series and last-seen time; adaptations stay), so
+   * that its next reading starts a fresh warm-up as a new device's would. Used when the device's
+   * clock jumped and its learned state describes another time. O(metrics of the device).
+   * @returns whether the device was known.
+   */
+  forgetDevice(deviceId: string): boolean {
+    const device = this.devices.get(deviceId);
+    if (!device) return false;
+    for (const series of device.metrics.values()) this.lruUnlink(series);
+    this.devices.delete(deviceId);
+    return true;
   }
 
   /** A JSON-serializable copy of the whole state. */

@@ -20,6 +20,9 @@ export interface DetectNodeDef extends NodeDef {
 /** Context key holding the detector's `DetectorSnapshot`. */
 export const STATE_KEY = 'lucid-detect-state';
 
+/** Context key holding the clock guard's `ClockJumpSnapshot` (each device's event clock). */
+export const CLOCK_STATE_KEY = 'lucid-detect-clocks';
+
 /** Parsed node settings: the detector configuration plus the adapter's own. */
 export interface DetectNodeSettings {
   detect: DetectConfig;

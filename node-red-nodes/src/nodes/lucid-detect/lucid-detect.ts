@@ -1,13 +1,22 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { InputError } from '../../lib/contracts/errors';
 import type { Adaptation, AnomalyScore, Detection, Reading } from '../../lib/contracts/types';
+import {
+  ClockJumpGuard,
+  detectWithClockGuard,
+  muteScore,
+  resolveClockJumpOptions,
+  type ClockVerdict,
+} from '../../lib/detect/clock-jump-guard';
 import { StreamingDetector, type DetectorSnapshot } from '../../lib/detect/streaming-detector';
+import type { FleetRegistry } from '../../lib/fleet/fleet-registry';
 import { mergeModelScoreInPlace } from '../../lib/model/merge-model-score';
 import type { ModelScore, ModelScorer } from '../../lib/model/model-scorer';
 import { resolveModel, type ModelConfigNode } from '../lucid-model/model-config';
 import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
 import {
+  CLOCK_STATE_KEY,
   STATE_KEY,
   parseDetectNodeDef,
   type DetectNodeDef,
@@ -25,12 +34,24 @@ interface Prepared {
 /** Minimum time between two status updates, ms. */
 const STATUS_INTERVAL_MS = 1000;
 
+/** A device's declared sampling interval: the smallest `intervalMs` over its fleet metrics. */
+function declaredIntervalMs(fleet: FleetRegistry, deviceId: string): number | undefined {
+  let best: number | undefined;
+  for (const spec of Object.values(fleet.device(deviceId).metrics)) {
+    const interval = spec.intervalMs;
+    if (typeof interval === 'number' && interval > 0 && (best === undefined || interval < best))
+      best = interval;
+  }
+  return best;
+}
+
 export = function (RED: NodeAPI) {
   function LucidDetectNode(this: Node, config: DetectNodeDef) {
     RED.nodes.createNode(this, config);
     const node = this;
     let settings: DetectNodeSettings | undefined;
     let detector: StreamingDetector | undefined;
+    let guard: ClockJumpGuard | undefined;
     let configError: Error | undefined;
     let timer: NodeJS.Timeout | undefined;
     let dirty = false;
@@ -48,15 +69,21 @@ export = function (RED: NodeAPI) {
     let outChain: Promise<void> = Promise.resolve();
 
     const save = (cb?: (err?: Error) => void) => {
-      if (!detector || !settings) return cb?.();
+      if (!detector || !guard || !settings) return cb?.();
       const snapshot = detector.snapshot();
+      const clocks = guard.snapshot();
       dirty = false;
-      node.context().set(STATE_KEY, snapshot, settings.contextStore, (err?: Error) => {
+      const store = settings.contextStore;
+      const saved = (err?: Error) => {
         if (err)
           node.warn(
-            `lucid-detect: could not save state to context store "${settings?.contextStore ?? 'default'}": ${err.message}`,
+            `lucid-detect: could not save state to context store "${store ?? 'default'}": ${err.message}`,
           );
-        cb?.(err);
+        return err;
+      };
+      node.context().set(STATE_KEY, snapshot, store, (err?: Error) => {
+        const first = saved(err);
+        node.context().set(CLOCK_STATE_KEY, clocks, store, (err2?: Error) => cb?.(first ?? saved(err2)));
       });
     };
 
@@ -103,6 +130,10 @@ export = function (RED: NodeAPI) {
       const { registry } = resolveFleet((id) => RED.nodes.getNode(id), config.fleet);
       const s = settings;
       detector = new StreamingDetector(s.detect, registry);
+      // The re-warm after a clock jump lasts as long as a new device's warm-up.
+      const clockOptions = resolveClockJumpOptions({ rewarmReadings: s.detect.warmupReadings });
+      const declared = (deviceId: string) => declaredIntervalMs(registry, deviceId);
+      guard = new ClockJumpGuard(clockOptions, declared);
       node.status({ fill: 'grey', shape: 'ring', text: RED._('lucid-detect.status.restoring') });
       // A missing or refused model never stops the node: it runs on the streaming detectors.
       let registered: Promise<void> = Promise.resolve();
@@ -116,20 +147,43 @@ export = function (RED: NodeAPI) {
           scorer = sc;
         }, refuseModel);
       }
+      const restoreClocks = (value: unknown, snapshot: DetectorSnapshot | undefined) => {
+        if (value !== undefined) {
+          try {
+            const { guard: restored, skipped } = ClockJumpGuard.restore(value, clockOptions, declared);
+            guard = restored;
+            if (skipped > 0)
+              node.warn(`lucid-detect: ignoring ${skipped} malformed device clock(s) in the saved state`);
+          } catch (restoreErr) {
+            node.warn(`lucid-detect: ignoring saved device clocks: ${(restoreErr as Error).message}`);
+          }
+        }
+        // State saved before the clock guard existed: start each device's clock at its last reading.
+        for (const d of snapshot?.devices ?? []) guard!.seed(d.deviceId, d.lastSeenTsMs);
+      };
       const restored = new Promise<void>((resolve) => {
         node.context().get(STATE_KEY, s.contextStore, (err: Error | undefined, value: unknown) => {
           if (err) {
             node.warn(
               `lucid-detect: could not read state from context store "${s.contextStore ?? 'default'}": ${err.message}; starting fresh`,
             );
-          } else if (value !== undefined) {
+            return resolve();
+          }
+          let snapshot: DetectorSnapshot | undefined;
+          if (value !== undefined) {
             try {
               detector = StreamingDetector.restore(value as DetectorSnapshot, s.detect, registry);
+              snapshot = value as DetectorSnapshot;
             } catch (restoreErr) {
               node.warn(`lucid-detect: ignoring saved state: ${(restoreErr as Error).message}`);
             }
           }
-          resolve();
+          if (!snapshot) return resolve();
+          node.context().get(CLOCK_STATE_KEY, s.contextStore, (err2: Error | undefined, clocks: unknown) => {
+            if (err2) node.warn(`lucid-detect: could not read saved device clocks: ${err2.message}`);
+            restoreClocks(err2 ? undefined : clocks, snapshot);
+            resolve();
+          });
         });
       });
       ready = Promise.all([restored, registered]).then(showStatus);
@@ -152,7 +206,8 @@ export = function (RED: NodeAPI) {
     ): Prepared => {
       const fail = (err: unknown): Prepared => ({ finish: () => reportError(node, err, done) });
       try {
-        if (!detector || !settings) throw configError ?? new Error('lucid-detect is not configured');
+        if (!detector || !guard || !settings)
+          throw configError ?? new Error('lucid-detect is not configured');
         if (msg.adaptation !== undefined) {
           detector.applyAdaptation(msg.adaptation);
           dirty = true;
@@ -167,7 +222,7 @@ export = function (RED: NodeAPI) {
         }
         const batch = Array.isArray(payload);
         const readings = (batch ? payload : [payload]) as Reading[];
-        const scores = batch ? detector.detectBatch(readings) : [detector.detect(readings[0])];
+        const { scores, verdicts } = detectWithClockGuard(detector, guard, readings, batch);
         dirty = true;
         // The model sees only readings the streaming detectors accepted (they validate them).
         let modelScores: Promise<ModelScore[]> | undefined;
@@ -180,6 +235,10 @@ export = function (RED: NodeAPI) {
             const merged: AnomalyScore[] = model
               ? scores.map((sc, i) => mergeModelScoreInPlace(sc, model[i]!))
               : scores;
+            // A device re-warming after a clock jump raises nothing, whichever scorer flagged it.
+            verdicts.forEach((v: ClockVerdict, i) => {
+              if (v.mute) muteScore(merged[i]!, v);
+            });
             let detections: Detection[] = readings.map((reading, i) => ({ reading, score: merged[i]! }));
             anomalies += detections.filter((d) => d.score.isAnomaly).length;
             // A fallback turns the status yellow: show that change at once, counts at most once a second.
