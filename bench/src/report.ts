@@ -210,6 +210,10 @@ function qualitySection(q: QualityResults): string[] {
       '',
     );
     out.push('| Ranking | HitRate@100 % | HitRate@150 % |', '|---|---|---|');
+    if (s.labelledPoints)
+      out.push(
+        `| **Lucid contributions, per labelled point (${int(s.labelledPoints)} points, each ranked by its own row)** | **${f3(s.pointHitRate100)}** | **${f3(s.pointHitRate150)}** |`,
+      );
     out.push(
       `| **Lucid contributions, all ${s.segments} segments** | **${f3(s.hitRate100)}** | **${f3(s.hitRate150)}** |`,
     );
@@ -218,6 +222,12 @@ function qualitySection(q: QualityResults): string[] {
     );
     out.push(`| Random ranking (chance level, expected value) | ${f3(s.random100)} | ${f3(s.random150)} |`);
     out.push('| OmniAnomaly (published, secondary source, all 28 machines) | ≈ 0.80 | ≈ 0.89 |', '');
+    if (s.perMachine?.length) {
+      out.push(
+        `Per machine, HitRate@150 % per labelled point: ${s.perMachine.map((m) => `${m.name} ${f3(m.pointHitRate150)} (${m.points} points)`).join('; ')}.`,
+        '',
+      );
+    }
     out.push(
       `Supplementary detection on \`test_label\` (the node's isAnomaly, no label-searched threshold): point-wise F1 ${f3(s.pointwise.f1)} (P ${f3(s.pointwise.precision)}, R ${f3(s.pointwise.recall)}); point-adjusted F1 ${f3(s.pointAdjusted.f1)} (P ${f3(s.pointAdjusted.precision)}, R ${f3(s.pointAdjusted.recall)}). Published SMD F1 values (≈ 0.96 best-F1, ≈ 0.89 POT for OmniAnomaly; unverified, see SCOREBOARD.md) are point-adjusted with label-searched or POT thresholds over 28 machines: not comparable.`,
       '',

@@ -106,7 +106,9 @@ export async function runSkab(
         if (o.row.index < SKAB_FIT_ROWS) return;
         const anomalous = o.row.labels?.anomaly === 1 ? 1 : 0;
         labels.push(anomalous);
-        const flagged = o.detection.score.isAnomaly;
+        // The device's in-episode state (an onset, or a joint episode still open), so a fault's
+        // later rows count as detected; a model's per-reading decision carries no episode.
+        const flagged = o.detection.score.isAnomaly || o.detection.score.episode?.active === true;
         predictions.push(flagged ? 1 : 0);
         if (!withPipeline) return;
         alertPredictions.push(o.alertOpen ? 1 : 0);

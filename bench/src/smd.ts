@@ -32,6 +32,12 @@ export interface SmdResult {
   warmupRows: number;
   hitRate100: number;
   hitRate150: number;
+  /** HitRate over every labelled point (each point ranked by its own row's contributions). */
+  pointHitRate100: number;
+  pointHitRate150: number;
+  labelledPoints: number;
+  /** Per machine: labelled points and per-point HitRate@150 %. */
+  perMachine: { name: string; points: number; pointHitRate150: number }[];
   random100: number;
   random150: number;
   /** Segments where the detector flagged at least one row. */
@@ -69,6 +75,8 @@ export async function runSmd(
   const started = Date.now();
   const machines = smdMachines(smdRoot);
   const ranked: RankedAnomaly[] = [];
+  const points: RankedAnomaly[] = [];
+  const perMachine: SmdResult['perMachine'] = [];
   const detectedRanked: RankedAnomaly[] = [];
   const pw = { tp: 0, fp: 0, fn: 0 };
   const pa = { tp: 0, fp: 0, fn: 0 };
@@ -96,12 +104,20 @@ export async function runSmd(
         flagged.push(detection.score.isAnomaly ? 1 : 0);
       }
     }
+    const machinePoints: RankedAnomaly[] = [];
     for (const seg of m.segments) {
       const sums = new Float64Array(SMD_DIMENSIONS);
       let detected = false;
       for (let i = seg.start; i < Math.min(seg.end, contributions.length); i++) {
         for (let d = 0; d < SMD_DIMENSIONS; d++) sums[d] += contributions[i][d];
         if (flagged[i]) detected = true;
+        const c = contributions[i];
+        machinePoints.push({
+          truth: seg.dims,
+          ranking: Array.from({ length: SMD_DIMENSIONS }, (_, d) => d + 1).sort(
+            (a, b) => c[b - 1] - c[a - 1] || a - b,
+          ),
+        });
       }
       // Rank by summed contribution, ties by dimension number (deterministic).
       const ranking = Array.from({ length: SMD_DIMENSIONS }, (_, d) => d + 1).sort(
@@ -110,6 +126,12 @@ export async function runSmd(
       ranked.push({ truth: seg.dims, ranking });
       if (detected) detectedRanked.push({ truth: seg.dims, ranking });
     }
+    points.push(...machinePoints);
+    perMachine.push({
+      name: m.name,
+      points: machinePoints.length,
+      pointHitRate150: machinePoints.length ? hitRateAtP(machinePoints, 150) : 0,
+    });
     // Point-wise and point-adjusted counts against test_label (runs of 1 are the segments).
     const n = Math.min(flagged.length, m.labels.length);
     const adjusted = flagged.slice(0, n);
@@ -143,6 +165,10 @@ export async function runSmd(
     warmupRows,
     hitRate100: ranked.length ? hitRateAtP(ranked, 100) : 0,
     hitRate150: ranked.length ? hitRateAtP(ranked, 150) : 0,
+    pointHitRate100: points.length ? hitRateAtP(points, 100) : 0,
+    pointHitRate150: points.length ? hitRateAtP(points, 150) : 0,
+    labelledPoints: points.length,
+    perMachine,
     random100: truths.length ? randomHitRateAtP(truths, SMD_DIMENSIONS, 100) : 0,
     random150: truths.length ? randomHitRateAtP(truths, SMD_DIMENSIONS, 150) : 0,
     segmentsDetected: detectedRanked.length,

@@ -1,6 +1,6 @@
 import { InputError } from '../contracts/errors';
 import type { AnomalyScore, Detection, Reading } from '../contracts/types';
-import { resolveDetectConfig, StreamingDetector, type DetectConfig } from '../detect';
+import { CombinedDetector, resolveDetectConfig, type DetectConfig } from '../detect';
 import { FleetRegistry } from '../fleet/fleet-registry';
 import { TelemetryIngestor, type IngestOptions } from '../ingest';
 import type { RecordedRow } from '../replay/recording';
@@ -25,7 +25,11 @@ export interface ScoreRecordingOptions {
   ingest?: Partial<Record<keyof IngestOptions, unknown>>;
   /** Fleet (units, ranges, device types). Default: an empty fleet (documented defaults). */
   fleet?: FleetRegistry;
-  /** Rows that may be used to fit before scoring (a protocol's training part). Default 0. */
+  /**
+   * Rows that may be used to fit before scoring (a protocol's training part). Default 0. With the
+   * default detector, a positive value is also its joint-state commissioning window
+   * (`jointFitReadings`) unless `detect.jointFitReadings` is set.
+   */
   fitRows?: number;
   /** Readings per detector call. Default 256. */
   batchSize?: number;
@@ -70,15 +74,15 @@ export function ingestMetricName(column: string): string {
   return name.slice(0, 64).replace(/ $/, '_');
 }
 
-/** The streaming detector as a {@link ReadingScorer}. */
+/** Lucid's default detector (streaming per metric + joint state per device) as a {@link ReadingScorer}. */
 export function streamingScorer(config: DetectConfig, fleet: FleetRegistry): ReadingScorer {
-  const detector = new StreamingDetector(config, fleet);
+  const detector = new CombinedDetector(config, fleet);
   return { scoreBatch: (readings) => detector.detectBatch(readings) };
 }
 
 /**
  * Runs recorded rows through the same library code the nodes run: `TelemetryIngestor` (the
- * lucid-ingest node's validation and unit normalisation) then `StreamingDetector` (lucid-detect)
+ * lucid-ingest node's validation and unit normalisation) then `CombinedDetector` (lucid-detect)
  * with the node's configuration object, or a model-backed scorer. Yields one
  * {@link ScoredRow} per input row, in input order, in batches. Metric names inside the
  * detection are {@link ingestMetricName}s of the columns.
@@ -105,7 +109,9 @@ export async function* scoreRecording(
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(fitRows) || fitRows < 0)
     throw new RangeError(`fitRows must be a non-negative integer, got ${fitRows}`);
-  const scorer = options.scorer ?? streamingScorer(resolveDetectConfig(options.detect ?? {}), fleet);
+  const detect = { ...options.detect };
+  if (fitRows > 0 && detect.jointFitReadings === undefined) detect.jointFitReadings = fitRows;
+  const scorer = options.scorer ?? streamingScorer(resolveDetectConfig(detect), fleet);
   const ingestor = new TelemetryIngestor(
     { ...REPLAY_INGEST_OPTIONS, ...options.ingest },
     fleet,

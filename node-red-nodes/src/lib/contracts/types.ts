@@ -112,6 +112,40 @@ export interface DetectionEvidence {
     imputed: string[];
     windowEndTsMs?: number;
   };
+  /** Evidence of the device's joint-state detector, once it has fitted itself (see {@link JointEvidence}). */
+  joint?: JointEvidence;
+}
+
+/**
+ * What the per-device joint-state (multivariate) detector saw on one reading. `statistic` is the
+ * Mahalanobis distance² of the reading's standardised metrics under the device's fitted normal
+ * state; `limit` is the largest value it took over the commissioning window; `smoothed` is the
+ * EWMA of `statistic / limit` that the episode decision compares with its thresholds.
+ */
+export interface JointEvidence {
+  statistic: number;
+  limit: number;
+  smoothed: number;
+  /**
+   * Metric → standardised conditional residual: how many conditional standard deviations the
+   * metric is from what the device's other metrics predict for it (signed).
+   */
+  residualZ: Record<string, number>;
+  /** Event time of the last reading of the commissioning window the model was fitted on, epoch ms. */
+  fittedTsMs: number;
+  /** Readings the model was fitted on. */
+  fitReadings: number;
+}
+
+/**
+ * Whether a device is inside an anomalous episode at a reading. An episode opens at an onset
+ * (a reading with `isAnomaly`) and stays active, with hysteresis, while the device's state stays
+ * anomalous; `isAnomaly` remains the onset event, so routing notifies once per episode.
+ */
+export interface AnomalyEpisode {
+  active: boolean;
+  /** Event time of the reading that opened the episode, epoch ms; set while active. */
+  sinceTsMs?: number;
 }
 
 /** One reading's anomaly score, produced by `lucid-detect`. */
@@ -127,6 +161,8 @@ export interface AnomalyScore {
   contributions: Record<string, number>;
   expected?: Record<string, ExpectedBand>;
   evidence: DetectionEvidence | unknown;
+  /** Episode state of the device at this reading; absent from producers that do not track one. */
+  episode?: AnomalyEpisode;
 }
 
 /** Anomaly types `lucid-explain` classifies into. */

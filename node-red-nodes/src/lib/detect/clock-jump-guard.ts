@@ -366,7 +366,7 @@ export function muteScore(score: AnomalyScore, verdict: ClockVerdict): AnomalySc
  * @throws InputError naming the first bad reading (`readings[i]` in a batch).
  */
 export function detectWithClockGuard(
-  detector: StreamingDetector,
+  detector: Pick<StreamingDetector, 'detect' | 'forgetDevice'>,
   guard: ClockJumpGuard,
   readings: readonly Reading[],
   batch: boolean,

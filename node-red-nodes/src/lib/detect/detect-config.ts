@@ -33,9 +33,15 @@ export interface DetectConfig {
   onsetHalfLifeReadings: number;
   /** Most series tracked at once; the least recently updated series is dropped beyond it. 1..1 000 000. */
   maxSeries: number;
+  /**
+   * Commissioning window of the per-device joint-state detector (`JointStateDetector`), in
+   * readings of a device that carry ≥ 2 metrics: it fits itself on them, then scores the device's
+   * joint state. 0 disables it. 0..100 000; default 400 (SKAB's training part).
+   */
+  jointFitReadings: number;
 }
 
-/** Defaults: sensitivity 0.5, warm-up 30 readings, window 64, rate window 5 min, stuck after 6 readings, gap at 5× interval, onset half-life 288 readings. */
+/** Defaults: sensitivity 0.5, warm-up 30 readings, window 64, rate window 5 min, stuck after 6 readings, gap at 5× interval, onset half-life 288 readings, joint commissioning window 400 readings. */
 export const DEFAULT_DETECT_CONFIG: DetectConfig = Object.freeze({
   sensitivity: 0.5,
   warmupReadings: 30,
@@ -46,6 +52,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = Object.freeze({
   gapFactor: 5,
   onsetHalfLifeReadings: 288,
   maxSeries: 10_000,
+  jointFitReadings: 400,
 }) as DetectConfig;
 
 const RANGES: Record<Exclude<keyof DetectConfig, 'stuckMinDurationMs'>, [number, number, boolean]> = {
@@ -57,6 +64,7 @@ const RANGES: Record<Exclude<keyof DetectConfig, 'stuckMinDurationMs'>, [number,
   gapFactor: [1.5, 10_000, false],
   onsetHalfLifeReadings: [0, 100_000, false],
   maxSeries: [1, 1_000_000, true],
+  jointFitReadings: [0, 100_000, true],
 };
 
 function checkNumber(field: string, value: unknown, min: number, max: number, integer: boolean): number {

@@ -4,3 +4,6 @@ export * from './robust-window';
 export * from './metric-series';
 export * from './streaming-detector';
 export * from './clock-jump-guard';
+export * from './joint-gaussian-model';
+export * from './joint-state-detector';
+export * from './combined-detector';

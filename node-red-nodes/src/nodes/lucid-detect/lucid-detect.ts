@@ -8,7 +8,8 @@ import {
   resolveClockJumpOptions,
   type ClockVerdict,
 } from '../../lib/detect/clock-jump-guard';
-import { StreamingDetector, type DetectorSnapshot } from '../../lib/detect/streaming-detector';
+import { CombinedDetector, type CombinedDetectorSnapshot } from '../../lib/detect/combined-detector';
+import type { DetectorSnapshot } from '../../lib/detect/streaming-detector';
 import type { FleetRegistry } from '../../lib/fleet/fleet-registry';
 import { mergeModelScoreInPlace } from '../../lib/model/merge-model-score';
 import type { ModelScore, ModelScorer } from '../../lib/model/model-scorer';
@@ -50,7 +51,7 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, config);
     const node = this;
     let settings: DetectNodeSettings | undefined;
-    let detector: StreamingDetector | undefined;
+    let detector: CombinedDetector | undefined;
     let guard: ClockJumpGuard | undefined;
     let configError: Error | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -129,7 +130,7 @@ export = function (RED: NodeAPI) {
       settings = parseDetectNodeDef(config);
       const { registry } = resolveFleet((id) => RED.nodes.getNode(id), config.fleet);
       const s = settings;
-      detector = new StreamingDetector(s.detect, registry);
+      detector = new CombinedDetector(s.detect, registry);
       // The re-warm after a clock jump lasts as long as a new device's warm-up.
       const clockOptions = resolveClockJumpOptions({ rewarmReadings: s.detect.warmupReadings });
       const declared = (deviceId: string) => declaredIntervalMs(registry, deviceId);
@@ -172,7 +173,7 @@ export = function (RED: NodeAPI) {
           let snapshot: DetectorSnapshot | undefined;
           if (value !== undefined) {
             try {
-              detector = StreamingDetector.restore(value as DetectorSnapshot, s.detect, registry);
+              detector = CombinedDetector.restore(value as CombinedDetectorSnapshot, s.detect, registry);
               snapshot = value as DetectorSnapshot;
             } catch (restoreErr) {
               node.warn(`lucid-detect: ignoring saved state: ${(restoreErr as Error).message}`);
