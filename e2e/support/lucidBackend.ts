@@ -170,7 +170,26 @@ export async function startLucidBackend(timeoutMs = 120_000): Promise<LucidBacke
   };
   try {
     const nodeRedUrl = stack.editorUrl.replace(/\/$/, '');
-    const headers = { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v1' };
+    // The editor's admin API needs the login `npm start` prints: exchange it for a bearer token.
+    const login = await fetch(`${nodeRedUrl}/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        client_id: 'node-red-admin',
+        grant_type: 'password',
+        scope: '*',
+        username: stack.editorUser,
+        password: stack.editorPassword,
+      }),
+    });
+    if (!login.ok)
+      throw new Error(`logging into Node-RED failed: HTTP ${login.status} ${await login.text()}`);
+    const { access_token: adminToken } = (await login.json()) as { access_token: string };
+    const headers = {
+      'Content-Type': 'application/json',
+      'Node-RED-API-Version': 'v1',
+      Authorization: `Bearer ${adminToken}`,
+    };
     const flow = (await (await fetch(`${nodeRedUrl}/flows`, { headers })).json()) as FlowNode[];
     const completed = completeFlow(flow, path.join(dataDir, 'store'));
     const deployed = await fetch(`${nodeRedUrl}/flows`, {

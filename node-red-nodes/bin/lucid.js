@@ -4,7 +4,9 @@
 require('../dist/cli/main.js')
   .main(process.argv.slice(2))
   .then((code) => {
-    if (typeof code === 'number') process.exitCode = code;
+    // Exit once the command is done: after RED.stop(), Node-RED keeps its session-expiry timer
+    // (set by an editor login, up to 7 days) and would hold `lucid start` open after Ctrl+C.
+    process.exit(typeof code === 'number' ? code : 0);
   })
   .catch((err) => {
     process.stderr.write(`lucid: ${err && err.message ? err.message : err}\n`);

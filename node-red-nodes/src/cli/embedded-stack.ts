@@ -7,6 +7,10 @@ import express from 'express';
 import * as mqtt from 'mqtt';
 import { getOrCreateApiToken } from '../lib/api/api-token';
 import type { Alert } from '../lib/contracts/types';
+import { API_PATH } from '../nodes/lucid-store-config/store-config';
+import { dropCorsHeaders, pathsOutside } from './cross-origin';
+import { DATA_UMASK, secureDataFolder } from './data-folder';
+import { EDITOR_USER, editorAdminAuth, getOrCreateEditorPassword } from './editor-auth';
 import { provisionFlow, type FlowMode, type FlowOverrides } from './flow-provisioning';
 import { assertPortFree } from './ports';
 
@@ -38,6 +42,14 @@ export interface RunningStack {
   apiToken: string;
   /** Where the token came from. */
   apiTokenSource: 'env' | 'file' | 'generated';
+  /** The user of the Node-RED editor and admin API (`admin`). */
+  editorUser: string;
+  /** Its password (from LUCID_EDITOR_PASSWORD, or generated and kept in the data folder). */
+  editorPassword: string;
+  /** Where the password came from. */
+  editorPasswordSource: 'env' | 'file' | 'generated';
+  /** The file that keeps a generated password (`dataDir/editor-password`, mode 0600). */
+  editorPasswordFile: string;
   mqttUrl: string;
   stop(): Promise<void>;
 }
@@ -66,6 +78,7 @@ function credentialSecret(dataDir: string): string {
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
   const secret = crypto.randomBytes(32).toString('hex');
   fs.writeFileSync(file, secret, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
   return secret;
 }
 
@@ -73,6 +86,11 @@ function credentialSecret(dataDir: string): string {
  * Starts the embedded Lucid stack in this process: an MQTT broker on 127.0.0.1 (unless
  * `mqttUrl` is given), Node-RED with the Lucid nodes and the provisioned example flow (editor on
  * 127.0.0.1), and a subscriber that hands every alert event to `onAlert`.
+ *
+ * The editor and admin API need a login (user `admin`, see {@link getOrCreateEditorPassword}); no
+ * response carries CORS headers unless the store API's own CORS origins are configured. While the
+ * stack runs, the process umask is 077, so every file written in the data folder is 0600 and
+ * every folder 0700 ({@link secureDataFolder} tightens what an earlier start left).
  *
  * Node-RED is a per-process singleton: start at most one stack per process.
  * @throws ConfigError when a port is taken or the replay file is missing.
@@ -87,10 +105,12 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
       'set LUCID_MQTT_PORT or pass --mqtt-port, or use LUCID_MQTT_URL',
     );
   }
-  const userDir = path.resolve(options.dataDir, 'node-red');
-  fs.mkdirSync(userDir, { recursive: true });
-
   const cleanups: (() => Promise<void>)[] = [];
+  const umask = process.umask(DATA_UMASK);
+  cleanups.push(async () => {
+    process.umask(umask);
+  });
+
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch(() => undefined);
@@ -99,6 +119,10 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
   };
 
   try {
+    secureDataFolder(options.dataDir);
+    const userDir = path.resolve(options.dataDir, 'node-red');
+    fs.mkdirSync(userDir, { recursive: true });
+
     let mqttUrl = options.mqttUrl;
     if (!mqttUrl) {
       const { broker, server } = await startBroker(options.mqttPort);
@@ -112,6 +136,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
     // The store config node reads the admin token from LUCID_API_TOKEN (its default `tokenEnv`).
     const apiToken = getOrCreateApiToken(options.dataDir);
     process.env.LUCID_API_TOKEN = apiToken.token;
+    const editorPassword = getOrCreateEditorPassword(options.dataDir);
 
     const flowFile = path.join(userDir, 'flows.json');
     fs.writeFileSync(
@@ -135,6 +160,10 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
       uiPort: options.port,
       httpAdminRoot: '/',
       httpNodeRoot: '/',
+      adminAuth: await editorAdminAuth(editorPassword.secret),
+      // No cross-origin access to the editor, the admin API or HTTP-in endpoints.
+      httpAdminCors: false,
+      httpNodeCors: false,
       functionExternalModules: false,
       // A gateway on a closed network does not ask to phone home for update checks.
       telemetry: { enabled: false, updateNotification: false },
@@ -143,7 +172,9 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
       editorTheme: { projects: { enabled: false }, tours: false, page: { title: 'Lucid · Node-RED' } },
     };
     RED.init(server, settings);
-    app.use(settings.httpAdminRoot, RED.httpAdmin);
+    const adminPaths = pathsOutside(API_PATH);
+    app.use(adminPaths, dropCorsHeaders);
+    app.use(adminPaths, RED.httpAdmin);
     app.use(settings.httpNodeRoot, RED.httpNode);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -172,6 +203,10 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
       apiUrl: `http://127.0.0.1:${options.port}/lucid/api`,
       apiToken: apiToken.token,
       apiTokenSource: apiToken.source,
+      editorUser: EDITOR_USER,
+      editorPassword: editorPassword.secret,
+      editorPasswordSource: editorPassword.source,
+      editorPasswordFile: editorPassword.file,
       mqttUrl,
       stop,
     };

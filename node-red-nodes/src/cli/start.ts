@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/contracts/errors';
 import { formatAlert, formatResolved, formatUpdate } from './alert-console';
-import { startEmbeddedStack, type StackOptions } from './embedded-stack';
+import { API_TOKEN_ENV, API_TOKEN_FILE } from '../lib/api/api-token';
+import { EDITOR_PASSWORD_ENV } from './editor-auth';
+import { startEmbeddedStack, type RunningStack, type StackOptions } from './embedded-stack';
 import { DEMO_SPEED } from './example-flows';
 
 const HELP = `usage: npm start -- [options]      (or: lucid start [options])
@@ -22,6 +24,12 @@ options (environment variable in brackets):
   --seed N          simulator seed (default 42)
   --log-level L     Node-RED log level: error, warn, info, debug (default warn)
   -h, --help        this text
+
+The editor and its admin API need a login: user admin, with the password printed at start
+[LUCID_EDITOR_PASSWORD, default: generated on first start and kept in DATA_DIR/editor-password].
+The store API needs the bearer token printed at start [LUCID_API_TOKEN, default: generated and
+kept in DATA_DIR/api-token]. The data folder and every file in it are readable by you only.
+The MQTT broker takes anonymous clients: it is for local demos.
 `;
 
 function parsePort(value: string | undefined, name: string, fallback: number): number {
@@ -90,6 +98,43 @@ export function resolveStackOptions(args: string[], env: NodeJS.ProcessEnv): Sta
   };
 }
 
+/**
+ * The text `lucid start` prints once the stack runs: where the editor, broker and API are, the
+ * editor login and the API token, and where both are kept.
+ * @param stack - the running stack.
+ * @param what - what feeds it, e.g. `simulating a fleet (…)`.
+ * @param dataDir - the data folder.
+ */
+export function startBanner(
+  stack: Pick<
+    RunningStack,
+    | 'editorUrl'
+    | 'mqttUrl'
+    | 'apiUrl'
+    | 'apiToken'
+    | 'apiTokenSource'
+    | 'editorUser'
+    | 'editorPassword'
+    | 'editorPasswordSource'
+    | 'editorPasswordFile'
+  >,
+  what: string,
+  dataDir: string,
+): string {
+  const kept = (source: 'env' | 'file' | 'generated', env: string, file: string): string =>
+    source === 'env' ? `from ${env}` : `kept in ${file}`;
+  return (
+    `Lucid is running: ${what}.\n` +
+    `  Node-RED editor  ${stack.editorUrl}  (user ${stack.editorUser}, password ${stack.editorPassword})\n` +
+    `                   password ${kept(stack.editorPasswordSource, EDITOR_PASSWORD_ENV, stack.editorPasswordFile)}\n` +
+    `  MQTT broker      ${stack.mqttUrl}  (no login: for local demos only)\n` +
+    `  store API        ${stack.apiUrl}  (Authorization: Bearer ${stack.apiToken})\n` +
+    `                   admin token ${kept(stack.apiTokenSource, API_TOKEN_ENV, path.join(dataDir, API_TOKEN_FILE))}\n` +
+    `  data folder      ${dataDir}  (owner only: 0700)\n` +
+    `Explained alerts appear below as they happen. Stop with Ctrl+C.\n`
+  );
+}
+
 /** `lucid start`: runs the embedded stack until SIGINT/SIGTERM. Returns the exit code. */
 export async function start(args: string[]): Promise<number> {
   let options: StackOptions | 'help';
@@ -133,15 +178,7 @@ export async function start(args: string[]): Promise<number> {
     options.mode.kind === 'replay'
       ? `replaying ${options.mode.path}`
       : `simulating a fleet (seed ${options.mode.seed}, ${options.mode.speed}× real time)`;
-  process.stdout.write(
-    `Lucid is running: ${what}.\n` +
-      `  Node-RED editor  ${stack.editorUrl}\n` +
-      `  MQTT broker      ${stack.mqttUrl}\n` +
-      `  store API        ${stack.apiUrl}  (Authorization: Bearer ${stack.apiToken})\n` +
-      `                   admin token ${stack.apiTokenSource === 'env' ? 'from LUCID_API_TOKEN' : `kept in ${path.join(options.dataDir, 'api-token')}`}\n` +
-      `  data folder      ${options.dataDir}\n` +
-      `Explained alerts appear below as they happen. Stop with Ctrl+C.\n`,
-  );
+  process.stdout.write(startBanner(stack, what, options.dataDir));
   await new Promise<void>((resolve) => {
     const shutdown = () => resolve();
     process.once('SIGINT', shutdown);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ValidateFunction } from 'ajv';
-import { InputError } from '../contracts/errors';
+import { ConfigError, InputError } from '../contracts/errors';
 import type { Adaptation, AlertEvent, Feedback, Severity } from '../contracts/types';
 import type { AlertStore, AuditVerifyResult } from '../store/store-types';
 import { ApiAuth, type ApiPrincipal, type ApiRole } from './api-auth';
@@ -15,7 +15,10 @@ export interface ApiRouterOptions {
   auth: ApiAuth;
   /** Prometheus metrics served at `GET metrics` (omit to serve 404 there). */
   metrics?: LucidMetrics;
-  /** Allowed CORS origins (`*` for any); empty or unset: CORS off (no headers sent). */
+  /**
+   * Browser origins allowed to call the API (`scheme://host[:port]`, e.g. `http://localhost:3000`);
+   * empty or unset: CORS off (no headers sent). `*` is refused: list the origins.
+   */
   corsOrigins?: string[];
   /** Serve `GET metrics` without a token (for a Prometheus without bearer auth) [false]. */
   metricsPublic?: boolean;
@@ -88,6 +91,30 @@ function describeAjv(validate: ValidateFunction, where: string): string {
   return `${where}${field ? `.${field}` : ''}: ${e.message}`;
 }
 
+/**
+ * The configured CORS origins, each checked to be exactly an origin (scheme, host and optional
+ * port, as a browser sends it in `Origin`).
+ * @throws ConfigError naming the entry, for `*` or anything that is not an origin.
+ */
+export function corsOriginsOf(origins: readonly string[]): string[] {
+  return origins
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let origin: string | undefined;
+      try {
+        origin = new URL(o).origin;
+      } catch {
+        origin = undefined;
+      }
+      if (origin !== o || !/^https?:/.test(o))
+        throw new ConfigError(
+          `corsOrigins: "${o}" is not an origin; list each one as scheme://host[:port], e.g. http://localhost:3000 ("*" is not allowed)`,
+        );
+      return o;
+    });
+}
+
 function bearerOf(req: Request): string | undefined {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return undefined;
@@ -116,7 +143,7 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
   const nowMs = options.nowMs ?? Date.now;
   const maxStreams = options.maxStreams ?? 50;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const cors = options.corsOrigins?.filter(Boolean) ?? [];
+  const cors = corsOriginsOf(options.corsOrigins ?? []);
   const schemas = compileSchemas();
   const streams = new Set<Response>();
   const router = express.Router();
@@ -131,8 +158,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
       res.on('finish', () => metrics.apiRequests.inc({ method: req.method, status: String(res.statusCode) }));
     if (cors.length) {
       const origin = req.headers.origin;
-      if (origin && (cors.includes('*') || cors.includes(origin))) {
-        res.setHeader('Access-Control-Allow-Origin', cors.includes('*') ? '*' : origin);
+      if (origin && cors.includes(origin)) {
+        res.setHeader('Access-Control-Allow-Origin', origin);
         res.setHeader('Vary', 'Origin');
         res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');

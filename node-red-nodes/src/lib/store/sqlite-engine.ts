@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SqlEngine, SqlExecutor, SqlParam } from './sql-engine';
@@ -48,9 +48,18 @@ export class SqliteEngine implements SqlEngine {
   private readonly direct: SqlExecutor;
   private checkpointer: Worker | undefined;
 
-  /** @param file - database file (created with its directory), or `:memory:`. */
+  /**
+   * @param file - database file, or `:memory:`. A missing file is created with mode 0600 (its
+   *   directory with 0700), and an existing one, with its WAL and shared-memory files, is set to
+   *   0600: the database holds alerts and evidence. SQLite gives the WAL and shared-memory files
+   *   it creates the database file's mode.
+   */
   constructor(readonly file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      closeSync(openSync(file, 'a', 0o600));
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+    }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

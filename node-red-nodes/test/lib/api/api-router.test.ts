@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { ApiAuth } from '../../../src/lib/api/api-auth';
-import { createApiRouter, type ApiRouter } from '../../../src/lib/api/api-router';
+import { corsOriginsOf, createApiRouter, type ApiRouter } from '../../../src/lib/api/api-router';
+import { ConfigError } from '../../../src/lib/contracts/errors';
 import { lucidMetrics } from '../../../src/lib/api/lucid-metrics';
 import { OPENAPI_DOCUMENT } from '../../../src/lib/api/openapi';
 import { SigningKeys, verifySignature } from '../../../src/lib/signing';
@@ -548,6 +549,16 @@ describe('metrics, CORS, stream', () => {
     const other = await request(on.app).get('/lucid/api/health').set('Origin', 'http://evil').expect(200);
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     on.api.close();
+  });
+
+  it('accepts only exact origins in corsOrigins, never "*"', () => {
+    expect(corsOriginsOf([' http://grafana:3000 ', '', 'https://ops.example'])).toEqual([
+      'http://grafana:3000',
+      'https://ops.example',
+    ]);
+    for (const bad of ['*', 'grafana:3000', 'http://grafana:3000/', 'http://a/path', 'file:///x', 'null'])
+      expect(() => corsOriginsOf([bad])).toThrow(ConfigError);
+    expect(() => makeApp(['*'])).toThrow(/"\*" is not allowed/);
   });
 
   async function collectSse(
