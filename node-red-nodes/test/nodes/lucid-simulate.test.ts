@@ -52,14 +52,23 @@ describe('lucid-simulate node', () => {
 
   it('publishes MQTT-ready messages with ground truth, deterministic for the seed, and stops at the duration', async () => {
     await helper.load(simulateNode, flow({}));
-    const msgs = await collect(18); // 1 sim minute = 6 ticks × 3 devices
+    const all = await collect(21); // 1 sim minute = 6 ticks × 3 devices, then 3 statuses
+    const msgs = all.slice(0, 18);
     expect(msgs[0].topic).toBe('tenants/acme/devices/env-01/telemetry');
     expect(msgs[0].payload.ts).toBe(Date.UTC(2024, 0, 1));
     expect(Object.keys(msgs[0].payload).sort()).toEqual(['metrics', 'ts']);
     expect(Object.keys(msgs[0].payload.metrics)).toHaveLength(6);
     expect(msgs.every((m) => m.truth && m.truth.incident === null)).toBe(true);
     await wait(50);
-    expect(msgs).toHaveLength(18);
+    expect(all).toHaveLength(21);
+    // When the run ends, every device says it goes offline as planned (no "Connectivity lost").
+    expect(all.slice(18)).toEqual(
+      ['env-01', 'env-02', 'env-03'].map((id) => ({
+        topic: `tenants/acme/devices/${id}/status`,
+        payload: { state: 'offline', reason: 'planned' },
+        _msgid: expect.any(String),
+      })),
+    );
     const s1 = helper.getNode('s1') as any;
     expect(s1.status).toBeDefined();
     // same seed, same first reading as the library
@@ -120,6 +129,72 @@ describe('lucid-simulate node', () => {
     await wait(30);
     s1.receive({ payload: 'stop' });
     expect(msgs[atStop].payload).toEqual(msgs[0].payload);
+  });
+
+  it('announces a planned offline for each device on "stop", once, and not while running', async () => {
+    await helper.load(simulateNode, flow({ speed: 1000, duration: 0, devices: 2 }));
+    const s1 = helper.getNode('s1');
+    const h1 = helper.getNode('h1') as any;
+    const msgs: Msg[] = [];
+    h1.on('input', (m: Msg) => msgs.push(m));
+    await wait(60);
+    expect(msgs.some((m) => m.topic!.endsWith('/status'))).toBe(false);
+    s1.receive({ payload: 'stop' });
+    s1.receive({ payload: 'stop' });
+    await wait(20);
+    const statuses = msgs.filter((m) => m.topic!.endsWith('/status'));
+    expect(statuses.map((m) => m.topic)).toEqual([
+      'tenants/acme/devices/env-01/status',
+      'tenants/acme/devices/env-02/status',
+    ]);
+    expect(msgs.slice(-2)).toEqual(statuses);
+  });
+
+  describe('across a full Deploy (the run resumes instead of restarting its clock)', () => {
+    const telemetryTs = (msgs: Msg[]) =>
+      msgs.filter((m) => m.topic!.endsWith('/telemetry')).map((m) => m.payload.ts as number);
+
+    // On a tab, as in the editor: Node-RED keeps a tab's flow context across Deploys.
+    const onTab = (props: Record<string, unknown>) => [
+      { id: 'tab1', type: 'tab', label: 'test' },
+      ...flow(props).map((n) => ({ ...n, z: 'tab1' })),
+    ];
+
+    it.each([
+      ['a configured start', { start: '2024-01-01T00:00:00Z' }],
+      ['the automatic start, faster than real time', { start: '', duration: 600 }],
+    ])('with %s: the first reading after the Deploy continues the clock', async (_name, props) => {
+      const f = onTab({ speed: 1000, duration: 0, devices: 1, ...props });
+      await helper.load(simulateNode, f);
+      const before: Msg[] = [];
+      (helper.getNode('h1') as any).on('input', (m: Msg) => before.push(m));
+      await wait(80);
+      await helper.setFlows(f, 'full');
+      const after: Msg[] = [];
+      (helper.getNode('h1') as any).on('input', (m: Msg) => after.push(m));
+      await wait(80);
+      await helper.setFlows([], 'full');
+      const lastBefore = Math.max(...telemetryTs(before));
+      const firstAfter = telemetryTs(after)[0];
+      expect(telemetryTs(before).length).toBeGreaterThan(2);
+      // The next tick; a tick whose message was in flight while the Deploy stopped the flow is lost.
+      expect([10_000, 20_000]).toContain(firstAfter - lastBefore);
+    });
+
+    it('other settings start a new run (the detector guard then re-warms the devices)', async () => {
+      const f = onTab({ speed: 1000, duration: 0, devices: 1 });
+      await helper.load(simulateNode, f);
+      await wait(80);
+      await helper.setFlows(
+        f.map((n) => (n.id === 's1' ? { ...n, seed: 6 } : n)),
+        'full',
+      );
+      const after: Msg[] = [];
+      (helper.getNode('h1') as any).on('input', (m: Msg) => after.push(m));
+      await wait(40);
+      await helper.setFlows([], 'full');
+      expect(telemetryTs(after)[0]).toBe(Date.UTC(2024, 0, 1));
+    });
   });
 
   it('rejects an unknown command through done(err) without crashing', async () => {

@@ -14,6 +14,22 @@ export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'l
 export const CONNECTIVITY_METRIC = 'connectivity';
 
 /**
+ * What a device says about its own presence on `tenants/{tenant}/devices/{deviceId}/status`
+ * (retained or not; also usable as its MQTT last will). JSON `{"state": "offline", "reason":
+ * "planned"}` announces a planned departure: its silence then raises no "Connectivity lost". Any
+ * other offline (no reason, another reason, or the plain text `offline`, which is what a last will
+ * usually carries) says the link broke. `{"state": "online"}` or the plain text `online` says it is back.
+ */
+export interface DeviceStatus {
+  state: 'online' | 'offline';
+  /** Why it goes offline; {@link PLANNED_OFFLINE_REASON} marks a planned departure. At most 64 characters. */
+  reason?: string;
+}
+
+/** The {@link DeviceStatus.reason} of a planned departure (shutdown, maintenance, a simulator that ends). */
+export const PLANNED_OFFLINE_REASON = 'planned';
+
+/**
  * One device's telemetry at one instant, after ingest has validated it and normalised units
  * (to the unit declared for the metric in `lucid-fleet`) and the timestamp (to `tsMs`).
  */

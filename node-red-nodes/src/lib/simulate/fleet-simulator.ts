@@ -188,6 +188,19 @@ export class FleetSimulator {
     });
   }
 
+  /**
+   * Moves forward to tick `tickIndex` as if every tick before it had been emitted (same readings
+   * afterwards as an uninterrupted run), e.g. to resume a run after a restart. O(ticks × devices).
+   * @throws ConfigError when `tickIndex` is not an integer at or after the next tick.
+   */
+  advanceTo(tickIndex: number): void {
+    if (!Number.isInteger(tickIndex) || tickIndex < this.tickIndex)
+      throw new ConfigError(
+        `advanceTo: expected an integer tick ≥ the next tick ${this.tickIndex}, got ${tickIndex}`,
+      );
+    while (this.tickIndex < tickIndex) this.next();
+  }
+
   /** The next tick's readings with their ground truth; advances the simulation by one interval. */
   next(): SimulationTick {
     const index = this.tickIndex++;

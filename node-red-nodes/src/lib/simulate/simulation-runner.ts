@@ -59,7 +59,7 @@ export class SimulationRunner {
   private handle: { kind: 'timeout' | 'immediate'; value: unknown } | null = null;
   private runWallStartMs = 0;
   private runSimStartMs = 0;
-  private ticks = 0;
+  private ticks: number;
   private active = false;
 
   /** @throws ConfigError when speed, maxTicks or chunkTicks is out of range. */
@@ -79,6 +79,8 @@ export class SimulationRunner {
       throw new ConfigError(`chunkTicks: expected an integer ≥ 1, got ${options.chunkTicks}`);
     }
     this.timers = options.timers ?? NODE_TIMERS;
+    // A simulator advanced to a later tick (a resumed run) has already done those ticks.
+    this.ticks = simulator.nextTickIndex;
   }
 
   /** Whether the runner is emitting ticks. */
@@ -86,7 +88,7 @@ export class SimulationRunner {
     return this.active;
   }
 
-  /** Ticks emitted since construction or the last `reset()`. */
+  /** Ticks done since the simulator's tick 0 (construction, or the last `reset()`). */
   get ticksDone(): number {
     return this.ticks;
   }
