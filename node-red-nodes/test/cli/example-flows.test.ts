@@ -7,7 +7,7 @@ import { FleetSimulator } from '../../src/lib/simulate/fleet-simulator';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
-const CORE_TYPES = new Set(['tab', 'comment', 'mqtt-broker', 'mqtt in', 'mqtt out', 'debug']);
+const CORE_TYPES = new Set(['tab', 'comment', 'mqtt-broker', 'mqtt in', 'mqtt out', 'debug', 'status']);
 
 describe('example flows', () => {
   it.each(Object.entries(EXAMPLE_FLOWS))(

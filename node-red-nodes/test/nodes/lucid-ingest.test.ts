@@ -192,7 +192,7 @@ describe('lucid-ingest', () => {
   });
 
   it('emits connectivity lost / restored from the watchdog timer', async () => {
-    await helper.load([fleetNode, withCatalogue], flow({ heartbeatFactor: 2 }));
+    await helper.load([fleetNode, withCatalogue], flow({ heartbeatFactor: 2, heartbeatMinReadings: 1 }));
     const got = collect();
     const n1 = helper.getNode('n1');
     n1.receive({ topic: TOPIC, payload: { temperature: 50 } });
@@ -208,6 +208,41 @@ describe('lucid-ingest', () => {
       'reading',
     ]);
     expect((got.o1[1].payload as Reading).metrics).toEqual({ connectivity: 0 });
+  });
+
+  it('pauses heartbeats while a status node reports its MQTT node disconnected from the broker', async () => {
+    await helper.load([fleetNode, withCatalogue], flow({ heartbeatFactor: 2, heartbeatMinReadings: 1 }));
+    const got = collect();
+    const n1 = helper.getNode('n1');
+    const link = (text: string) => ({
+      status: { fill: 'red', shape: 'ring', text, source: { id: 'mqtt-in-1' } },
+    });
+    n1.receive({ topic: TOPIC, payload: { temperature: 50 } });
+    n1.receive(link('node-red:common.status.disconnected'));
+    await settle(1150);
+    expect(got.o1.map((m) => (m.payload as Reading).tags?.event ?? 'reading')).toEqual(['reading']);
+    n1.receive(link('node-red:common.status.connecting'));
+    n1.receive(link('node-red:common.status.connected'));
+    await settle(1150);
+    expect(got.o1.map((m) => (m.payload as Reading).tags?.event ?? 'reading')).toEqual([
+      'reading',
+      'connectivity_lost',
+    ]);
+    expect(got.o2).toEqual([]);
+  });
+
+  it('reads a device status on …/status: a planned offline raises no connectivity loss', async () => {
+    await helper.load([fleetNode, withCatalogue], flow({ heartbeatFactor: 2, heartbeatMinReadings: 1 }));
+    const got = collect();
+    const n1 = helper.getNode('n1');
+    n1.receive({ topic: TOPIC, payload: { temperature: 50 } });
+    n1.receive({
+      topic: 'tenants/acme/devices/t-101/status',
+      payload: Buffer.from('{"state":"offline","reason":"planned"}'),
+    });
+    await settle(1150);
+    expect(got.o1.map((m) => (m.payload as Reading).tags?.event ?? 'reading')).toEqual(['reading']);
+    expect(got.o2).toEqual([]);
   });
 
   it('clears its watchdog timer on close', async () => {

@@ -36,6 +36,11 @@ export interface IngestOptions {
   heartbeatFactor: number;
   /** Also watch declared fleet devices never seen (silent since the ingestor started). */
   watchDeclaredDevices: boolean;
+  /**
+   * Accepted readings an undeclared-or-unwatched device must have sent before its silence is a
+   * connectivity loss (≥ 1): a device seen once says nothing about when to expect it.
+   */
+  heartbeatMinReadings: number;
 }
 
 /** Defaults of {@link IngestOptions}. */
@@ -54,6 +59,7 @@ export const DEFAULT_INGEST_OPTIONS: Readonly<IngestOptions> = Object.freeze({
   nonceCacheSize: 100_000,
   heartbeatFactor: 3,
   watchDeclaredDevices: false,
+  heartbeatMinReadings: 10,
 });
 
 const NUMBER_BOUNDS: Partial<
@@ -68,6 +74,7 @@ const NUMBER_BOUNDS: Partial<
   signatureWindowMs: { min: 0, positive: true },
   nonceCacheSize: { min: 1, integer: true },
   heartbeatFactor: { min: 0 },
+  heartbeatMinReadings: { min: 1, integer: true },
 };
 
 /**

@@ -1,14 +1,16 @@
 import { ConfigError } from '../contracts/errors';
 import type { Reading } from '../contracts/types';
 import type { FleetRegistry } from '../fleet/fleet-registry';
+import { PLANNED_OFFLINE_REASON } from '../contracts/types';
 import { BoundedCache } from './bounded-cache';
+import { parseDeviceStatus } from './device-status';
 import { HeartbeatWatchdog } from './heartbeat-watchdog';
 import { resolveIngestOptions, type IngestOptions } from './ingest-options';
 import { parseTimestamp } from './parse-timestamp';
 import { verifyPayloadSignature } from './payload-signature';
 import type { Reject, RejectCode } from './reject-codes';
 import { RESERVED_FIELDS, checkEnvelope, checkTelemetryItem } from './telemetry-schema';
-import { parseTelemetryTopic } from './telemetry-topic';
+import { parseDeviceStatusTopic, parseTelemetryTopic } from './telemetry-topic';
 import { TokenBucketLimiter } from './token-bucket-limiter';
 import { unitConverter } from './unit-converter';
 
@@ -30,6 +32,8 @@ export interface IngestStats {
   byReason: Partial<Record<RejectCode, number>>;
   connectivityLost: number;
   connectivityRestored: number;
+  /** Device status messages accepted (on `…/status`; see {@link TelemetryIngestor.ingest}). */
+  statuses: number;
 }
 
 type Json = Record<string, unknown>;
@@ -75,6 +79,7 @@ export class TelemetryIngestor {
     byReason: {},
     connectivityLost: 0,
     connectivityRestored: 0,
+    statuses: 0,
   };
 
   /**
@@ -105,7 +110,7 @@ export class TelemetryIngestor {
     this.lastSeq = new BoundedCache(100_000);
     this.checkFleetUnits();
     if (o.heartbeatFactor > 0) {
-      this.watchdog = new HeartbeatWatchdog(o.heartbeatFactor, fleet);
+      this.watchdog = new HeartbeatWatchdog(o.heartbeatFactor, fleet, o.heartbeatMinReadings);
       if (o.watchDeclaredDevices) {
         const now = this.nowMs();
         for (const d of fleet.devices()) this.watchdog.watch(d.deviceId, now);
@@ -119,7 +124,11 @@ export class TelemetryIngestor {
    * @param payload - a Buffer or string of JSON, or a parsed value: one reading (`{ts, metrics}`,
    *   flat `{ts, temperature, …}`, or a built `Reading`), an array of them, or `{readings: […]}`.
    * @param topic - the MQTT topic; when it is `tenants/{tenant}/devices/{deviceId}/telemetry`
-   *   it names the device (items may repeat that `deviceId` but not name another one).
+   *   it names the device (items may repeat that `deviceId` but not name another one). On
+   *   `tenants/{tenant}/devices/{deviceId}/status` the payload is the device's `DeviceStatus`
+   *   (see `parseDeviceStatus`): `offline` with reason `planned` ends the watch of its silence
+   *   until it sends again, any other `offline` makes it lost at once (when it has the history),
+   *   `online` is a sign of life. A status yields no reading except that `connectivity_lost` one.
    * @returns accepted readings and rejects; never throws on bad input.
    */
   ingest(payload: unknown, topic?: unknown): IngestResult {
@@ -131,6 +140,28 @@ export class TelemetryIngestor {
       result.rejects.push({ code, detail, item: payload });
       return result;
     };
+    const statusOf = parseDeviceStatusTopic(topic);
+    if (statusOf) {
+      const status = parseDeviceStatus(payload);
+      if (typeof status === 'string') return wholeReject('schema', status);
+      if (!this.options.acceptUnknownDevices && !this.fleet.has(statusOf.deviceId)) {
+        return wholeReject(
+          'unknown_device',
+          `device "${statusOf.deviceId}" is not declared in the fleet; declare it in lucid-fleet or turn on "accept unknown devices"`,
+        );
+      }
+      this.counters.statuses++;
+      if (status.state === 'online') {
+        this.watchdog?.online(statusOf.deviceId, now);
+      } else {
+        const lost = this.watchdog?.offline(statusOf.deviceId, status.reason === PLANNED_OFFLINE_REASON, now);
+        if (lost) {
+          this.counters.connectivityLost++;
+          result.readings.push(lost);
+        }
+      }
+      return result;
+    }
 
     let value: unknown = payload;
     const maxBytes = this.options.maxBytes;
@@ -237,6 +268,15 @@ export class TelemetryIngestor {
     const lost = this.watchdog.check(this.nowMs());
     this.counters.connectivityLost += lost.length;
     return lost;
+  }
+
+  /**
+   * Whether the gateway's own broker connection is up. While it is down no device can be heard,
+   * so the watchdog raises no loss; when it is back, every device's silence restarts then.
+   */
+  setBrokerConnected(connected: boolean): void {
+    if (connected) this.watchdog?.resume(this.nowMs());
+    else this.watchdog?.pause();
   }
 
   /** A copy of the counters. */

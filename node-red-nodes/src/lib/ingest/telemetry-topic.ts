@@ -12,3 +12,16 @@ export function parseTelemetryTopic(topic: unknown): { tenant: string; deviceId:
   const m = TOPIC.exec(topic);
   return m ? { tenant: m[1], deviceId: m[2] } : null;
 }
+
+const STATUS_TOPIC = /^tenants\/([^/+#]+)\/devices\/([^/+#]+)\/status$/;
+
+/**
+ * Parses a device status topic `tenants/{tenant}/devices/{deviceId}/status` (where a device, or
+ * its MQTT last will, publishes a `DeviceStatus`). Same segment rules as {@link parseTelemetryTopic}.
+ * @returns the tenant and device id, or null when the topic has another shape.
+ */
+export function parseDeviceStatusTopic(topic: unknown): { tenant: string; deviceId: string } | null {
+  if (typeof topic !== 'string') return null;
+  const m = STATUS_TOPIC.exec(topic);
+  return m ? { tenant: m[1], deviceId: m[2] } : null;
+}

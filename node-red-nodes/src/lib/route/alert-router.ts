@@ -527,7 +527,8 @@ export class AlertRouter {
         st.normalSinceMs = null;
         st.normalCount = 0;
       } else if (n === 'normal') {
-        if (st.normalSinceMs === null) st.normalSinceMs = tsMs;
+        // After a clock jump back the run is measured on the new clock.
+        if (st.normalSinceMs === null || tsMs < st.normalSinceMs) st.normalSinceMs = tsMs;
         st.normalCount += 1;
         const byTime = tsMs - st.normalSinceMs >= this.options.resolveAfterMs;
         const byCount =
@@ -691,7 +692,8 @@ export class AlertRouter {
   private resolve(st: OpenAlertState, tsMs: number, result: RouteResult, touched: Set<string>): void {
     const a = st.alert;
     a.status = 'resolved';
-    a.resolvedMs = tsMs;
+    // Never before the alert was last seen, even when the device's clock jumped back since.
+    a.resolvedMs = Math.max(tsMs, a.lastSeenMs);
     this.alerts.delete(st.key);
     this.indexDevice(st.tenant, a.deviceId, st.key, false);
     const list = this.history.get(st.key) ?? [];

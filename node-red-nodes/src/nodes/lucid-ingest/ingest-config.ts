@@ -18,6 +18,7 @@ export interface IngestNodeDef extends NodeDef {
   signatureWindowSec?: number | string;
   heartbeatFactor?: number | string;
   watchDeclaredDevices?: boolean | string;
+  heartbeatMinReadings?: number | string;
 }
 
 function secondsToMs(name: string, value: unknown): number | undefined {
@@ -49,5 +50,6 @@ export function optionsFromConfig(config: IngestNodeDef): Partial<Record<keyof I
     signatureWindowMs: secondsToMs('signatureWindowSec', config.signatureWindowSec),
     heartbeatFactor: config.heartbeatFactor,
     watchDeclaredDevices: config.watchDeclaredDevices,
+    heartbeatMinReadings: config.heartbeatMinReadings,
   };
 }

@@ -6,6 +6,7 @@ import { TelemetryIngestor } from '../../lib/ingest/telemetry-ingestor';
 import type { Reject } from '../../lib/ingest/reject-codes';
 import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
+import { brokerLinkOf } from './broker-link';
 import { optionsFromConfig, type IngestNodeDef } from './ingest-config';
 
 /** How often the heartbeat watchdog runs and a pending status update is shown, ms. */
@@ -20,6 +21,8 @@ export = function (RED: NodeAPI) {
     let timer: NodeJS.Timeout | undefined;
     let statusDirty = false;
     let lastStatusMs = 0;
+    /** Broker link of each MQTT node reported by a wired `status` node; down if any is down. */
+    const brokerLinks = new Map<string, boolean>();
 
     try {
       const { registry, node: fleetNode } = resolveFleet((id) => RED.nodes.getNode(id), config.fleet);
@@ -72,6 +75,14 @@ export = function (RED: NodeAPI) {
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       try {
         if (!ingestor) throw configError ?? new ConfigError('lucid-ingest is not configured');
+        const link = msg.payload === undefined ? brokerLinkOf(msg) : undefined;
+        if (link) {
+          // The gateway's own broker link: while it is down, device silence is not their fault.
+          brokerLinks.set(link.sourceId, link.connected);
+          ingestor.setBrokerConnected([...brokerLinks.values()].every(Boolean));
+          done();
+          return;
+        }
         const { readings, rejects, batch } = ingestor.ingest(msg.payload, msg.topic);
         const out1: NodeMessage[] = [];
         if (batch) {

@@ -516,7 +516,7 @@ describe('TelemetryIngestor: HMAC payload authentication', () => {
 
 describe('TelemetryIngestor: heartbeat watchdog (injected clock)', () => {
   test('lost after factor × min metric interval of silence, restored before the returning reading', () => {
-    const { ingestor, clock } = make({ heartbeatFactor: 3 });
+    const { ingestor, clock } = make({ heartbeatFactor: 3, heartbeatMinReadings: 1 });
     ingestor.ingest({ ts: NOW_S, humidity: 1 }, TOPIC); // t-101: intervals 10 s and 30 s → 30 s threshold
     clock.now += 30_000;
     expect(ingestor.checkHeartbeats()).toEqual([]);
@@ -552,7 +552,7 @@ describe('TelemetryIngestor: heartbeat watchdog (injected clock)', () => {
   });
 
   test('an undeclared device uses the fleet default interval (60 s)', () => {
-    const { ingestor, clock } = make({ heartbeatFactor: 2 });
+    const { ingestor, clock } = make({ heartbeatFactor: 2, heartbeatMinReadings: 1 });
     ingestor.ingest({ deviceId: 'stranger', ts: NOW_S, a: 1 });
     clock.now += 120_000;
     expect(ingestor.checkHeartbeats()).toEqual([]);
@@ -561,10 +561,10 @@ describe('TelemetryIngestor: heartbeat watchdog (injected clock)', () => {
   });
 
   test('declared devices never seen are watched only with watchDeclaredDevices', () => {
-    const off = make({ heartbeatFactor: 3 });
+    const off = make({ heartbeatFactor: 3, heartbeatMinReadings: 1 });
     off.clock.now += 3_600_000;
     expect(off.ingestor.checkHeartbeats()).toEqual([]);
-    const on = make({ heartbeatFactor: 3, watchDeclaredDevices: true });
+    const on = make({ heartbeatFactor: 3, watchDeclaredDevices: true, heartbeatMinReadings: 1 });
     on.clock.now += 3_001; // quiet: 1 s interval
     expect(on.ingestor.checkHeartbeats().map((r) => r.deviceId)).toEqual(['quiet']);
     on.clock.now += 30_000;
@@ -572,7 +572,7 @@ describe('TelemetryIngestor: heartbeat watchdog (injected clock)', () => {
   });
 
   test('rejected messages do not count as heartbeats; heartbeatFactor 0 disables the watchdog', () => {
-    const { ingestor, clock } = make({ heartbeatFactor: 3 });
+    const { ingestor, clock } = make({ heartbeatFactor: 3, heartbeatMinReadings: 1 });
     ingestor.ingest({ ts: NOW_S, humidity: 1 }, TOPIC);
     clock.now += 20_000;
     ingestor.ingest({ ts: NOW_S, humidity: 'x' }, TOPIC);
@@ -582,6 +582,143 @@ describe('TelemetryIngestor: heartbeat watchdog (injected clock)', () => {
     off.ingestor.ingest({ ts: NOW_S, humidity: 1 }, TOPIC);
     off.clock.now += 1e9;
     expect(off.ingestor.checkHeartbeats()).toEqual([]);
+  });
+});
+
+describe('TelemetryIngestor: no false connectivity losses (lifecycle)', () => {
+  const STATUS = 'tenants/acme/devices/t-101/status';
+  /** `n` readings of t-101, one per 10 s of wall and event time, ending at the clock. */
+  function history(ingestor: TelemetryIngestor, clock: { now: number }, n: number, tsOffsetMs = 0) {
+    for (let i = 0; i < n; i++) {
+      ingestor.ingest({ tsMs: clock.now + tsOffsetMs, humidity: 40 + i }, TOPIC);
+      if (i < n - 1) clock.now += 10_000;
+    }
+  }
+
+  test('a device needs 10 readings (the default) before its silence is a loss', () => {
+    expect(DEFAULT_INGEST_OPTIONS.heartbeatMinReadings).toBe(10);
+    const nine = make({});
+    history(nine.ingestor, nine.clock, 9);
+    nine.clock.now += 3_600_000;
+    expect(nine.ingestor.checkHeartbeats()).toEqual([]);
+    const ten = make({});
+    history(ten.ingestor, ten.clock, 10);
+    ten.clock.now += 30_001;
+    expect(ten.ingestor.checkHeartbeats().map((r) => r.deviceId)).toEqual(['t-101']);
+  });
+
+  test('2000 one-message devices falling silent raise no connectivity loss', () => {
+    const { ingestor, clock } = make({ rateLimitPerSec: 0 });
+    for (let i = 0; i < 2000; i++)
+      ingestor.ingest({ tsMs: NOW, a: 1 }, `tenants/acme/devices/fake-${i}/telemetry`);
+    clock.now += 3_600_000;
+    expect(ingestor.checkHeartbeats()).toEqual([]);
+  });
+
+  test.each([
+    ['JSON', '{"state":"offline","reason":"planned"}'],
+    ['an object payload', { state: 'offline', reason: 'planned' }],
+    ['a Buffer', Buffer.from(' {"state": "offline", "reason": "planned"} ')],
+  ])('a planned offline (%s) silences the watch until the device sends again', (_name, payload) => {
+    const { ingestor, clock } = make({});
+    history(ingestor, clock, 10);
+    expect(ingestor.ingest(payload, STATUS)).toEqual({ readings: [], rejects: [], batch: false });
+    clock.now += 3_600_000;
+    expect(ingestor.checkHeartbeats()).toEqual([]);
+    const back = ingestor.ingest({ tsMs: clock.now, humidity: 41 }, TOPIC);
+    expect(back.readings.map((r) => r.metrics)).toEqual([{ humidity: 41 }]); // not lost, so nothing restored
+    clock.now += 30_001;
+    expect(ingestor.checkHeartbeats().map((r) => r.tags?.event)).toEqual(['connectivity_lost']);
+    expect(ingestor.stats()).toMatchObject({ statuses: 1, accepted: 11, connectivityLost: 1, rejected: 0 });
+  });
+
+  test.each([
+    ['plain text offline (a typical last will)', 'offline'],
+    ['JSON with another reason', '{"state":"offline","reason":"connection_lost"}'],
+    ['JSON without reason', '{"state":"offline"}'],
+  ])('an unplanned offline (%s) makes a watched device lost at once, on its own clock', (_name, payload) => {
+    const { ingestor, clock } = make({});
+    const behindMs = -7 * 3_600_000; // a simulator's clock 7 h behind the wall
+    history(ingestor, clock, 10, behindMs);
+    clock.now += 2_000;
+    const { readings } = ingestor.ingest(payload, STATUS);
+    expect(readings).toMatchObject([
+      {
+        deviceId: 't-101',
+        tsMs: clock.now + behindMs,
+        metrics: { connectivity: 0 },
+        tags: { event: 'connectivity_lost' },
+      },
+    ]);
+    clock.now += 60_000;
+    expect(ingestor.checkHeartbeats()).toEqual([]); // reported once
+    const back = ingestor.ingest({ tsMs: clock.now + behindMs, humidity: 40 }, TOPIC);
+    expect(back.readings[0]).toMatchObject({
+      tsMs: clock.now + behindMs,
+      tags: { event: 'connectivity_restored' },
+    });
+  });
+
+  test('an unplanned offline of a device without the history raises nothing', () => {
+    const { ingestor, clock } = make({});
+    history(ingestor, clock, 3);
+    expect(ingestor.ingest('offline', STATUS).readings).toEqual([]);
+  });
+
+  test('a loss found by the watchdog is placed on the device clock: its newest event time plus the silence', () => {
+    const { ingestor, clock } = make({});
+    const behindMs = -7 * 3_600_000;
+    history(ingestor, clock, 10, behindMs);
+    const lastTsMs = clock.now + behindMs;
+    clock.now += 30_001;
+    expect(ingestor.checkHeartbeats()[0].tsMs).toBe(lastTsMs + 30_001);
+  });
+
+  test('online is a sign of life and ends a planned offline', () => {
+    const { ingestor, clock } = make({});
+    history(ingestor, clock, 10);
+    ingestor.ingest('{"state":"offline","reason":"planned"}', STATUS);
+    clock.now += 100_000;
+    ingestor.ingest('ONLINE', STATUS);
+    clock.now += 30_000;
+    expect(ingestor.checkHeartbeats()).toEqual([]);
+    clock.now += 1;
+    expect(ingestor.checkHeartbeats()).toHaveLength(1);
+  });
+
+  test.each([
+    ['gone', /neither "online", "offline" nor JSON/],
+    ['{"state":"away"}', /status.state is "away"/],
+    ['{"state":"offline","reason":""}', /status.reason/],
+    [{ state: 'offline', reason: 'x'.repeat(65) }, /status.reason/],
+    ['[1]', /expected \{"state"/],
+    ['x'.repeat(2000), /at most 1024 bytes/],
+  ])('a bad status %j is rejected as schema with a reason, and changes nothing', (payload, detail) => {
+    const { ingestor, clock } = make({});
+    history(ingestor, clock, 10);
+    const { rejects } = ingestor.ingest(payload, STATUS);
+    expect(rejects).toEqual([{ code: 'schema', detail: expect.stringMatching(detail), item: payload }]);
+    clock.now += 30_001;
+    expect(ingestor.checkHeartbeats()).toHaveLength(1);
+  });
+
+  test('a status of an undeclared device is refused when unknown devices are', () => {
+    const { ingestor } = make({ acceptUnknownDevices: false });
+    const { rejects } = ingestor.ingest('offline', 'tenants/acme/devices/nobody/status');
+    expect(rejects.map((r) => r.code)).toEqual(['unknown_device']);
+  });
+
+  test('while the gateway has lost the broker nobody is lost; after it, silence counts from the reconnection', () => {
+    const { ingestor, clock } = make({});
+    history(ingestor, clock, 10);
+    ingestor.setBrokerConnected(false);
+    clock.now += 600_000;
+    expect(ingestor.checkHeartbeats()).toEqual([]);
+    ingestor.setBrokerConnected(true);
+    clock.now += 30_000;
+    expect(ingestor.checkHeartbeats()).toEqual([]);
+    clock.now += 1;
+    expect(ingestor.checkHeartbeats()).toHaveLength(1);
   });
 });
 

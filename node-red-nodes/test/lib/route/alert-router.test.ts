@@ -225,6 +225,23 @@ describe('AlertRouter: hysteresis', () => {
     expect(rt.route([d1, d2]).resolved).toHaveLength(1);
   });
 
+  it('after the device clock jumped back, resolves on the new clock and never before the alert was last seen', () => {
+    const rt = router({ resolveAfterMs: 5 * MIN });
+    rt.route([
+      det({ tsMs: T0, metric: 'connectivity', type: 'connectivity_loss', metrics: { connectivity: 0 } }),
+    ]);
+    // A normal run that started later, then the device's clock moves 7 h back (a restarted simulator).
+    rt.route([det({ tsMs: T0 + MIN, anomalous: false, metrics: { temperature: 22 } })]);
+    const back = T0 - 7 * 60 * MIN;
+    expect(rt.route([det({ tsMs: back, anomalous: false, metrics: { temperature: 22 } })]).resolved).toEqual(
+      [],
+    );
+    const r = rt.route([det({ tsMs: back + 5 * MIN, anomalous: false, metrics: { temperature: 22 } })]);
+    expect(r.resolved).toHaveLength(1);
+    const a = r.resolved[0].alert;
+    expect(a.resolvedMs! - a.firstSeenMs).toBe(0);
+  });
+
   it('resolves a connectivity alert on any normal reading of the device', () => {
     const rt = router({ resolveAfterMs: 0 });
     rt.route([
