@@ -333,13 +333,14 @@ function isConnectivityOnly(reading: Reading): boolean {
 }
 
 /**
- * Turns a score into the quiet score of a re-warming reading: not anomalous, score 0, no metric
- * flagged, `evidence.warmingUp` true and `evidence.clockJump` saying why. Changes `score` in
+ * Turns a score into the quiet score of a re-warming reading: not anomalous, score 0, no episode
+ * active, no metric flagged, `evidence.warmingUp` true and `evidence.clockJump` saying why. Changes `score` in
  * place and returns it.
  */
 export function muteScore(score: AnomalyScore, verdict: ClockVerdict): AnomalyScore {
   score.isAnomaly = false;
   score.score = 0;
+  if (score.episode) score.episode = { active: false };
   const evidence = score.evidence as DetectionEvidence | undefined;
   if (evidence && typeof evidence === 'object' && evidence.metrics) {
     evidence.warmingUp = true;
