@@ -1,4 +1,5 @@
-import type { Alert, Severity } from '../lib/contracts/types';
+import { CONNECTIVITY_METRIC, type Alert, type Severity } from '../lib/contracts/types';
+import { formatTimestamp } from '../lib/explain/format';
 
 const SEVERITY_COLOUR: Record<Severity, string> = {
   critical: '\x1b[41;97m',
@@ -25,13 +26,6 @@ function formatRelative(ms: number): string {
   return `${(s / 86400).toFixed(1)} d`;
 }
 
-function isoUtc(tsMs: number): string {
-  return new Date(tsMs)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d{3}Z$/, ' UTC');
-}
-
 /**
  * Renders an explained alert as an operator reads it on a console: device and place, type,
  * detection time, severity and priority, the explanation sentence, probable causes with their
@@ -51,14 +45,18 @@ export function formatAlert(alert: Alert, options: AlertFormatOptions): string {
   lines.push(
     `${c(SEVERITY_COLOUR[alert.severity], ` ${status} · ${alert.severity.toUpperCase()} · priority ${Math.round(alert.priority)} `)} ${e.title}`,
   );
-  lines.push(`${label('Device')}${alert.deviceId}${place ? ` (${place})` : ''}`);
+  const others = (alert.deviceIds ?? []).filter((d) => d !== alert.deviceId);
   lines.push(
-    `${label('Type')}${String(e.type).replace(/_/g, ' ')}${alert.metric ? ` on ${alert.metric}` : ''}`,
+    `${label('Device')}${alert.deviceId}${place ? ` (${place})` : ''}${others.length ? `, with ${others.join(', ')}` : ''}`,
+  );
+  const namesMetric = alert.metric && alert.metric !== '_' && alert.metric !== CONNECTIVITY_METRIC;
+  lines.push(
+    `${label('Type')}${String(e.type).replace(/_/g, ' ')}${namesMetric ? ` on ${alert.metric}` : ''}`,
   );
   const ago =
     options.nowMs !== undefined ? ` (${formatRelative(options.nowMs - alert.firstSeenMs)} ago)` : '';
   lines.push(
-    `${label('Detected')}${isoUtc(alert.firstSeenMs)}${ago}${alert.count > 1 ? `, seen ${alert.count}×` : ''}`,
+    `${label('Detected')}${formatTimestamp(alert.firstSeenMs)}${ago}${alert.count > 1 ? `, seen ${alert.count}×` : ''}`,
   );
   lines.push(`${label('What')}${e.summary}`);
   e.causes.slice(0, 3).forEach((cause, i) => {
@@ -81,12 +79,17 @@ export function formatAlert(alert: Alert, options: AlertFormatOptions): string {
 export function formatResolved(alert: Alert, options: AlertFormatOptions): string {
   const duration =
     alert.resolvedMs !== undefined ? ` after ${formatRelative(alert.resolvedMs - alert.firstSeenMs)}` : '';
-  const text = ` RESOLVED ` + ` ${alert.explanation.title} on ${alert.deviceId}${duration}`;
+  const text = ` RESOLVED  ${alert.explanation.title}${duration}`;
   return `${options.colour ? `\x1b[32;1m${text}${RESET}` : text}\n`;
 }
 
-/** One line for an update of an alert already printed (repeats, escalation). */
+/**
+ * One line for an update of an alert already printed (repeats, escalation, re-explanation): the
+ * title, the top cause now, severity, priority and count.
+ */
 export function formatUpdate(alert: Alert, options: AlertFormatOptions): string {
-  const text = ` UPDATED  ${alert.explanation.title}: ${alert.severity}, priority ${Math.round(alert.priority)}, seen ${alert.count}×`;
+  const top = [...alert.explanation.causes].sort((a, b) => b.confidence - a.confidence)[0];
+  const cause = top ? ` (${top.cause}, ${Math.round(top.confidence * 100)} %)` : '';
+  const text = ` UPDATED  ${alert.explanation.title}${cause}: ${alert.severity}, priority ${Math.round(alert.priority)}, seen ${alert.count}×`;
   return `${options.colour ? `${SEVERITY_COLOUR[alert.severity]}${text}${RESET}` : text}\n`;
 }

@@ -106,7 +106,7 @@ describe('lucid-explain node', () => {
       title: 'Temperature spike on dev-007 (zone B)',
       summary: 'Temperature rose 18.2 °C in 5 min (from 23.1 to 41.3 °C), 6.1× its usual rate of change.',
       metric: 'temperature',
-      playbook: 'default@1.0.0',
+      playbook: 'default@1.1.0',
     });
   });
 

@@ -216,6 +216,14 @@ export interface Explanation {
   insight?: string;
   /** Playbook id and version that produced the actions, e.g. `default@1.0.0`. */
   playbook?: string;
+  /**
+   * Where in the device's anomaly episode this explanation was made: `onset` (an anomalous
+   * reading), `ongoing` (a normal reading while a metric of the episode is still away from its
+   * normal level: the explanation re-made with the evidence so far), `recovery` (an anomalous
+   * reading that is a metric returning to its normal level: the episode is ending, not a new
+   * anomaly). Absent from explainers that do not track episodes (read as `onset`).
+   */
+  phase?: 'onset' | 'ongoing' | 'recovery';
 }
 
 /**
@@ -255,6 +263,27 @@ export interface Alert {
   explanation: Explanation;
   signature?: string;
   prevHash?: string;
+  /**
+   * Every device of the event, the alert's own `deviceId` first, when neighbours that moved the
+   * same way (a correlated zone event) were folded into this one alert; absent for one device.
+   */
+  deviceIds?: string[];
+  /** How the explanation changed while the alert was open, oldest first (at most 10 changes). */
+  explanationHistory?: ExplanationChange[];
+}
+
+/** One change of an open alert's explanation (re-explained as evidence accumulated). */
+export interface ExplanationChange {
+  /** Event time of the detection that changed it, epoch ms. */
+  tsMs: number;
+  /** Device whose detection changed it. */
+  deviceId: string;
+  type: string;
+  title: string;
+  /** The top cause then (label, id and confidence 0..1), when there was one. */
+  cause?: string;
+  causeId?: string;
+  confidence?: number;
 }
 
 /** A change to an alert, as `lucid-route` (and later the store) emits it. */

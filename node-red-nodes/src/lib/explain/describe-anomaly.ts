@@ -1,7 +1,15 @@
 import type { AnomalyType } from '../contracts/types';
 import { outsideRange } from './classify-anomaly';
 import { placeName, type ExplainContext } from './explain-context';
-import { formatDuration, formatQuantity, formatRatio, formatTogether, withUnit } from './format';
+import {
+  describeRate,
+  formatDuration,
+  formatQuantity,
+  formatTimestamp,
+  formatTogether,
+  withDeltaUnit,
+  withUnit,
+} from './format';
 import type { PlaybookInsight } from './playbook';
 
 /** Below this rate ratio the summary does not compare with the usual rate (nothing unusual to say). */
@@ -49,11 +57,9 @@ function changeSentence(ctx: ExplainContext): string | undefined {
   if (!c || c.toValue === c.fromValue) return undefined;
   const delta = c.toValue - c.fromValue;
   const [from, to, size] = formatTogether([c.fromValue, c.toValue, Math.abs(delta)], delta);
-  let sentence = `${label} ${delta > 0 ? 'rose' : 'fell'} ${withUnit(size, unit)} in ${formatDuration(c.durationMs)} (from ${from} to ${withUnit(to, unit)})`;
+  let sentence = `${label} ${delta > 0 ? 'rose' : 'fell'} ${withDeltaUnit(size, unit)} in ${formatDuration(c.durationMs)} (from ${from} to ${withUnit(to, unit)})`;
   const ratio = ctx.classification.rateRatio;
-  if (ratio !== undefined && !Number.isFinite(ratio)) sentence += ', while it usually holds steady';
-  else if (ratio !== undefined && ratio >= RATE_CLAUSE_MIN_RATIO)
-    sentence += `, ${formatRatio(ratio)} its usual rate of change`;
+  if (ratio !== undefined && ratio >= RATE_CLAUSE_MIN_RATIO) sentence += `, ${describeRate(ratio)}`;
   return `${sentence}.`;
 }
 
@@ -79,7 +85,10 @@ function primaryNumbers(ctx: ExplainContext): {
 function deviationClause(ctx: ExplainContext): { text: string; side: 'above' | 'below' } {
   const unit = ctx.primary.unit;
   const n = primaryNumbers(ctx);
-  return { text: `${withUnit(n.dev, unit)} ${n.side} the expected ${withUnit(n.exp, unit)}`, side: n.side };
+  return {
+    text: `${withDeltaUnit(n.dev, unit)} ${n.side} the expected ${withUnit(n.exp, unit)}`,
+    side: n.side,
+  };
 }
 
 /** " (usual range 21 to 25.2 °C)", or "" when the band is empty. */
@@ -128,9 +137,9 @@ export function describeSummary(ctx: ExplainContext, type: AnomalyType): string 
           evidence.gap.expectedIntervalMs > 0
             ? ` (expected a reading every ${formatDuration(evidence.gap.expectedIntervalMs)})`
             : '';
-        text = `${reading.deviceId} sent no data for ${formatDuration(evidence.gap.silentForMs)}${every}; last reading at ${new Date(evidence.gap.lastSeenTsMs).toISOString()}.`;
+        text = `${reading.deviceId} sent no data for ${formatDuration(evidence.gap.silentForMs)}${every}; last reading at ${formatTimestamp(evidence.gap.lastSeenTsMs)}.`;
       } else {
-        text = `${reading.deviceId} stopped reporting at ${new Date(reading.tsMs).toISOString()}.`;
+        text = `${reading.deviceId} stopped reporting at ${formatTimestamp(reading.tsMs)}.`;
       }
       break;
     }

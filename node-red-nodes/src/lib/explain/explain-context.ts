@@ -30,6 +30,8 @@ export interface ExplainContext {
   playbook: Playbook;
   /** The correlation window used to find related devices, ms. */
   correlationWindowMs: number;
+  /** Metrics that went anomalous earlier in the device's ongoing episode (see `DeviceEpisodes`). */
+  episodeMetrics?: string[];
 }
 
 /** `Supply voltage` from `supply_voltage` when the fleet has no label. */

@@ -1,24 +1,35 @@
 import { ConfigError, InputError } from '../contracts/errors';
 import {
   CONNECTIVITY_METRIC,
+  type AnomalyType,
   type Detection,
   type DetectionEvidence,
   type Explanation,
   type MetricEvidence,
 } from '../contracts/types';
 import { FleetRegistry } from '../fleet/fleet-registry';
-import { classifyAnomaly } from './classify-anomaly';
+import { classifyAnomaly, SHORT_EXCURSION_MS, type Classification } from './classify-anomaly';
+import {
+  DeviceEpisodes,
+  isBackToNormal,
+  isReturning,
+  type DeviceEpisode,
+  type EpisodeMetric,
+} from './device-episodes';
 import { describeInsight, describeSummary, describeTitle } from './describe-anomaly';
 import { defaultLabel, type ExplainContext, type MetricView } from './explain-context';
 import { metricMovement } from './metric-movement';
 import { PlaybookLibrary } from './playbook-library';
-import { rankCauses } from './rank-causes';
+import { rankCauses, SIGNIFICANT_STRENGTH } from './rank-causes';
 import { assertDetection, readEvidence } from './read-evidence';
 import { RelatedAnomalyMemory, type Topology } from './related-anomaly-memory';
 import { selectActions } from './select-actions';
 
 /** Default correlation window for related devices: 10 min. */
 export const DEFAULT_CORRELATION_WINDOW_MS = 10 * 60_000;
+
+/** Default longest re-explanation of an episode after its latest anomalous reading: 1 h. */
+export const DEFAULT_EPISODE_MAX_MS = 60 * 60_000;
 
 /** Options of {@link Explainer}. */
 export interface ExplainerOptions {
@@ -31,6 +42,11 @@ export interface ExplainerOptions {
   /** Anomalies remembered per device (default 16) and devices remembered (default 10 000). */
   maxPerDevice?: number;
   maxDevices?: number;
+  /**
+   * How long after a device's latest anomalous reading its readings are still re-explained while
+   * a metric of the episode stays away from its normal level (event time, ms, > 0). Default 1 h.
+   */
+  episodeMaxMs?: number;
 }
 
 /**
@@ -51,6 +67,7 @@ export class Explainer {
   private readonly registry: FleetRegistry;
   private readonly library: PlaybookLibrary;
   private readonly memory: RelatedAnomalyMemory;
+  private readonly episodes: DeviceEpisodes;
 
   /** @throws ConfigError when the window or the playbook overrides are invalid. */
   constructor(options: ExplainerOptions = {}) {
@@ -71,19 +88,51 @@ export class Explainer {
       maxPerDevice: options.maxPerDevice,
       maxDevices: options.maxDevices,
     });
+    this.episodes = new DeviceEpisodes({
+      idleMs: options.episodeMaxMs ?? DEFAULT_EPISODE_MAX_MS,
+      maxDevices: options.maxDevices,
+    });
   }
 
   /**
    * Explains a batch in order: every item is validated first (nothing is remembered from a bad
-   * batch), then anomalous items get a copy with `explanation`; normal ones pass unchanged.
+   * batch), then anomalous items get a copy with `explanation` (`phase` `onset`, or `recovery`
+   * when the anomaly is a metric of the device's episode returning to its normal level). A
+   * normal item of a device in an episode whose metrics have not all returned to normal is
+   * re-explained too (`phase` `ongoing`), so the open alert follows the evidence as it
+   * accumulates; other normal items pass unchanged.
    * @param items - Detection objects.
    * @throws InputError `bad_detection` naming the first invalid item (`payload[3].reading.tsMs: …`).
    */
   process(items: unknown[]): Detection[] {
     items.forEach((item, i) => assertDetection(item, `payload[${i}]`));
-    return (items as Detection[]).map((d) =>
-      d.score.isAnomaly ? { ...d, explanation: this.explain(d) } : d,
-    );
+    return (items as Detection[]).map((d) => {
+      if (d.score.isAnomaly) return { ...d, explanation: this.explain(d) };
+      const ongoing = this.reexplain(d);
+      return ongoing ? { ...d, explanation: ongoing } : d;
+    });
+  }
+
+  /**
+   * Re-explains a normal reading of a device in an episode while some metric of the episode is
+   * still away from its normal level (for a stuck episode: still at the stuck value); ends the
+   * episode (undefined) once all are back.
+   */
+  private reexplain(detection: Detection): Explanation | undefined {
+    const { deviceId, tsMs, metrics } = detection.reading;
+    const episode = this.episodes.get(deviceId, tsMs);
+    if (!episode) return undefined;
+    const present = episode.metrics.filter((m) => typeof metrics[m.metric] === 'number');
+    if (present.length === 0) return undefined;
+    const over =
+      episode.type === 'stuck_sensor'
+        ? present.every((m) => metrics[m.metric] !== m.peakValue)
+        : present.every((m) => isBackToNormal(m, metrics[m.metric]));
+    if (over) {
+      this.episodes.end(deviceId);
+      return undefined;
+    }
+    return this.explainIn(detection, episode, 'ongoing');
   }
 
   /**
@@ -94,6 +143,17 @@ export class Explainer {
    */
   explain(detection: Detection): Explanation {
     assertDetection(detection);
+    const episode = detection.score.isAnomaly
+      ? this.episodes.get(detection.reading.deviceId, detection.reading.tsMs)
+      : undefined;
+    return this.explainIn(detection, episode, 'onset');
+  }
+
+  private explainIn(
+    detection: Detection,
+    episode: DeviceEpisode | undefined,
+    phase: 'onset' | 'ongoing',
+  ): Explanation {
     const { reading } = detection;
     const evidence = readEvidence(detection);
     addConnectivityMetric(detection, evidence);
@@ -111,7 +171,10 @@ export class Explainer {
         (fleetSpec.min !== undefined || fleetSpec.max !== undefined
           ? { min: fleetSpec.min, max: fleetSpec.max }
           : undefined);
-      const withFleet: MetricEvidence = { ...ev, unit, ...(range ? { range } : {}) };
+      const withFleet: MetricEvidence = anchorToEpisode(
+        { ...ev, unit, ...(range ? { range } : {}) },
+        episode?.metrics.find((m) => m.metric === name),
+      );
       metrics[name] = {
         ev: withFleet,
         label: fleetSpec.label ?? defaultLabel(name),
@@ -120,7 +183,17 @@ export class Explainer {
       };
     }
     const playbook = this.library.forDeviceType(spec.deviceType);
-    const primaryName = pickPrimary(detection.score.contributions, metrics, playbook.primaryOrder ?? []);
+    const ongoingNames = episode
+      ? episode.metrics
+          .filter((m) => m.metric in metrics && !isBackToNormal(m, metrics[m.metric].ev.value))
+          .map((m) => m.metric)
+      : [];
+    const primaryName = pickPrimary(
+      phase === 'ongoing' ? {} : detection.score.contributions,
+      metrics,
+      playbook.primaryOrder ?? [],
+      ongoingNames,
+    );
     if (primaryName === undefined) {
       throw new InputError(
         'no_metrics',
@@ -129,6 +202,16 @@ export class Explainer {
     }
     const primary = metrics[primaryName];
     const anomalous = [...new Set([primaryName, ...evidence.combined.anomalousMetrics])];
+    const episodeMetric = episode?.metrics.find((m) => m.metric === primaryName);
+    const rawPrimary = evidence.metrics[primaryName];
+    const recovery =
+      phase === 'onset' &&
+      episode?.type !== 'stuck_sensor' &&
+      episodeMetric !== undefined &&
+      rawPrimary !== undefined &&
+      rawPrimary.direction !== 'none' &&
+      rawPrimary.direction !== episodeMetric.direction &&
+      isReturning(episodeMetric, rawPrimary.value);
     const current = {
       deviceId: reading.deviceId,
       metric: primaryName,
@@ -138,16 +221,18 @@ export class Explainer {
       topology,
     };
 
-    const ownOnly = classifyAnomaly({ reading, evidence, primary: primary.ev, relatedCount: 0 });
+    const ownOnly = episodeType(
+      classifyAnomaly({ reading, evidence, primary: primary.ev, relatedCount: 0 }),
+      episode,
+      reading.tsMs,
+    );
     const deviceSpecific =
       ownOnly.ownType === 'stuck_sensor' ||
       ownOnly.ownType === 'out_of_range' ||
       ownOnly.ownType === 'connectivity_loss';
     const related = deviceSpecific || primaryName === CONNECTIVITY_METRIC ? [] : this.memory.related(current);
     const classification =
-      related.length > 0
-        ? classifyAnomaly({ reading, evidence, primary: primary.ev, relatedCount: related.length })
-        : ownOnly;
+      related.length > 0 && !deviceSpecific ? { ...ownOnly, type: 'correlated_event' as const } : ownOnly;
     const ctx: ExplainContext = {
       reading,
       evidence,
@@ -159,6 +244,7 @@ export class Explainer {
       related,
       playbook,
       correlationWindowMs: this.correlationWindowMs,
+      episodeMetrics: episode?.metrics.map((m) => m.metric) ?? [],
     };
     const type = classification.type;
     const causes = rankCauses(ctx);
@@ -169,18 +255,43 @@ export class Explainer {
       causes,
       actions: selectActions(playbook, type, causes),
       related: related.map((r) => ({ deviceId: r.deviceId, relation: r.relation, similarity: r.similarity })),
-      metric: primaryName,
+      metric: type === 'connectivity_loss' ? CONNECTIVITY_METRIC : primaryName,
       playbook: `${playbook.id}@${playbook.version}`,
+      phase: recovery ? 'recovery' : phase,
     };
     const insight = describeInsight(ctx);
     if (insight) explanation.insight = insight;
-    this.memory.record({ ...current, type: classification.ownType });
+    if (phase === 'onset' && !recovery) {
+      this.memory.record({ ...current, type: classification.ownType });
+      if (type !== 'connectivity_loss') {
+        const moved = Object.values(metrics).filter(
+          (v) =>
+            v.ev.metric !== CONNECTIVITY_METRIC &&
+            v.movement.direction !== 'none' &&
+            (v === primary || v.movement.strength >= SIGNIFICANT_STRENGTH),
+        );
+        this.episodes.record(
+          reading.deviceId,
+          reading.tsMs,
+          classification.ownType,
+          moved.map((v) => ({
+            metric: v.ev.metric,
+            direction: v.movement.direction as 'up' | 'down',
+            expected: v.ev.expected.value,
+            value: v.ev.value,
+            halfBand: (v.ev.expected.upper - v.ev.expected.lower) / 2,
+            mad: v.ev.baseline.mad,
+          })),
+        );
+      }
+    }
     return explanation;
   }
 
-  /** Forgets the remembered anomalies. */
+  /** Forgets the remembered anomalies and episodes. */
   reset(): void {
     this.memory.clear();
+    this.episodes.clear();
   }
 }
 
@@ -188,16 +299,19 @@ export class Explainer {
 export const PRIMARY_TIE_RATIO = 0.8;
 
 /**
- * The metric with the highest contribution. Metrics whose contribution is within
- * {@link PRIMARY_TIE_RATIO} of the top one tie; a tie goes to the metric listed first in the
- * playbook's `primaryOrder` (the cause rather than its physical echo, e.g. temperature over the
- * relative humidity it pushes down), then the larger deviation in band half-widths, then the
+ * The metric the explanation is about: the one with the highest contribution. Metrics whose
+ * contribution is within {@link PRIMARY_TIE_RATIO} of the top one tie, and so do the metrics of
+ * the device's episode that are still away from their normal level (`ongoing`: the episode is
+ * one story, so a later echo does not take it over). A tie goes to the metric listed first in
+ * the playbook's `primaryOrder` (the cause rather than its physical echo, e.g. temperature over
+ * the relative humidity it pushes down), then the larger deviation in band half-widths, then the
  * higher metric score, then the name.
  */
 function pickPrimary(
   contributions: unknown,
   metrics: Record<string, MetricView>,
   order: string[],
+  ongoing: string[] = [],
 ): string | undefined {
   const share = (name: string): number => {
     const c =
@@ -209,7 +323,10 @@ function pickPrimary(
   const names = Object.keys(metrics).sort();
   if (names.length === 0) return undefined;
   const top = Math.max(...names.map(share));
-  const tied = top > 0 ? names.filter((n) => share(n) >= PRIMARY_TIE_RATIO * top) : names;
+  const tied =
+    top > 0 || ongoing.length > 0
+      ? names.filter((n) => (top > 0 && share(n) >= PRIMARY_TIE_RATIO * top) || ongoing.includes(n))
+      : names;
   const deviation = (n: string) => {
     const ev = metrics[n].ev;
     const half = (ev.expected.upper - ev.expected.lower) / 2;
@@ -229,6 +346,49 @@ function pickPrimary(
     if (d > 0) best = name;
   }
   return best;
+}
+
+/**
+ * The anomaly type within an episode: the type of its first reading, so the explanation of one
+ * event does not flip between spike and drift as the detector's band widens. A device-specific
+ * type (stuck, out of range, connectivity) of the reading itself always stands, and an episode
+ * that began stuck or out of range stays so; a spike or drop older than
+ * {@link SHORT_EXCURSION_MS} is a level shift (it jumped and stayed).
+ */
+function episodeType(own: Classification, episode: DeviceEpisode | undefined, tsMs: number): Classification {
+  if (!episode || own.ownType === 'stuck_sensor' || own.ownType === 'out_of_range') return own;
+  if (own.ownType === 'connectivity_loss') return own;
+  const first = episode.type as AnomalyType;
+  if (first === 'stuck_sensor' || first === 'out_of_range')
+    return {
+      ...own,
+      ownType: first,
+      type: first,
+      excursionMs: Math.max(own.excursionMs, tsMs - episode.startTsMs),
+    };
+  if (!['spike', 'drop', 'drift', 'level_shift'].includes(first)) return own;
+  const excursionMs = Math.max(own.excursionMs, tsMs - episode.startTsMs);
+  const ownType: AnomalyType =
+    (first === 'spike' || first === 'drop') && excursionMs > SHORT_EXCURSION_MS ? 'level_shift' : first;
+  return { ...own, ownType, type: ownType, excursionMs };
+}
+
+/**
+ * Within an episode the detector's expected value and noise scale follow the excursion (it learns
+ * the new level and widens its band); the explanation compares an episode metric with its level
+ * and noise scale before the episode instead (its expected value, band half-width and MAD when it
+ * first went anomalous), so the evidence keeps describing the whole event.
+ */
+function anchorToEpisode(ev: MetricEvidence, m: EpisodeMetric | undefined): MetricEvidence {
+  if (!m) return ev;
+  const direction =
+    ev.value > m.normalValue + m.halfBand ? 'up' : ev.value < m.normalValue - m.halfBand ? 'down' : 'none';
+  return {
+    ...ev,
+    direction,
+    baseline: { ...ev.baseline, median: m.normalValue, mad: m.mad },
+    expected: { value: m.normalValue, lower: m.normalValue - m.halfBand, upper: m.normalValue + m.halfBand },
+  };
 }
 
 /** A connectivity event or gap with no metric to hang it on gets the connectivity metric (value 0). */

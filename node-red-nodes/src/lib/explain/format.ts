@@ -85,9 +85,55 @@ export function formatDuration(ms: number): string {
   return `${two(h / 24)} d`;
 }
 
+/** Rate ratios up to this are quoted as numbers; above it, as "more than 100×". */
+export const MAX_QUOTED_RATIO = 100;
 /**
- * A ratio as "6×", "3.4×", "12×" (2 significant digits).
+ * A rate ratio at least this large means the usual rate is, in practice, zero: the series was
+ * flat (a usual rate 10⁴ times smaller than the change is below any sensor's resolution).
+ */
+export const FLAT_RATIO = 10_000;
+
+/**
+ * A ratio as "6×", "3.4×", "12×" (2 significant digits), capped: "more than 100×" above
+ * {@link MAX_QUOTED_RATIO}. Non-finite ratios print as "more than 100×" too; callers say
+ * "while it usually holds steady" for ratios ≥ {@link FLAT_RATIO} (see {@link describeRate}).
  */
 export function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio) || ratio > MAX_QUOTED_RATIO) return `more than ${MAX_QUOTED_RATIO}×`;
   return `${formatNumber(ratio, 2)}×`;
+}
+
+/**
+ * How a change compares with the metric's usual rate of change: "6× its usual rate of change",
+ * "more than 100× its usual rate of change", or "while it usually holds steady" when the usual
+ * rate is zero or ≥ {@link FLAT_RATIO} times smaller (a flat signal: a ratio of 10¹² says nothing).
+ */
+export function describeRate(ratio: number): string {
+  if (!Number.isFinite(ratio) || ratio >= FLAT_RATIO) return 'while it usually holds steady';
+  return `${formatRatio(ratio)} its usual rate of change`;
+}
+
+/** Units of quantities that are themselves percentages (relative humidity, duty, state of charge). */
+export const PERCENT_UNITS: ReadonlySet<string> = new Set(['%', '%RH', 'pct']);
+
+/**
+ * A change (difference) of a quantity with its unit: differences of percentages are percentage
+ * points ("fell 17.1 percentage points", not "17.1 %"); others carry the unit ("rose 5.2 °C").
+ */
+export function withDeltaUnit(text: string, unit: string): string {
+  if (PERCENT_UNITS.has(unit)) return `${text} percentage point${text === '1' ? '' : 's'}`;
+  return withUnit(text, unit);
+}
+
+/**
+ * The one time format of explanations and alerts: UTC, to the second, e.g.
+ * `2024-01-01 01:47:50 UTC`. Non-finite times print as `unknown time`.
+ * @param tsMs - epoch ms.
+ */
+export function formatTimestamp(tsMs: number): string {
+  if (!Number.isFinite(tsMs)) return 'unknown time';
+  return new Date(tsMs)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC');
 }

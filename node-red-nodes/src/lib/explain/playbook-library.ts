@@ -105,6 +105,8 @@ function extend(base: Playbook, own: Playbook): Playbook {
     },
     causes: own.causes ?? [],
     primaryOrder: own.primaryOrder ?? base.primaryOrder,
+    ...((own.priors ?? base.priors) ? { priors: { ...(base.priors ?? {}), ...(own.priors ?? {}) } } : {}),
+    ...(own.redundant ? { redundant: own.redundant } : {}),
     insights: [...(own.insights ?? []), ...(base.insights ?? [])],
   };
 }

@@ -22,7 +22,7 @@ export interface CauseSignatureTerm {
 /**
  * A cause rule: a probable cause written as the movement pattern it leaves on the device's
  * metrics. The engine scores the pattern against the evidence (direction and strength of each
- * metric's deviation); see `scoreCauseRule`.
+ * metric's deviation); see `rankCauses`.
  */
 export interface CauseRule {
   /** Stable id, e.g. `pump.outlet_valve_closure`; reported as `Explanation.causes[].id`. */
@@ -30,7 +30,11 @@ export interface CauseRule {
   /** What the operator reads, e.g. `Outlet (discharge) valve closed or blocked`. */
   label: string;
   family: CauseFamily;
-  /** Prior weight of the cause, 0..1 (default 1): how much a perfect match counts. */
+  /**
+   * Prior weight of the cause, 0..1 (default 1): its prior odds against the other causes of the
+   * playbook before any evidence (see `rankCauses`), from how often the fault occurs on this
+   * kind of equipment.
+   */
   weight?: number;
   signature: CauseSignatureTerm[];
   /** Anomaly types (of the device's own evidence) this cause can produce; any when unset. */
@@ -43,6 +47,23 @@ export interface CauseRule {
 export interface PlaybookAction {
   action: string;
   why: string;
+  /**
+   * What the action achieves, as a short key (`check-power-supply`, `inspect-seals`): two actions
+   * with the same intent are one recommendation, so only the first (most specific) is shown.
+   */
+  intent?: string;
+}
+
+/**
+ * Prior weights (0..1) of the generic causes, on the same scale as the cause rules' `weight`:
+ * a sensor fault, a connectivity or power problem, a shared environmental cause, and a change
+ * no listed cause explains (the null hypothesis).
+ */
+export interface GenericPriors {
+  sensor_fault?: number;
+  connectivity_power?: number;
+  environment?: number;
+  unexplained?: number;
 }
 
 /** Wording for correlated anomalies on neighbouring devices ("possible localized overheating"). */
@@ -73,6 +94,14 @@ export interface Playbook {
   };
   causes?: CauseRule[];
   insights?: PlaybookInsight[];
+  /** Prior weights of the generic causes (defaults in `rankCauses`). */
+  priors?: GenericPriors;
+  /**
+   * Groups of metrics that measure the same quantity (redundant sensors, e.g.
+   * `["temperature", "temperature2"]`): one moving while its partner holds steady is positive
+   * evidence of a faulty sensor.
+   */
+  redundant?: string[][];
   /**
    * Metrics to explain first when several tie on contribution (earlier first; unlisted after),
    * e.g. temperature before the relative humidity it pushes down.
@@ -103,7 +132,11 @@ const actionList = {
     type: 'object',
     required: ['action', 'why'],
     additionalProperties: false,
-    properties: { action: { type: 'string', minLength: 1 }, why: { type: 'string', minLength: 1 } },
+    properties: {
+      action: { type: 'string', minLength: 1 },
+      why: { type: 'string', minLength: 1 },
+      intent: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
+    },
   },
 };
 
@@ -171,6 +204,20 @@ export const PLAYBOOK_SCHEMA = {
       },
     },
     primaryOrder: { type: 'array', items: { type: 'string', minLength: 1 } },
+    priors: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(
+        ['sensor_fault', 'connectivity_power', 'environment', 'unexplained'].map((k) => [
+          k,
+          { type: 'number', minimum: 0, maximum: 1 },
+        ]),
+      ),
+    },
+    redundant: {
+      type: 'array',
+      items: { type: 'array', minItems: 2, items: { type: 'string', minLength: 1 } },
+    },
     insights: {
       type: 'array',
       items: {

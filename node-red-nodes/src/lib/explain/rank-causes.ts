@@ -1,244 +1,342 @@
 import { CONNECTIVITY_METRIC, type CauseFamily, type Explanation } from '../contracts/types';
 import { outsideRange } from './classify-anomaly';
 import { movementSentence, placeName, type ExplainContext, type MetricView } from './explain-context';
-import { formatDuration, formatQuantity, formatRatio } from './format';
-import { scoreCauseRule } from './score-cause-rule';
+import { formatDuration, formatQuantity } from './format';
+import type { CauseRule, GenericPriors } from './playbook';
+import { resolveTermMetrics, termMatch } from './term-match';
 
 /** A probable cause with its id and family (as in `Explanation.causes`). */
 export type RankedCause = Explanation['causes'][number] & { id: string; family: CauseFamily };
 
 /** Units of power and radio metrics: supply/battery voltage and RSSI. Read from the fleet, never from names. */
 export const POWER_UNITS: ReadonlySet<string> = new Set(['V', 'mV', 'dBm']);
-/** A rate of change this many times the usual one is faster than the physical process (sensor fault). */
-export const IMPOSSIBLE_RATE_RATIO = 20;
-/** Uncertainty mass kept out of the confidences, so they never claim certainty: conf = raw / (Σ raw + this). */
-export const UNEXPLAINED_MASS = 0.25;
-/** Playbook rules below this match are not reported. */
-export const RULE_MIN_MATCH = 0.25;
+
+/**
+ * A metric's deviation is significant when its movement strength (see `metricMovement`)
+ * reaches this: the band edge, or 4 robust σ of its own recent noise and at least the sensor's
+ * accuracy. Only significant deviations are quoted as evidence.
+ */
+export const SIGNIFICANT_STRENGTH = 0.5;
+
+/**
+ * Log likelihood ratio per unit of matched signature weight: a fully matched term of weight 1
+ * makes the evidence e^1.5 ≈ 4.5 times likelier under the cause than under no cause.
+ */
+export const EVIDENCE_LOG_LR = 1.5;
+
+/** Prior weights of the generic causes when the playbook gives none. */
+export const DEFAULT_PRIORS: Required<GenericPriors> = {
+  sensor_fault: 0.3,
+  connectivity_power: 0.5,
+  environment: 0.6,
+  unexplained: 0.3,
+};
+
+/** Log likelihood ratios of the generic causes' positive evidence. */
+const LOG_LR = {
+  stuck: Math.log(40),
+  outsideRange: Math.log(30),
+  rangeDetector: Math.log(15),
+  redundantDisagrees: Math.log(15),
+  gap: Math.log(60),
+  powerPrimary: Math.log(3),
+  /** Per related device (same zone/line, same metric, same way), times its similarity. */
+  neighbour: Math.log(8),
+} as const;
+
 const MAX_CAUSES = 4;
 const MIN_CONFIDENCE = 0.05;
-/**
- * A metric moved "as well" when its movement strength reaches this: the band edge, or
- * `MOVED_ROBUST_Z` robust σ of its own recent noise (see `metricMovement`), whether or not its
- * detector fired at this reading (a streaming detector flags the onset of each metric's
- * excursion separately, so a co-moving metric often reads "normal" at the primary's alert).
- */
-const CO_MOVEMENT_MIN = 0.5;
 
 interface Candidate {
   id: string;
   family: CauseFamily;
   cause: string;
-  /** Noisy-OR of the evidence weights: 1 - Π(1 - wᵢ). */
-  raw: number;
-  evidence: string[];
-}
-
-class Builder {
-  private raw = 0;
-  readonly evidence: string[] = [];
-  constructor(
-    readonly id: string,
-    readonly family: CauseFamily,
-    readonly cause: string,
-  ) {}
-  add(weight: number, sentence: string): void {
-    this.raw = 1 - (1 - this.raw) * (1 - weight);
-    this.evidence.push(sentence);
-  }
-  build(): Candidate | undefined {
-    return this.raw > 0
-      ? { id: this.id, family: this.family, cause: this.cause, raw: this.raw, evidence: this.evidence }
-      : undefined;
-  }
+  prior: number;
+  logLR: number;
+  /** Evidence lines, by the metric they quote (`''` for lines about no single metric). */
+  support: { metric: string; text: string; weight: number }[];
+  /** Significant movements that speak against the cause. */
+  against: { metric: string; text: string }[];
+  because?: string;
 }
 
 const isPower = (v: MetricView) => POWER_UNITS.has(v.unit) || v.ev.metric === CONNECTIVITY_METRIC;
+const significant = (v: MetricView) =>
+  v.movement.strength >= SIGNIFICANT_STRENGTH && v.movement.direction !== 'none';
 
 /**
- * Ranks probable causes from the evidence. Generic, evidence-based rules per family (each piece
- * of evidence has a weight; a family's raw score is their noisy-OR):
- * - `sensor_fault`, only from implausibility: stuck value (0.85); value beyond the physical range
- *   (0.7; 0.6 when only the range detector says so); a spike/drop of a non-power metric at ≥ 20×
- *   its usual rate while none of the device's other non-power metrics moved and no neighbour
- *   moved (0.45: a process with inertia cannot move that fast alone; 0.3 when the device has no
- *   other sensor to confirm it). A single metric moving on its own is NOT evidence of a faulty
- *   sensor (an imbalance moves only vibration), and a fast change that physically linked metrics
- *   follow is a real one.
- * - `environment`: neighbours in the same zone/line moved the same way on the same metric
- *   (0.45 + 0.15 per extra neighbour, max 0.9, times their mean similarity).
- * - `connectivity_power`: a connectivity gap or lost-connectivity event (0.85); the anomaly is on a
- *   power/radio metric (unit V, mV or dBm) (0.6); another power/radio metric moved with it (0.5 each).
- * - `process_anomaly`: a sustained change (level shift or drift) of a non-power metric (0.4); other
- *   non-power metrics of the device moved at the same time (0.35 each: the change is real and
- *   physical); a short spike/drop alone (0.15). Co-movement is judged from each metric's
- *   deviation (see `metricMovement`), not from its detector's decision at this reading.
- * Then the playbook's cause rules (see `scoreCauseRule`) add specific causes with raw =
- * match × weight when ≥ {@link RULE_MIN_MATCH}; a matching rule replaces the generic candidate of
- * its family (it is the more specific explanation). When neighbours moved the same way, the
- * device-local `process_anomaly` candidates are explained away: raw × (1 − environment raw), as
- * a local cause does not explain the neighbours' movement while a shared one explains both.
+ * Ranks probable causes by their posterior probability under a naive-Bayes combination of the
+ * evidence (each piece of evidence treated as independent given the cause):
  *
- * Confidence = raw / (Σ raw + {@link UNEXPLAINED_MASS}), floored to 2 decimals, so confidences sum
- * to < 1. Sorted by confidence, then id; at most 4, each ≥ 0.05. Deterministic.
+ *   P(c | e) = π_c · Λ_c / (Σ_k π_k · Λ_k + π₀),   log Λ_c = Σ_i log λ_{c,i}
+ *
+ * where π are prior weights (a cause rule's `weight`, the playbook's `priors` for the generic
+ * causes, {@link DEFAULT_PRIORS} otherwise; π₀ the `unexplained` prior: a change none of the
+ * causes explains, Λ = 1) and λ the likelihood ratios of the evidence:
+ * - **playbook cause rules** (see `termMatch`): log λ = {@link EVIDENCE_LOG_LR} · w · m per
+ *   signature term over a metric the device has (m in -1..1 from the metric's movement; a term
+ *   over a missing metric carries no evidence). A rule is only a candidate when it explains the
+ *   anomaly: one of its moving terms matches a metric that is anomalous now or earlier in the
+ *   device's episode and deviates significantly.
+ * - **faulty sensor**, only with positive evidence: the value is stuck (λ 40), beyond the
+ *   physical range the sensor can report (λ 30; the range detector alone λ 15), or a redundant
+ *   sensor of the same quantity (playbook `redundant`) holds steady while this one moved (λ 15).
+ *   A metric moving alone is not such evidence (an imbalance moves only vibration).
+ * - **connectivity or power**: a gap or lost-connectivity event (λ 60); the anomaly on a power or
+ *   radio metric (unit V, mV, dBm) that no rule explains (λ 3).
+ * - **shared environment**: each neighbour (same zone/line) that moved the same way on the same
+ *   metric within the correlation window multiplies λ by 8^similarity.
+ *
+ * Evidence lines quote only significant deviations ({@link SIGNIFICANT_STRENGTH}). A line
+ * supports at most one cause, the most probable one it fits: a less probable cause never repeats
+ * the same lines; it lists what it alone explains and the significant movements that speak
+ * against it ("Vibration rose to … (this cause would keep it steady)").
+ *
+ * Confidence = the posterior, floored to 2 decimals. Sorted by confidence, then id; at most 4,
+ * each ≥ 0.05 (the first always kept). Deterministic.
  */
 export function rankCauses(ctx: ExplainContext): RankedCause[] {
   const { primary, classification, evidence, related } = ctx;
-  const others = Object.values(ctx.metrics).filter((v) => v !== primary);
   const ownType = classification.ownType;
+  const priors = { ...DEFAULT_PRIORS, ...(ctx.playbook.priors ?? {}) };
+  const candidates: Candidate[] = [];
+  const newCandidate = (id: string, family: CauseFamily, cause: string, prior: number): Candidate => ({
+    id,
+    family,
+    cause,
+    prior,
+    logLR: 0,
+    support: [],
+    against: [],
+  });
 
-  const sensor = new Builder('sensor_fault', 'sensor_fault', `Faulty ${primary.label} sensor`);
+  const sensor = newCandidate(
+    'sensor_fault',
+    'sensor_fault',
+    `Faulty ${primary.label} sensor`,
+    priors.sensor_fault,
+  );
   if (primary.ev.stuck || ownType === 'stuck_sensor') {
     const duration = primary.ev.stuck
       ? formatDuration(primary.ev.stuck.durationMs)
       : 'an unusually long time';
-    sensor.add(0.85, `${primary.label} has not changed for ${duration}, which a live sensor rarely does.`);
+    sensor.logLR += LOG_LR.stuck;
+    sensor.support.push({
+      metric: '',
+      text: `${primary.label} has not changed for ${duration}, which a live sensor rarely does.`,
+      weight: 1,
+    });
   }
   const outside = outsideRange(primary.ev);
   if (outside) {
     const limit = outside === 'above' ? primary.ev.range?.max : primary.ev.range?.min;
-    sensor.add(
-      0.7,
-      `${formatQuantity(primary.ev.value, primary.unit)} is ${outside} the physical ${outside === 'above' ? 'maximum' : 'minimum'} of ${formatQuantity(limit as number, primary.unit)} the sensor can report.`,
-    );
+    sensor.logLR += LOG_LR.outsideRange;
+    sensor.support.push({
+      metric: '',
+      text: `${formatQuantity(primary.ev.value, primary.unit)} is ${outside} the physical ${outside === 'above' ? 'maximum' : 'minimum'} of ${formatQuantity(limit as number, primary.unit)} the sensor can report.`,
+      weight: 1,
+    });
   } else if (primary.ev.kind === 'range') {
-    sensor.add(0.6, `${primary.label} is outside the range the sensor can report.`);
+    sensor.logLR += LOG_LR.rangeDetector;
+    sensor.support.push({
+      metric: '',
+      text: `${primary.label} is outside the range the sensor can report.`,
+      weight: 1,
+    });
   }
-  const ratio = classification.rateRatio;
-  const movedOthers = others.filter(
-    (v) => v.movement.strength >= CO_MOVEMENT_MIN && v.movement.direction !== 'none',
-  );
-  const physicalOthers = others.filter((v) => !isPower(v));
-  const confirmed = movedOthers.some((v) => !isPower(v));
-  if (
-    (ownType === 'spike' || ownType === 'drop') &&
-    !isPower(primary) &&
-    !confirmed &&
-    related.length === 0 &&
-    ratio !== undefined &&
-    ratio >= IMPOSSIBLE_RATE_RATIO
-  ) {
-    const speed = Number.isFinite(ratio)
-      ? `${formatRatio(ratio)} its usual rate`
-      : 'while it usually holds steady';
-    if (physicalOthers.length > 0) {
-      const n = physicalOthers.length;
-      sensor.add(
-        0.45,
-        `It changed ${speed} while the device's other ${n === 1 ? 'sensor' : `${n} sensors`} stayed within their usual noise: faster than the process itself can move.`,
-      );
-    } else {
-      sensor.add(
-        0.3,
-        `It changed ${speed}, faster than the process itself can move; no other sensor on the device can confirm it.`,
-      );
-    }
+  for (const partner of redundantPartners(ctx, primary)) {
+    if (!significant(primary) || significant(partner) || partner.movement.strength > 0.25) continue;
+    sensor.logLR += LOG_LR.redundantDisagrees;
+    sensor.support.push({
+      metric: '',
+      text: `${partner.label}, which measures the same quantity, stayed at ${formatQuantity(partner.ev.value, partner.unit)}.`,
+      weight: 1,
+    });
+    break;
   }
+  if (sensor.logLR > 0) candidates.push(sensor);
 
-  const environment = new Builder('environment', 'environment', 'Local environmental change');
+  const environment = newCandidate(
+    'environment',
+    'environment',
+    'Local environmental change',
+    priors.environment,
+  );
   if (related.length > 0) {
-    const meanSimilarity = related.reduce((s, r) => s + r.similarity, 0) / related.length;
     const place =
       related[0].relation === 'same line'
         ? placeName('line', related[0].place)
         : placeName('zone', related[0].place);
     const ids = related.map((r) => r.deviceId).join(', ');
     const word = classification.direction === 'down' ? 'fall' : 'rise';
-    environment.add(
-      Math.min(0.9, 0.45 + 0.15 * (related.length - 1)) * meanSimilarity,
-      `${related.length} nearby device${related.length === 1 ? '' : 's'} in ${place} ${related.length === 1 ? 'shows' : 'show'} the same ${primary.label} ${word} (${ids}).`,
-    );
+    environment.logLR += related.reduce((s, r) => s + LOG_LR.neighbour * r.similarity, 0);
+    environment.support.push({
+      metric: '',
+      text: `${related.length} nearby device${related.length === 1 ? '' : 's'} in ${place} ${related.length === 1 ? 'shows' : 'show'} the same ${primary.label} ${word} (${ids}).`,
+      weight: 1,
+    });
+    candidates.push(environment);
   }
 
-  const power = new Builder(
+  const power = newCandidate(
     'connectivity_power',
     'connectivity_power',
     'Connectivity or power supply problem',
+    priors.connectivity_power,
   );
   if (evidence.gap) {
     const every =
       evidence.gap.expectedIntervalMs > 0
         ? ` (expected a reading every ${formatDuration(evidence.gap.expectedIntervalMs)})`
         : '';
-    power.add(0.85, `No data for ${formatDuration(evidence.gap.silentForMs)}${every}.`);
+    power.logLR += LOG_LR.gap;
+    power.support.push({
+      metric: '',
+      text: `No data for ${formatDuration(evidence.gap.silentForMs)}${every}.`,
+      weight: 1,
+    });
   } else if (ownType === 'connectivity_loss') {
-    power.add(0.85, `${ctx.reading.deviceId} stopped reporting.`);
-  }
-  if (isPower(primary) && ownType !== 'connectivity_loss') {
-    power.add(0.6, `The anomaly is on ${primary.label}, a power or radio metric.`);
-  }
-  for (const v of movedOthers.filter(isPower)) power.add(0.5, `${movementSentence(v)} at the same time.`);
-
-  const process = new Builder(
-    'process_anomaly',
-    'process_anomaly',
-    `Real change in the monitored process (${primary.label})`,
-  );
-  if (
-    !isPower(primary) &&
-    ownType !== 'stuck_sensor' &&
-    ownType !== 'out_of_range' &&
-    ownType !== 'connectivity_loss'
-  ) {
-    if (ownType === 'level_shift' || ownType === 'drift') {
-      const lasting =
-        classification.excursionMs > 0 ? ` for ${formatDuration(classification.excursionMs)}` : '';
-      process.add(
-        0.4,
-        `The change is sustained (${ownType === 'drift' ? 'a steady trend' : 'a new level'}${lasting}), as a process change would be.`,
-      );
-    } else {
-      process.add(0.15, `A short ${primary.label} excursion can be a real process transient.`);
-    }
-    for (const v of movedOthers.filter((x) => !isPower(x)))
-      process.add(0.35, `${movementSentence(v)} at the same time.`);
+    power.logLR += LOG_LR.gap;
+    power.support.push({ metric: '', text: `${ctx.reading.deviceId} stopped reporting.`, weight: 1 });
   }
 
-  const generic = [sensor, environment, power, process]
-    .map((b) => b.build())
-    .filter((c): c is Candidate => c !== undefined);
-  const anomalous = new Set(ctx.anomalous);
-  const specific: Candidate[] = [];
-  if (ownType !== 'connectivity_loss' && ownType !== 'stuck_sensor') {
+  const deviceSpecific =
+    ownType === 'connectivity_loss' || ownType === 'stuck_sensor' || ownType === 'out_of_range';
+  const episode = new Set([...ctx.anomalous, ...(ctx.episodeMetrics ?? [])]);
+  const rules: Candidate[] = [];
+  if (!deviceSpecific) {
     for (const rule of ctx.playbook.causes ?? []) {
       if (rule.types && !rule.types.includes(ownType)) continue;
-      const { match, evidence: sentences } = scoreCauseRule(rule, ctx.metrics, anomalous);
-      const raw = match * (rule.weight ?? 1);
-      if (raw >= RULE_MIN_MATCH)
-        specific.push({ id: rule.id, family: rule.family, cause: rule.label, raw, evidence: sentences });
+      const scored = scoreRule(rule, ctx, episode);
+      if (scored) rules.push(scored);
     }
   }
-  const specificFamilies = new Set(specific.map((c) => c.family));
-  const candidates = [...generic.filter((c) => !specificFamilies.has(c.family)), ...specific];
-  // Explaining away: a cause local to this device explains its own movement but not the same
-  // movement on its neighbours, which the shared (environment) cause explains too.
-  const shared = candidates.find((c) => c.id === 'environment' && c.family === 'environment');
-  if (shared) {
-    for (const c of candidates) if (c.family === 'process_anomaly') c.raw *= 1 - shared.raw;
+  if (isPower(primary) && !deviceSpecific && !rules.some((r) => r.family === 'connectivity_power')) {
+    power.logLR += LOG_LR.powerPrimary;
+    power.support.push({ metric: primary.ev.metric, text: `${movementSentence(primary)}.`, weight: 1 });
   }
-  if (candidates.length === 0) {
-    candidates.push({
-      id: 'process_anomaly',
-      family: 'process_anomaly',
-      cause: `Unexplained change in ${primary.label}`,
-      raw: 0.2,
-      evidence: [`${movementSentence(primary)}.`],
-    });
-  }
-  const total = candidates.reduce((s, c) => s + c.raw, 0) + UNEXPLAINED_MASS;
-  return candidates
-    .map((c) => ({ c, confidence: Math.floor((c.raw / total) * 100) / 100 }))
-    .sort(
-      (a, b) =>
-        b.confidence - a.confidence || b.c.raw - a.c.raw || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0),
-    )
-    .filter((x, i) => i === 0 || x.confidence >= MIN_CONFIDENCE)
+  if (power.logLR > 0) candidates.push(power);
+  candidates.push(...rules);
+
+  const unexplainedPrior = deviceSpecific ? priors.unexplained / 10 : priors.unexplained;
+  const unexplained = newCandidate(
+    'process_anomaly',
+    'process_anomaly',
+    `A cause the playbook does not list (${primary.label} change)`,
+    unexplainedPrior,
+  );
+  unexplained.because = 'No listed cause fits the movements well enough to rule this out.';
+  unexplained.support.push({ metric: primary.ev.metric, text: `${movementSentence(primary)}.`, weight: 1 });
+  for (const v of Object.values(ctx.metrics))
+    if (v !== primary && !isPower(v) && significant(v))
+      unexplained.support.push({
+        metric: v.ev.metric,
+        text: `${movementSentence(v)}.`,
+        weight: v.movement.strength / 2,
+      });
+  const all = [...candidates, unexplained];
+  const top = Math.max(...all.map((c) => c.logLR));
+  const mass = (c: Candidate) => c.prior * Math.exp(c.logLR - top);
+  const total = all.reduce((s, c) => s + mass(c), 0);
+  const ranked = (deviceSpecific && candidates.length > 0 ? candidates : all)
+    .map((c) => ({ c, posterior: mass(c) / total }))
+    .sort((a, b) => b.posterior - a.posterior || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
+
+  const quoted = new Set<string>();
+  return ranked
+    .filter((x, i) => i === 0 || x.posterior >= MIN_CONFIDENCE)
     .slice(0, MAX_CAUSES)
-    .map(({ c, confidence }) => ({
-      id: c.id,
-      family: c.family,
-      cause: c.cause,
-      confidence,
-      evidence: c.evidence,
-    }));
+    .map(({ c, posterior }) => {
+      const lines: string[] = [];
+      for (const s of [...c.support].sort((a, b) => b.weight - a.weight)) {
+        if (quoted.has(s.text)) continue;
+        quoted.add(s.text);
+        lines.push(s.text);
+      }
+      for (const a of c.against) lines.push(a.text);
+      if (c.because) lines.push(c.because);
+      if (lines.length === 0) lines.push('It fits the same movements less well than the cause above.');
+      return {
+        id: c.id,
+        family: c.family,
+        cause: c.cause,
+        confidence: Math.floor(posterior * 100) / 100,
+        evidence: lines,
+      };
+    });
+}
+
+/** Metrics the playbook declares redundant with `view` (same quantity, another sensor). */
+function redundantPartners(ctx: ExplainContext, view: MetricView): MetricView[] {
+  const name = view.ev.metric.toLowerCase();
+  const out: MetricView[] = [];
+  for (const group of ctx.playbook.redundant ?? []) {
+    if (!group.some((m) => m.toLowerCase() === name)) continue;
+    for (const other of resolveTermMetrics({ metrics: group, expect: 'steady' }, ctx.metrics))
+      if (other !== view && !out.includes(other)) out.push(other);
+  }
+  return out;
+}
+
+/**
+ * One cause rule against the evidence (see {@link rankCauses}): its log likelihood ratio, the
+ * significant movements it explains and those that speak against it; undefined when it does not
+ * explain the anomaly.
+ */
+function scoreRule(
+  rule: CauseRule,
+  ctx: ExplainContext,
+  episode: ReadonlySet<string>,
+): Candidate | undefined {
+  let logLR = 0;
+  let explains = false;
+  const support: Candidate['support'] = [];
+  const against: Candidate['against'] = [];
+  for (const term of rule.signature) {
+    const views = resolveTermMetrics(term, ctx.metrics);
+    if (views.length === 0) continue;
+    const w = term.weight ?? 1;
+    const scored = views.map((v) => ({ v, m: termMatch(term.expect, v.movement.signed) }));
+    let m: number;
+    if (term.combine === 'mean') m = scored.reduce((s, x) => s + x.m, 0) / scored.length;
+    else if (term.combine === 'min') m = Math.min(...scored.map((x) => x.m));
+    else m = Math.max(...scored.map((x) => x.m));
+    logLR += EVIDENCE_LOG_LR * w * m;
+    for (const { v, m: mv } of scored) {
+      if (!significant(v)) continue;
+      if (term.expect !== 'steady' && mv > 0) {
+        support.push({ metric: v.ev.metric, text: `${movementSentence(v)}.`, weight: w * mv });
+        if (episode.has(v.ev.metric)) explains = true;
+      } else if (mv < 0) {
+        const would =
+          term.expect === 'steady'
+            ? 'keep it steady'
+            : term.expect === 'up'
+              ? 'raise it'
+              : term.expect === 'down'
+                ? 'lower it'
+                : 'change it';
+        against.push({
+          metric: v.ev.metric,
+          text: `But ${lowerFirst(movementSentence(v))} (this cause would ${would}).`,
+        });
+      }
+    }
+  }
+  if (!explains) return undefined;
+  return {
+    id: rule.id,
+    family: rule.family,
+    cause: rule.label,
+    prior: rule.weight ?? 1,
+    logLR,
+    support,
+    against,
+    because: rule.because,
+  };
+}
+
+/** "Vibration rose…" → "vibration rose…" unless the label starts with an acronym ("RSSI"). */
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }

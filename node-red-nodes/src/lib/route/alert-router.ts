@@ -7,6 +7,7 @@ import {
   type Detection,
   type DetectionEvidence,
   type Explanation,
+  type ExplanationChange,
   type Incident,
   type Notification,
   type Silence,
@@ -61,6 +62,16 @@ export interface RouteCounters {
   notifications: number;
 }
 
+/** A device of an open alert and its current run of normal readings. */
+interface MemberState {
+  /** Start of the current run of normal readings of the device, or null. */
+  normalSinceMs: number | null;
+  normalCount: number;
+}
+
+/** Alerts are kept per device and kind of problem: its measurements, or its connectivity. */
+type AlertClass = 'measurement' | 'connectivity';
+
 interface OpenAlertState {
   key: string;
   tenant: string;
@@ -70,10 +81,13 @@ interface OpenAlertState {
   lastEmittedMs: number;
   /** Whether an opening notification went out (or was counted by the rate limit). */
   notified: boolean;
-  /** Start of the current run of normal readings of the alert's device + metric, or null. */
-  normalSinceMs: number | null;
-  normalCount: number;
+  class: AlertClass;
+  /** Device id → its normal run; the alert resolves when every device has read normal long enough. */
+  members: Record<string, MemberState>;
 }
+
+/** An alert's explanation history keeps at most this many changes (the newest). */
+export const MAX_EXPLANATION_HISTORY = 10;
 
 interface PendingState {
   key: string;
@@ -130,18 +144,28 @@ type Normality = 'normal' | 'anomalous' | 'unknown';
  * Everything runs on event time (`reading.tsMs`; the router's clock is the highest event time
  * seen, its *watermark*), so a replay gives the same alerts, ids and notifications.
  *
- * - **Fingerprint**: {@link alertFingerprint}(deviceId, metric, type), metric and type from the
- *   explanation (else the top contribution and the detector's kind). One alert per tenant and
- *   fingerprint is open at a time; a repeat updates it (count, lastSeenMs, the peak score and
- *   its explanation, a priority and severity that only rise while open) and emits `updated` at
- *   most once per `updateIntervalMs`, except an escalation of severity, which is emitted (and
- *   notified) at once.
- * - **Hysteresis**: an alert opens after `openAfterCount` anomalous detections of its
- *   fingerprint within `openWindowMs` of the first; it resolves when its device + metric has
+ * - **One alert per device and problem**: at most one alert per tenant, device and class
+ *   (`connectivity` when the explanation is a connectivity loss, else `measurement`) is open at
+ *   a time, so a spike, the humidity it pushes down and its later drift are one alert. Its
+ *   fingerprint is {@link alertFingerprint}(deviceId, metric, type) of the explanation that
+ *   opened it (else the top contribution and the detector's kind). A repeat updates it (count,
+ *   lastSeenMs, the peak score, the latest explanation, a priority and severity that only rise
+ *   while open) and emits `updated` at once when the top cause changed or severity escalated
+ *   (notified), else at most once per `updateIntervalMs`.
+ * - **Re-explanation**: an explanation with `phase` `ongoing` (a normal reading while the
+ *   episode's metrics are still away from normal) replaces the open alert's explanation without
+ *   counting as an anomaly; every change of type, title or top cause is kept in
+ *   `explanationHistory` (the newest {@link MAX_EXPLANATION_HISTORY}).
+ * - **Correlated events**: an anomaly whose explanation names related devices (same zone or
+ *   line, moving the same way) joins the open measurement alert of one of them: one incident
+ *   alert listing its `deviceIds`, not one alert per device.
+ * - **Hysteresis**: an alert opens after `openAfterCount` anomalous detections of its device and
+ *   class within `openWindowMs` of the first; it resolves when every device of the alert has
  *   read normal continuously for `resolveAfterMs` (measured from the first normal reading of
- *   the run) or for `resolveAfterCount` readings (when > 0), whichever comes first. Any
- *   anomalous reading of that metric restarts the run. A reading without the metric says
- *   nothing about it; for the `connectivity` metric any non-anomalous reading is normal.
+ *   the run) or for `resolveAfterCount` readings (when > 0), whichever comes first. An anomalous
+ *   or `ongoing` reading restarts the device's run; a `recovery` (a metric of the episode
+ *   returning to its normal level, flagged by the detector) counts as normal and opens nothing.
+ *   For a connectivity alert any reading that is not itself a connectivity loss is normal.
  * - **Ids**: alert `al-` + 16 hex of SHA-256(tenant, fingerprint, firstSeenMs); incident
  *   `inc-` + 16 hex of SHA-256(tenant, root deviceId, openedMs).
  * - **Incidents**: a new alert joins the open incident that already holds its device, else one
@@ -211,8 +235,13 @@ export class AlertRouter {
     const router = new AlertRouter(options, fleet, nowMs);
     router.watermarkMs = typeof copy.watermarkMs === 'number' ? copy.watermarkMs : null;
     for (const a of copy.alerts) {
+      const old = a as OpenAlertState & { normalSinceMs?: number | null; normalCount?: number };
+      a.class ??= a.alert.metric === CONNECTIVITY_METRIC ? 'connectivity' : 'measurement';
+      a.members ??= {
+        [a.alert.deviceId]: { normalSinceMs: old.normalSinceMs ?? null, normalCount: old.normalCount ?? 0 },
+      };
       router.alerts.set(a.key, a);
-      router.indexDevice(a.tenant, a.alert.deviceId, a.key, true);
+      for (const deviceId of Object.keys(a.members)) router.indexDevice(a.tenant, deviceId, a.key, true);
     }
     for (const p of copy.pending) router.pending.set(p.key, p);
     for (const i of copy.incidents) router.incidentStates.set(i.incident.id, i);
@@ -245,7 +274,7 @@ export class AlertRouter {
   /** Open and suppressed alerts (copies), highest priority first. */
   openAlerts(): Alert[] {
     return [...this.alerts.values()]
-      .map((s) => ({ ...s.alert }))
+      .map((s) => copyAlert(s.alert))
       .sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
   }
 
@@ -308,10 +337,10 @@ export class AlertRouter {
       this.watermarkMs = this.watermarkMs === null ? tsMs : Math.max(this.watermarkMs, tsMs);
       const tenant = d.reading.tenant || 'default';
       this.trackNormality(d, tenant, result, touched);
-      if (d.score.isAnomaly) {
-        this.counters.anomalous += 1;
-        this.handleAnomaly(d, tenant, result, touched);
-      }
+      if (d.score.isAnomaly) this.counters.anomalous += 1;
+      const phase = d.explanation?.phase;
+      if (d.score.isAnomaly && phase !== 'recovery') this.handleAnomaly(d, tenant, result, touched);
+      else if (!d.score.isAnomaly && phase === 'ongoing') this.reexplain(d, tenant, result, touched);
     });
     if (this.watermarkMs !== null) {
       for (const channel of CHANNELS) this.flushSummary(channel, this.watermarkMs, result);
@@ -463,7 +492,7 @@ export class AlertRouter {
       if (st.alert.status === 'open' && this.activeSilence(this.targetOf(st.alert, st.type))) {
         st.alert.status = 'suppressed';
         this.counters.suppressed += 1;
-        events.push({ kind: 'suppressed', alert: { ...st.alert }, tsMs, by: ROUTER_ACTOR });
+        events.push({ kind: 'suppressed', alert: copyAlert(st.alert), tsMs, by: ROUTER_ACTOR });
       }
     }
     return events;
@@ -516,36 +545,59 @@ export class AlertRouter {
   }
 
   private trackNormality(d: Detection, tenant: string, result: RouteResult, touched: Set<string>): void {
-    const keys = this.byDevice.get(`${tenant}\u0000${d.reading.deviceId}`);
+    const deviceId = d.reading.deviceId;
+    const keys = this.byDevice.get(`${tenant}\u0000${deviceId}`);
     if (!keys) return;
     const tsMs = d.reading.tsMs;
     for (const key of [...keys]) {
       const st = this.alerts.get(key);
       if (!st) continue;
-      const n = normality(d, st.alert.metric ?? '_');
+      const member = (st.members[deviceId] ??= { normalSinceMs: null, normalCount: 0 });
+      const n = normality(d, st.class);
       if (n === 'anomalous') {
-        st.normalSinceMs = null;
-        st.normalCount = 0;
-      } else if (n === 'normal') {
-        // After a clock jump back the run is measured on the new clock.
-        if (st.normalSinceMs === null || tsMs < st.normalSinceMs) st.normalSinceMs = tsMs;
-        st.normalCount += 1;
-        const byTime = tsMs - st.normalSinceMs >= this.options.resolveAfterMs;
-        const byCount =
-          this.options.resolveAfterCount > 0 && st.normalCount >= this.options.resolveAfterCount;
-        if (byTime || byCount) this.resolve(st, tsMs, result, touched);
+        member.normalSinceMs = null;
+        member.normalCount = 0;
+        continue;
       }
+      if (n === 'unknown') continue;
+      // After a clock jump back the run is measured on the new clock.
+      if (member.normalSinceMs === null || tsMs < member.normalSinceMs) member.normalSinceMs = tsMs;
+      member.normalCount += 1;
+      const settled = Object.values(st.members).every(
+        (m) =>
+          m.normalSinceMs !== null &&
+          (tsMs - m.normalSinceMs >= this.options.resolveAfterMs ||
+            (this.options.resolveAfterCount > 0 && m.normalCount >= this.options.resolveAfterCount)),
+      );
+      if (settled) this.resolve(st, tsMs, result, touched);
     }
+  }
+
+  /** The open alert of `deviceId` of this class (its own, or a correlated one it was folded into). */
+  private openAlertOf(tenant: string, deviceId: string, cls: AlertClass): OpenAlertState | undefined {
+    for (const key of this.byDevice.get(`${tenant}\u0000${deviceId}`) ?? []) {
+      const st = this.alerts.get(key);
+      if (st && st.class === cls) return st;
+    }
+    return undefined;
+  }
+
+  /** An `ongoing` re-explanation: replaces the open alert's explanation; opens nothing. */
+  private reexplain(d: Detection, tenant: string, result: RouteResult, touched: Set<string>): void {
+    const x = explanationOf(d);
+    const st = this.openAlertOf(tenant, d.reading.deviceId, alertClass(x));
+    if (st) this.update(st, d, x, result, touched, true);
   }
 
   private handleAnomaly(d: Detection, tenant: string, result: RouteResult, touched: Set<string>): void {
     const x = explanationOf(d);
     const metric = x.metric ?? '_';
     const type = x.type;
+    const cls = alertClass(x);
     const fingerprint = alertFingerprint(d.reading.deviceId, metric, type);
-    const key = `${tenant}\u0000${fingerprint}`;
+    const key = `${tenant}\u0000${d.reading.deviceId}\u0000${cls}`;
     const tsMs = d.reading.tsMs;
-    const open = this.alerts.get(key);
+    const open = this.openAlertOf(tenant, d.reading.deviceId, cls) ?? this.correlatedAlert(tenant, x, cls);
     if (open) {
       this.update(open, d, x, result, touched);
       return;
@@ -562,6 +614,16 @@ export class AlertRouter {
     }
     this.pending.delete(key);
     this.open(d, x, tenant, fingerprint, key, type, p, result, touched);
+  }
+
+  /** The open measurement alert of a device the explanation names as related (same zone/line, same way). */
+  private correlatedAlert(tenant: string, x: Explanation, cls: AlertClass): OpenAlertState | undefined {
+    if (cls !== 'measurement') return undefined;
+    for (const r of x.related) {
+      const st = this.openAlertOf(tenant, r.deviceId, cls);
+      if (st) return st;
+    }
+    return undefined;
   }
 
   private open(
@@ -602,6 +664,7 @@ export class AlertRouter {
       count: p.count,
       score: d.score,
       explanation: x,
+      explanationHistory: [historyEntry(d, x)],
     };
     const st: OpenAlertState = {
       key,
@@ -610,8 +673,8 @@ export class AlertRouter {
       alert,
       lastEmittedMs: d.reading.tsMs,
       notified: false,
-      normalSinceMs: null,
-      normalCount: 0,
+      class: alertClass(x),
+      members: { [deviceId]: { normalSinceMs: null, normalCount: 0 } },
     };
     this.alerts.set(key, st);
     this.indexDevice(tenant, deviceId, key, true);
@@ -619,7 +682,7 @@ export class AlertRouter {
     touched.add(incident.id);
     const event: AlertEvent = {
       kind: silenced ? 'suppressed' : 'opened',
-      alert: { ...alert },
+      alert: copyAlert(alert),
       tsMs: d.reading.tsMs,
       by: ROUTER_ACTOR,
     };
@@ -638,23 +701,45 @@ export class AlertRouter {
     x: Explanation,
     result: RouteResult,
     touched: Set<string>,
+    ongoing = false,
   ): void {
     const a = st.alert;
     const tsMs = d.reading.tsMs;
-    a.count += 1;
-    a.lastSeenMs = Math.max(a.lastSeenMs, tsMs);
-    if (d.score.score >= a.score.score) {
-      a.score = d.score;
+    const deviceId = d.reading.deviceId;
+    const inc = this.incidentStates.get(a.incidentId);
+    if (!(deviceId in st.members)) {
+      st.members[deviceId] = { normalSinceMs: null, normalCount: 0 };
+      a.deviceIds = [...(a.deviceIds ?? [a.deviceId]), deviceId];
+      this.indexDevice(st.tenant, deviceId, st.key, true);
+      if (inc && !inc.incident.deviceIds.includes(deviceId)) inc.incident.deviceIds.push(deviceId);
+    }
+    // A correlated event stays one: a member's own view (its neighbours out of the correlation
+    // window, or not yet in it) does not replace the explanation that names them.
+    const adopt =
+      a.explanation.type !== 'correlated_event' ||
+      (x.type === 'correlated_event' && x.related.length >= a.explanation.related.length);
+    const causeChanged = adopt && topCauseId(a.explanation) !== topCauseId(x);
+    if (adopt) {
+      if (causeChanged || a.explanation.title !== x.title || a.explanation.type !== x.type)
+        a.explanationHistory = [...(a.explanationHistory ?? []), historyEntry(d, x)].slice(
+          -MAX_EXPLANATION_HISTORY,
+        );
       a.explanation = x;
     }
-    const inc = this.incidentStates.get(a.incidentId);
+    if (!ongoing) {
+      a.count += 1;
+      a.lastSeenMs = Math.max(a.lastSeenMs, tsMs);
+      if (d.score.score >= a.score.score) a.score = d.score;
+    }
     const others = inc ? inc.incident.deviceIds.filter((dev) => dev !== a.deviceId).length : 0;
     const target = this.targetOf(a, st.type);
-    const pr = this.priorityOf(d, x, target, st.key, others);
     const before = a.severity;
-    if (pr.priority > a.priority) {
-      a.priority = pr.priority;
-      if (severityRank(pr.severity) > severityRank(a.severity)) a.severity = pr.severity;
+    if (!ongoing) {
+      const pr = this.priorityOf(d, x, target, st.key, others);
+      if (pr.priority > a.priority) {
+        a.priority = pr.priority;
+        if (severityRank(pr.severity) > severityRank(a.severity)) a.severity = pr.severity;
+      }
     }
     const escalated = severityRank(a.severity) > severityRank(before);
     if (inc) {
@@ -671,11 +756,15 @@ export class AlertRouter {
     } else if (silenced) {
       a.status = 'suppressed';
       kind = 'suppressed';
-    } else if (escalated || tsMs - st.lastEmittedMs >= this.options.updateIntervalMs) {
+    } else if (
+      escalated ||
+      causeChanged ||
+      (!ongoing && tsMs - st.lastEmittedMs >= this.options.updateIntervalMs)
+    ) {
       kind = 'updated';
     }
     if (!kind) return;
-    const event: AlertEvent = { kind, alert: { ...a }, tsMs, by: ROUTER_ACTOR };
+    const event: AlertEvent = { kind, alert: copyAlert(a), tsMs, by: ROUTER_ACTOR };
     result.events.push(event);
     if (kind === 'suppressed') {
       this.counters.suppressed += 1;
@@ -695,7 +784,7 @@ export class AlertRouter {
     // Never before the alert was last seen, even when the device's clock jumped back since.
     a.resolvedMs = Math.max(tsMs, a.lastSeenMs);
     this.alerts.delete(st.key);
-    this.indexDevice(st.tenant, a.deviceId, st.key, false);
+    for (const deviceId of Object.keys(st.members)) this.indexDevice(st.tenant, deviceId, st.key, false);
     const list = this.history.get(st.key) ?? [];
     list.push(a.firstSeenMs);
     this.history.set(st.key, list.slice(-50));
@@ -710,7 +799,7 @@ export class AlertRouter {
       }
       touched.add(inc.incident.id);
     }
-    const event: AlertEvent = { kind: 'resolved', alert: { ...a }, tsMs, by: ROUTER_ACTOR };
+    const event: AlertEvent = { kind: 'resolved', alert: copyAlert(a), tsMs, by: ROUTER_ACTOR };
     result.resolved.push(event);
     this.counters.resolved += 1;
     if (st.notified && this.options.notifyResolved) this.notify(event, inc?.incident, result);
@@ -959,18 +1048,55 @@ function explanationOf(d: Detection): Explanation {
   };
 }
 
-/** What detection `d` says about `metric` of its device (see the class TSDoc). */
-function normality(d: Detection, metric: string): Normality {
+/** The class of alert an explanation belongs to. */
+function alertClass(x: Explanation): AlertClass {
+  return x.type === 'connectivity_loss' || x.metric === CONNECTIVITY_METRIC ? 'connectivity' : 'measurement';
+}
+
+/** The id (else label) of the explanation's most confident cause, or undefined. */
+function topCauseId(x: Explanation): string | undefined {
+  let best: Explanation['causes'][number] | undefined;
+  for (const c of x.causes) if (!best || c.confidence > best.confidence) best = c;
+  return best ? (best.id ?? best.cause) : undefined;
+}
+
+function historyEntry(d: Detection, x: Explanation): ExplanationChange {
+  const entry: ExplanationChange = {
+    tsMs: d.reading.tsMs,
+    deviceId: d.reading.deviceId,
+    type: x.type,
+    title: x.title,
+  };
+  let best: Explanation['causes'][number] | undefined;
+  for (const c of x.causes) if (!best || c.confidence > best.confidence) best = c;
+  if (best) {
+    entry.cause = best.cause;
+    if (best.id !== undefined) entry.causeId = best.id;
+    entry.confidence = best.confidence;
+  }
+  return entry;
+}
+
+/** A copy of an alert whose lists are not shared with the router's state. */
+function copyAlert(a: Alert): Alert {
+  const copy: Alert = { ...a };
+  if (a.deviceIds) copy.deviceIds = [...a.deviceIds];
+  if (a.explanationHistory) copy.explanationHistory = a.explanationHistory.map((h) => ({ ...h }));
+  return copy;
+}
+
+/** What detection `d` says about its device for an alert of class `cls` (see the class TSDoc). */
+function normality(d: Detection, cls: AlertClass): Normality {
   const primary = d.explanation?.metric || topContribution(d);
-  if (metric === CONNECTIVITY_METRIC) {
+  const phase = d.explanation?.phase;
+  if (cls === 'connectivity') {
     if (!d.score.isAnomaly) return 'normal';
     return primary === CONNECTIVITY_METRIC ? 'anomalous' : 'normal';
   }
-  if (metric !== '_' && !(metric in d.reading.metrics)) return 'unknown';
-  if (!d.score.isAnomaly) return 'normal';
-  if (metric === '_' || primary === metric) return 'anomalous';
-  const ev = evidenceOf(d)?.metrics[metric];
-  if (ev) return ev.kind === null ? 'normal' : 'anomalous';
-  const c = isObject(d.score.contributions) ? d.score.contributions[metric] : undefined;
-  return typeof c === 'number' && c > 0 ? 'anomalous' : 'unknown';
+  const measured = Object.keys(d.reading.metrics).some((m) => m !== CONNECTIVITY_METRIC);
+  if (!measured) return 'unknown';
+  if (phase === 'recovery') return 'normal';
+  if (phase === 'ongoing') return 'anomalous';
+  if (!d.score.isAnomaly) return primary === CONNECTIVITY_METRIC ? 'unknown' : 'normal';
+  return primary === CONNECTIVITY_METRIC ? 'unknown' : 'anomalous';
 }

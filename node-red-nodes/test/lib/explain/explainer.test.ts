@@ -45,7 +45,8 @@ describe('Explainer: summaries (exact words for fixture evidence)', () => {
       d: () => detection('dev-007', T0, envMetrics([moved('humidity', 45, 31.5, { halfBand: 4 })])),
       type: 'drop',
       title: 'Humidity drop on dev-007 (zone B)',
-      summary: 'Humidity is 31.5%, 13.5% below the expected 45.0% (usual range 41.0 to 49.0%).',
+      summary:
+        'Humidity is 31.5%, 13.5 percentage points below the expected 45.0% (usual range 41.0 to 49.0%).',
     },
     {
       name: 'supply voltage level shift (V)',
@@ -131,7 +132,7 @@ describe('Explainer: summaries (exact words for fixture evidence)', () => {
       type: 'connectivity_loss',
       title: 'Connectivity lost on dev-020 (zone C)',
       summary:
-        'dev-020 sent no data for 12 min (expected a reading every 1 min); last reading at 2024-01-15T11:48:00.000Z.',
+        'dev-020 sent no data for 12 min (expected a reading every 1 min); last reading at 2024-01-15 11:48:00 UTC.',
     },
   ];
 
@@ -139,7 +140,7 @@ describe('Explainer: summaries (exact words for fixture evidence)', () => {
     const explainer = new Explainer({ registry: fleet() });
     const e = explainer.explain(d());
     expect({ type: e.type, title: e.title, summary: e.summary }).toEqual({ type, title, summary });
-    expect(e.playbook).toBe('default@1.0.0');
+    expect(e.playbook).toBe('default@1.1.0');
     expect(e.actions.length).toBeGreaterThan(0);
     expect(e.causes.length).toBeGreaterThan(0);
     const sum = e.causes.reduce((s, c) => s + c.confidence, 0);
@@ -214,13 +215,33 @@ describe('Explainer: probable causes', () => {
     expect(causes[0].confidence).toBeGreaterThan(0.5);
   });
 
-  it('ranks sensor fault first for a physically implausible single-sensor jump', () => {
+  it('does not call a fast jump of one metric a faulty sensor without positive evidence', () => {
     const ev = moved('temperature', 23, 80, { kind: 'rate', change: rate(23, 80, 1, 0.5) });
     const causes = top(detection('dev-007', T0, envMetrics([ev])));
-    expect(causes[0].family).toBe('sensor_fault');
-    expect(causes[0].evidence).toEqual([
-      "It changed 114× its usual rate while the device's other 2 sensors stayed within their usual noise: faster than the process itself can move.",
-    ]);
+    expect(causes.map((c) => c.family)).not.toContain('sensor_fault');
+  });
+
+  it('names a faulty sensor when a redundant sensor of the same quantity disagrees', () => {
+    const playbooks = {
+      '*': {
+        id: 'twin',
+        version: '1.0.0',
+        extends: 'default',
+        actions: {},
+        redundant: [['temperature', 'temperature2']],
+      },
+    };
+    const explainer = new Explainer({ registry: fleet(), playbooks });
+    const ev = moved('temperature', 23, 35, { kind: 'level', halfBand: 0.5 });
+    const twin = normal('temperature2', 23, 0.5);
+    const e = explainer.explain(detection('dev-007', T0, envMetrics([ev, twin])));
+    expect(e.causes[0]).toMatchObject({ family: 'sensor_fault' });
+    expect(e.causes[0].evidence[0]).toMatch(/^Temperature2, which measures the same quantity, stayed at 23/);
+    // Without the redundant partner there is no positive evidence.
+    const alone = new Explainer({ registry: fleet(), playbooks }).explain(
+      detection('dev-007', T0, envMetrics([ev])),
+    );
+    expect(alone.causes.map((c) => c.family)).not.toContain('sensor_fault');
   });
 
   it('does not blame the sensor for a fast jump a linked metric followed, though that metric scored low', () => {
@@ -235,8 +256,8 @@ describe('Explainer: probable causes', () => {
     };
     const ev = moved('temperature', 23, 35, { kind: 'rate', change: rate(23, 35, 1, 0.5) });
     const causes = top(detection('dev-007', T0, envMetrics([ev, humidity])));
-    expect(causes[0].family).toBe('process_anomaly');
-    expect(causes[0].evidence).toContain('Humidity fell to 37% (expected 45%) at the same time.');
+    expect(causes[0].id).toBe('default.heat_transient');
+    expect(causes[0].evidence).toContain('Humidity fell to 37% (expected 45%).');
     expect(causes.map((c) => c.family)).not.toContain('sensor_fault');
   });
 
@@ -338,7 +359,7 @@ describe('Explainer: probable causes', () => {
     ]);
     const causes = top(d);
     expect(causes[0].family).toBe('process_anomaly');
-    expect(causes[0].evidence).toContain('Pressure fell to 2.2 (expected 3.0) at the same time.');
+    expect(causes[0].evidence).toContain('Pressure fell to 2.2 (expected 3.0).');
   });
 
   it('keeps confidences in 0..1, summing to less than 1, sorted', () => {

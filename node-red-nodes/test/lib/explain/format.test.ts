@@ -1,4 +1,7 @@
 import {
+  describeRate,
+  formatTimestamp,
+  withDeltaUnit,
   decimalsFor,
   formatDuration,
   formatNumber,
@@ -81,4 +84,31 @@ describe('formatRatio', () => {
     [3.44, '3.4×'],
     [12.3, '12×'],
   ])('%p → %p', (r, text) => expect(formatRatio(r)).toBe(text));
+});
+
+describe('rates, percentage points and times in words', () => {
+  it.each([
+    [6.07, '6.1× its usual rate of change'],
+    [100, '100× its usual rate of change'],
+    [250, 'more than 100× its usual rate of change'],
+    [1257457529695, 'while it usually holds steady'],
+    [Infinity, 'while it usually holds steady'],
+  ])('describeRate(%p) → %p', (ratio, text) => expect(describeRate(ratio)).toBe(text));
+
+  it('caps formatRatio above 100×', () => {
+    expect(formatRatio(99)).toBe('99×');
+    expect(formatRatio(101)).toBe('more than 100×');
+  });
+
+  it.each([
+    ['17.1', '%', '17.1 percentage points'],
+    ['1', '%RH', '1 percentage point'],
+    ['5.2', '°C', '5.2 °C'],
+    ['3', '', '3'],
+  ])('withDeltaUnit(%p, %p) → %p', (text, unit, out) => expect(withDeltaUnit(text, unit)).toBe(out));
+
+  it('formats every time the same way, in UTC to the second', () => {
+    expect(formatTimestamp(Date.UTC(2024, 0, 1, 1, 47, 50, 913))).toBe('2024-01-01 01:47:50 UTC');
+    expect(formatTimestamp(NaN)).toBe('unknown time');
+  });
 });

@@ -83,7 +83,7 @@ describe('pump playbook cause rules (engineering symptom patterns)', () => {
     const e = new Explainer({ registry: fleet() }).explain(
       detection('pump-1', T0, pumpMetrics([shift('Pressure', 4)])),
     );
-    expect(e.playbook).toBe('pump@1.0.0');
+    expect(e.playbook).toBe('pump@1.1.0');
   });
 
   it.each(cases)('$fault → $top', ({ moves, top }) => {
@@ -92,7 +92,8 @@ describe('pump playbook cause rules (engineering symptom patterns)', () => {
     const rule = shippedPlaybooks().pump.causes?.find((c) => c.id === top);
     expect(e.causes[0].family).toBe(rule?.family);
     expect(e.causes[0].evidence[e.causes[0].evidence.length - 1]).toBe(rule?.because);
-    expect(e.actions[0]).toEqual(shippedPlaybooks().pump.actions.byCause?.[top]?.[0]);
+    const first = shippedPlaybooks().pump.actions.byCause?.[top]?.[0];
+    expect(e.actions[0]).toEqual({ action: first?.action, why: first?.why });
   });
 
   it('gives the top cause a clear margin over the runner-up for the valve faults', () => {

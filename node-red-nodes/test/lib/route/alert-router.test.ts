@@ -59,18 +59,35 @@ describe('AlertRouter: opening, de-duplication and updates', () => {
     expect(new Set(r.events.map((e) => e.alert.id)).size).toBe(1);
   });
 
-  it('keeps different metrics, types and tenants apart', () => {
+  it("folds a device's anomalies on other metrics and types into its open alert; keeps devices, tenants and connectivity apart", () => {
     const rt = router();
     rt.route([
       det({ tsMs: T0 }),
-      det({ tsMs: T0, type: 'drop' }),
+      det({ tsMs: T0, type: 'drop', title: 'Temperature drop on dev-a1' }),
       det({ tsMs: T0, metric: 'humidity' }),
       det({ tsMs: T0, tenant: 'acme' }),
       det({ tsMs: T0 + 1 }),
+      det({ tsMs: T0 + 2, metric: 'connectivity', type: 'connectivity_loss', metrics: { connectivity: 0 } }),
+      det({ tsMs: T0 + 3, deviceId: 'dev-a2' }),
     ]);
     const open = rt.openAlerts();
     expect(open).toHaveLength(4);
-    expect(open.map((a) => a.tenant).sort()).toEqual(['acme', 'default', 'default', 'default']);
+    expect(open.map((a) => `${a.tenant}/${a.deviceId}/${a.metric}`).sort()).toEqual([
+      'acme/dev-a1/temperature',
+      'default/dev-a1/connectivity',
+      'default/dev-a1/temperature',
+      'default/dev-a2/temperature',
+    ]);
+    const a1 = open.find(
+      (a) => a.tenant === 'default' && a.deviceId === 'dev-a1' && a.metric === 'temperature',
+    );
+    expect(a1?.count).toBe(4);
+    // The latest explanation is kept; each change of type or title is in the history.
+    expect(a1?.explanationHistory?.map((h) => `${h.type}: ${h.title}`)).toEqual([
+      'spike: Temperature spike on dev-a1',
+      'drop: Temperature drop on dev-a1',
+      'spike: Temperature spike on dev-a1',
+    ]);
   });
 
   it('escalates severity at once (and never lowers it while open)', () => {
@@ -206,23 +223,74 @@ describe('AlertRouter: hysteresis', () => {
     expect(rt.route([det({ tsMs: T0 + 20 * MIN, anomalous: false })]).resolved).toEqual([]);
   });
 
-  it("needs normal readings of the alert's own device and metric", () => {
+  it("needs normal readings of the alert's own device; an ongoing re-explanation keeps it open", () => {
     const rt = router({ resolveAfterMs: MIN });
     rt.route([det({ tsMs: T0 })]);
     const other = [
       det({ tsMs: T0 + 10 * MIN, deviceId: 'dev-a2', anomalous: false }),
       det({ tsMs: T0 + 11 * MIN, deviceId: 'dev-a2', anomalous: false }),
-      det({ tsMs: T0 + 10 * MIN, metric: 'humidity', anomalous: false }),
-      det({ tsMs: T0 + 12 * MIN, metric: 'humidity', anomalous: false }),
     ];
     expect(rt.route(other).resolved).toEqual([]);
-    // An anomaly on another metric of the device, whose evidence says temperature is fine, counts as normal for temperature.
-    const d1 = det({ tsMs: T0 + 13 * MIN, metric: 'humidity', metrics: { humidity: 99, temperature: 23 } });
-    (d1.score.evidence as unknown) = {
-      metrics: { temperature: { kind: null }, humidity: { kind: 'level' } },
-    };
-    const d2 = { ...d1, reading: { ...d1.reading, tsMs: T0 + 15 * MIN } };
-    expect(rt.route([d1, d2]).resolved).toHaveLength(1);
+    // Normal readings while the episode's metrics are still away from normal: re-explained, still open.
+    const ongoing = (tsMs: number) => ({
+      ...det({ tsMs, anomalous: false }),
+      explanation: { ...det({ tsMs }).explanation!, phase: 'ongoing' as const },
+    });
+    const still = rt.route([ongoing(T0 + 12 * MIN), ongoing(T0 + 14 * MIN)]);
+    expect(still.resolved).toEqual([]);
+    expect(still.events.map((e) => e.kind)).toEqual([]);
+    expect(rt.openAlerts()[0].count).toBe(1);
+    const back = rt.route([
+      det({ tsMs: T0 + 15 * MIN, anomalous: false }),
+      det({ tsMs: T0 + 16 * MIN, anomalous: false }),
+    ]);
+    expect(back.resolved).toHaveLength(1);
+  });
+
+  it('treats a recovery (a metric returning to normal, flagged by the detector) as normal: it opens nothing', () => {
+    const rt = router({ resolveAfterMs: MIN });
+    rt.route([det({ tsMs: T0 })]);
+    const recovery = (tsMs: number) =>
+      det({ tsMs, type: 'drop', explanation: { phase: 'recovery', title: 'Temperature drop on dev-a1' } });
+    const r = rt.route([recovery(T0 + MIN), recovery(T0 + 2 * MIN)]);
+    expect(r.events).toEqual([]);
+    expect(r.resolved.map((e) => e.alert.explanation.title)).toEqual(['Temperature spike on dev-a1']);
+    expect(rt.route([recovery(T0 + 10 * MIN)]).events).toEqual([]);
+    expect(rt.openAlerts()).toEqual([]);
+  });
+
+  it('folds a correlated neighbour into one alert listing every device, resolved when all are normal', () => {
+    const rt = router({ resolveAfterMs: MIN });
+    rt.route([det({ tsMs: T0, deviceId: 'dev-a1' })]);
+    const joined = rt.route([
+      det({
+        tsMs: T0 + 20_000,
+        deviceId: 'dev-a2',
+        type: 'correlated_event',
+        title: 'Temperature rise across zone-a (2 devices)',
+        related: ['dev-a1'],
+      }),
+    ]);
+    expect(joined.events.map((e) => e.kind)).toEqual([]);
+    const [alert] = rt.openAlerts();
+    expect(alert.deviceIds).toEqual(['dev-a1', 'dev-a2']);
+    expect(alert.explanation.title).toBe('Temperature rise across zone-a (2 devices)');
+    expect(rt.openIncidents()[0].deviceIds).toEqual(['dev-a1', 'dev-a2']);
+    // A member's own, uncorrelated view does not replace the zone explanation.
+    rt.route([det({ tsMs: T0 + MIN, deviceId: 'dev-a1', title: 'Temperature drift on dev-a1' })]);
+    expect(rt.openAlerts()[0].explanation.title).toBe('Temperature rise across zone-a (2 devices)');
+    // dev-a1 normal for 2 min is not enough while dev-a2 has not been normal.
+    const half = rt.route([
+      det({ tsMs: T0 + 2 * MIN, deviceId: 'dev-a1', anomalous: false }),
+      det({ tsMs: T0 + 4 * MIN, deviceId: 'dev-a1', anomalous: false }),
+    ]);
+    expect(half.resolved).toEqual([]);
+    const all = rt.route([
+      det({ tsMs: T0 + 5 * MIN, deviceId: 'dev-a2', anomalous: false }),
+      det({ tsMs: T0 + 6 * MIN, deviceId: 'dev-a2', anomalous: false }),
+    ]);
+    expect(all.resolved).toHaveLength(1);
+    expect(rt.openIncidents()).toEqual([]);
   });
 
   it('after the device clock jumped back, resolves on the new clock and never before the alert was last seen', () => {
@@ -294,7 +362,9 @@ describe('AlertRouter: incidents', () => {
     expect(new Set(ids).size).toBe(1);
     const inc = rt.openIncidents()[0];
     expect(inc.deviceIds).toEqual(['dev-a1', 'dev-b1']);
-    expect(inc.alertIds).toHaveLength(3);
+    // The device's second anomaly and its correlated neighbour are folded into its one alert.
+    expect(inc.alertIds).toHaveLength(1);
+    expect(rt.openAlerts()[0].deviceIds).toEqual(['dev-a1', 'dev-b1']);
   });
 
   it("raises the priority of a new alert with the incident's size (blast radius)", () => {
@@ -428,7 +498,7 @@ describe('AlertRouter: adaptations', () => {
     ).toBe(true);
     expect(weighted.adaptations().map((a) => a.id)).toEqual(['w2', 'w3']);
     const again = weighted.route([
-      det({ tsMs: T0 + 1, deviceId: 'dev-a2', metric: 'humidity', score: 0.5, confidence: 0.5 }),
+      det({ tsMs: T0 + 1, deviceId: 'dev-a2', tenant: 't2', score: 0.5, confidence: 0.5 }),
     ]).events[0].alert.priority;
     expect(again).toBeCloseTo(base, 0);
   });
@@ -445,7 +515,7 @@ describe('AlertRouter: adaptations', () => {
       reason: 'false positive',
       tsMs: T0,
     });
-    const r = rt.route([det({ tsMs: T0 }), det({ tsMs: T0, type: 'drop' })]);
+    const r = rt.route([det({ tsMs: T0 }), det({ tsMs: T0, deviceId: 'dev-a2' })]);
     expect(r.events.map((e) => [e.kind, e.alert.fingerprint === fp])).toEqual([
       ['suppressed', true],
       ['opened', false],
