@@ -146,7 +146,8 @@ type Normality = 'normal' | 'anomalous' | 'unknown';
  *
  * - **One alert per device and problem**: at most one alert per tenant, device and class
  *   (`connectivity` when the explanation is a connectivity loss, else `measurement`) is open at
- *   a time, so a spike, the humidity it pushes down and its later drift are one alert. Its
+ *   a time (a suppressed alert does not absorb a problem of another fingerprint, which gets its
+ *   own), so a spike, the humidity it pushes down and its later drift are one alert. Its
  *   fingerprint is {@link alertFingerprint}(deviceId, metric, type) of the explanation that
  *   opened it (else the top contribution and the detector's kind). A repeat updates it (count,
  *   lastSeenMs, the peak score, the latest explanation, a priority and severity that only rise
@@ -573,13 +574,19 @@ export class AlertRouter {
     }
   }
 
-  /** The open alert of `deviceId` of this class (its own, or a correlated one it was folded into). */
+  /**
+   * The open alert of `deviceId` of this class (its own, or a correlated one it was folded into),
+   * an unsuppressed one first.
+   */
   private openAlertOf(tenant: string, deviceId: string, cls: AlertClass): OpenAlertState | undefined {
+    let suppressed: OpenAlertState | undefined;
     for (const key of this.byDevice.get(`${tenant}\u0000${deviceId}`) ?? []) {
       const st = this.alerts.get(key);
-      if (st && st.class === cls) return st;
+      if (!st || st.class !== cls) continue;
+      if (st.alert.status !== 'suppressed') return st;
+      suppressed ??= st;
     }
-    return undefined;
+    return suppressed;
   }
 
   /** An `ongoing` re-explanation: replaces the open alert's explanation; opens nothing. */
@@ -595,9 +602,14 @@ export class AlertRouter {
     const type = x.type;
     const cls = alertClass(x);
     const fingerprint = alertFingerprint(d.reading.deviceId, metric, type);
-    const key = `${tenant}\u0000${d.reading.deviceId}\u0000${cls}`;
+    let key = `${tenant}\u0000${d.reading.deviceId}\u0000${cls}`;
     const tsMs = d.reading.tsMs;
-    const open = this.openAlertOf(tenant, d.reading.deviceId, cls) ?? this.correlatedAlert(tenant, x, cls);
+    let open = this.openAlertOf(tenant, d.reading.deviceId, cls) ?? this.correlatedAlert(tenant, x, cls);
+    if (open && open.alert.status === 'suppressed' && open.alert.fingerprint !== fingerprint) {
+      // A silenced alert does not swallow a different problem of the device: it gets its own.
+      key = `${key}\u0000${fingerprint}`;
+      open = this.alerts.get(key);
+    }
     if (open) {
       this.update(open, d, x, result, touched);
       return;

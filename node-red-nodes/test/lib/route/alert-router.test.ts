@@ -531,6 +531,29 @@ describe('AlertRouter: adaptations', () => {
     expect(rt.route([det({ tsMs: T0 + 2 * MIN })]).events.map((e) => e.kind)).toEqual(['opened']);
   });
 
+  it('a suppressed alert does not swallow another problem of the same device', () => {
+    const rt = router();
+    rt.applyAdaptation({
+      id: 'sup1',
+      kind: 'suppress',
+      fingerprint: alertFingerprint('dev-a1', 'temperature', 'spike'),
+      untilMs: T0 + 30 * MIN,
+      createdBy: 'op',
+      reason: 'false positive',
+      tsMs: T0,
+    });
+    const r = rt.route([det({ tsMs: T0 }), det({ tsMs: T0 + MIN, type: 'drop' })]);
+    expect(r.events.map((e) => `${e.kind} ${e.alert.fingerprint.split('#')[0]}`)).toEqual([
+      'suppressed dev-a1/temperature/spike',
+      'opened dev-a1/temperature/drop',
+    ]);
+    // Further anomalies of the device go to the alert the operator sees.
+    const next = rt.route([det({ tsMs: T0 + 20 * MIN })]);
+    expect(next.events.map((e) => `${e.kind} ${e.alert.fingerprint.split('#')[0]}`)).toEqual([
+      'updated dev-a1/temperature/drop',
+    ]);
+  });
+
   it('silence adaptations act as silences (maintenance window on a site)', () => {
     const rt = router();
     rt.applyAdaptation({
