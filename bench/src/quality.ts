@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { datasetRoots } from './datasets';
 import { runNab, NAB_REFERENCE, type NabResult } from './nab';
+import { runNabCv, type NabCvResult } from './nab-cv';
 import { BENCH_DIR, REPO_ROOT, environment, updateResults } from './results-file';
 import { runSkab, type SkabRun } from './skab';
 import { runSmd, type SmdResult } from './smd';
@@ -19,6 +20,7 @@ export interface QualityResults {
   datasets: string;
   configuration: string;
   nab?: NabResult;
+  nabCv?: NabCvResult;
   skab?: { detector: SkabRun; model?: SkabRun & { model: string }; modelNote?: string };
   smd?: SmdResult;
   seconds: number;
@@ -43,6 +45,8 @@ async function main(): Promise<void> {
   if (existsSync(roots.nab)) {
     log('NAB…');
     results.nab = await runNab(roots.nab, NAB_REFERENCE(BENCH_DIR), log);
+    log('NAB leave-one-category-out cross-validation…');
+    results.nabCv = await runNabCv(roots.nab, log);
   } else log(`NAB: ${roots.nab} not found, skipped`);
   if (existsSync(roots.skab)) {
     log('SKAB…');

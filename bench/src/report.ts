@@ -3,6 +3,7 @@
  * leaderboard rows (../shared/datasets/* /SCOREBOARD.md), with the data subset stated.
  */
 import type { NabResult, NabScores } from './nab';
+import type { NabCvResult } from './nab-cv';
 import type { QualityResults } from './quality';
 import type { SpeedResults } from './speed-types';
 import type { ResultsFile } from './results-file';
@@ -52,7 +53,39 @@ function nabRow(label: string, s: NabScores, bold = false): string {
   return `| ${b(label)} | ${b(f1(s.standard.normalized))} | ${b(f1(s.reward_low_FP_rate.normalized))} | ${b(f1(s.reward_low_FN_rate.normalized))} | ${s.standard.windowsDetected}/${s.standard.windowsDetected + s.standard.windowsMissed} | ${int(s.standard.falsePositives)} | ${f3(s.standard.threshold)} |`;
 }
 
-function nabSection(nab: NabResult): string[] {
+function nabCvSection(cv: NabCvResult): string[] {
+  const out: string[] = ['### Honest selection: leave-one-category-out cross-validation', ''];
+  out.push(
+    `Each candidate below runs on every file (\`lucid score\`'s code, no per-file setting). For each held-out category, the candidate and the threshold are chosen on the other categories, then the held-out category is scored at that threshold. The same procedure on all categories selects **${cv.selected}** (standard ${f1(cv.wholeStandard)}); ${cv.selectedIsDefault ? 'these are the defaults' : '**the defaults differ from it**'}. Held-out mean over the categories with windows: **${f1(cv.meanHeldOut)}** (whole subset ${f1(cv.wholeStandard)}; gap ${f1(cv.wholeStandard - cv.meanHeldOut)}).`,
+    '',
+    '| Held-out category | Files | Windows | Chosen on the others | Score there | Threshold | Held-out standard | Windows detected | FP detections | Raw |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const f of cv.folds)
+    out.push(
+      `| ${f.heldOut} | ${f.files} | ${f.windows} | ${f.chosen} | ${f1(f.trainStandard)} | ${f3(f.threshold)} | ${f.heldOutStandard === null ? 'n/a (no windows)' : f1(f.heldOutStandard)} | ${f.heldOutWindowsDetected}/${f.windows} | ${int(f.heldOutFalsePositives)} | ${f2(f.heldOutRaw)} |`,
+    );
+  out.push('', 'Per category, selected candidate at its whole-subset threshold (where we lose):', '');
+  out.push(
+    '| Category | Standard | Windows detected | Missed | FP detections | Raw |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const c of cv.perCategory)
+    out.push(
+      `| ${c.category} | ${c.standard === null ? 'n/a (no windows)' : f1(c.standard)} | ${c.windowsDetected} | ${c.windowsMissed} | ${int(c.falsePositives)} | ${f2(c.raw)} |`,
+    );
+  out.push(
+    '',
+    '<details><summary>Every candidate on the whole subset (standard, NAB protocol)</summary>',
+    '',
+  );
+  out.push('| Candidate | Standard | Threshold |', '|---|---|---|');
+  for (const c of cv.candidates) out.push(`| ${c.label} | ${f1(c.standard)} | ${f3(c.threshold)} |`);
+  out.push('', '</details>');
+  return out;
+}
+
+function nabSection(nab: NabResult, cv?: NabCvResult): string[] {
   const v = nab.validation;
   const out: string[] = [];
   out.push('## NAB (Numenta Anomaly Benchmark)', '');
@@ -83,6 +116,7 @@ function nabSection(nab: NabResult): string[] {
   out.push(
     nabRow('Windowed Gaussian, two-sided (|x − μ| > k·σ: smooth + switch)', nab.windowedGaussianTwoSided),
   );
+  if (cv) out.push('', ...nabCvSection(cv));
   out.push('', '### Published leaderboard (full 58-file corpus, for orientation)', '');
   out.push('| Detector | Standard | Reward low FP | Reward low FN |', '|---|---|---|---|');
   for (const [d, a, b, c] of NAB_LEADERBOARD) out.push(`| ${d} | ${a} | ${b} | ${c} |`);
@@ -135,7 +169,7 @@ function qualitySection(q: QualityResults): string[] {
     `Generated ${q.generatedAt} by \`npm run bench:quality\` in ${f1(q.seconds)} s (${q.environment.cpus} × ${q.environment.cpuModel}, Node ${q.environment.node}). Configuration: ${q.configuration}. Nothing is tuned per file or on labels.`,
     '',
   );
-  if (q.nab) out.push(...nabSection(q.nab));
+  if (q.nab) out.push(...nabSection(q.nab, q.nabCv));
   if (q.skab) {
     const d = q.skab.detector;
     out.push('## SKAB (Skoltech Anomaly Benchmark), outlier detection', '');

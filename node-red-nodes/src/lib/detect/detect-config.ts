@@ -39,9 +39,23 @@ export interface DetectConfig {
    * joint state. 0 disables it. 0..100 000; default 400 (SKAB's training part).
    */
   jointFitReadings: number;
+  /**
+   * Novelty margin, as a fraction of the range a series has spanned so far: after
+   * `noveltyWarmupReadings`, a reading beyond `[min − m·(max − min), max + m·(max − min)]` is
+   * scored as a level anomaly of surprise `NOVELTY_SURPRISE` (metric-series.ts: a value never seen before).
+   * 0 disables the novelty detector. 0..10.
+   */
+  noveltyMargin: number;
+  /** Readings a series must have seen before a value outside its range counts as novel. 1..1 000 000. */
+  noveltyWarmupReadings: number;
 }
 
-/** Defaults: sensitivity 0.5, warm-up 30 readings, window 64, rate window 5 min, stuck after 6 readings, gap at 5× interval, onset half-life 288 readings, joint commissioning window 400 readings. */
+/**
+ * Defaults: sensitivity 0.5, warm-up 30 readings, window 64, rate window 5 min, stuck after 6
+ * readings, gap at 5× interval, onset half-life 288 readings, joint commissioning window 400
+ * readings, novelty margin 2 % of the range after 1000 readings (novelty and window chosen by
+ * leave-one-category-out cross-validation on NAB, `bench/src/nab-cv.ts`).
+ */
 export const DEFAULT_DETECT_CONFIG: DetectConfig = Object.freeze({
   sensitivity: 0.5,
   warmupReadings: 30,
@@ -53,6 +67,8 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = Object.freeze({
   onsetHalfLifeReadings: 288,
   maxSeries: 10_000,
   jointFitReadings: 400,
+  noveltyMargin: 0.02,
+  noveltyWarmupReadings: 1000,
 }) as DetectConfig;
 
 const RANGES: Record<Exclude<keyof DetectConfig, 'stuckMinDurationMs'>, [number, number, boolean]> = {
@@ -65,6 +81,8 @@ const RANGES: Record<Exclude<keyof DetectConfig, 'stuckMinDurationMs'>, [number,
   onsetHalfLifeReadings: [0, 100_000, false],
   maxSeries: [1, 1_000_000, true],
   jointFitReadings: [0, 100_000, true],
+  noveltyMargin: [0, 10, false],
+  noveltyWarmupReadings: [1, 1_000_000, true],
 };
 
 function checkNumber(field: string, value: unknown, min: number, max: number, integer: boolean): number {

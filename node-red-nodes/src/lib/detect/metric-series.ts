@@ -39,6 +39,20 @@ const SEASON_RATE = 0.1;
  * (about one day of 5-minute readings).
  */
 const SEASON_MIN_COMPARED = 256;
+/**
+ * Surprise of a novel value (outside the range the series has spanned, see
+ * {@link DetectConfig.noveltyMargin}): score 0.9 after the Bonferroni correction over the
+ * learned detectors. A fixed level, as the "spatial anomaly" rule of Numenta's NAB detector
+ * (numenta/NAB `nab/detectors/numenta`: a value beyond the min/max seen so far by more than 5 %
+ * of that range scores 1), below the certain violations (range, lost link).
+ */
+export const NOVELTY_SURPRISE = 9 + Math.log10(LEARNED_DETECTORS);
+/**
+ * A novel value counts for the decision only this many robust σ (window scale) beyond the learned
+ * range. The record of i.i.d. noise exceeds the previous one by a fraction of σ (Gaussian
+ * extremes grow like σ√(2 ln n)), so plain noise never passes; a spike or a shift does.
+ */
+export const NOVELTY_DECISION_SIGMAS = 3;
 const LEVEL = 0;
 const RATE = 1;
 const STUCK = 2;
@@ -88,6 +102,8 @@ export interface SeriesSnapshot {
   onsetMemory?: number;
   /** Decayed peak of the stuck surprise of reported readings; absent in older snapshots (0). */
   stuckMemory?: number;
+  /** Decayed peak of the novelty surprise of reported readings; absent in older snapshots (0). */
+  noveltyMemory?: number;
   /** Daily profile by time-of-day bin ({@link SEASON_BINS} each); absent in older snapshots (not learned yet). */
   seasonMean?: number[];
   seasonDev?: number[];
@@ -96,6 +112,9 @@ export interface SeriesSnapshot {
   localError?: number;
   seasonError?: number;
   comparedCount?: number;
+  /** Smallest and largest value seen (novelty detector); absent in older snapshots or before the first reading. */
+  rangeMin?: number;
+  rangeMax?: number;
 }
 
 /** Detector slots of {@link SeriesResult.surprises}, in the order evidence lists them. */
@@ -115,6 +134,11 @@ export interface SeriesResult {
   /** The metric's surprise: Bonferroni-corrected max of the learned detectors, or range / gap. */
   surprise: number;
   /**
+   * The surprise the decision uses: {@link surprise} without a novel value that stays within
+   * {@link NOVELTY_DECISION_SIGMAS} robust σ of the learned range (equal to it otherwise).
+   */
+  decisionSurprise: number;
+  /**
    * The metric's evidence with its first fields (metric … range) filled; the detector sets
    * score, kind, detectorScores (and anomalousSinceTsMs) on this same object. Those three may
    * already be present as placeholders (0, null, undefined), in their final key order.
@@ -129,6 +153,8 @@ export interface SeriesResult {
   dtMs: number;
   same: boolean;
   excursionSurprise: number;
+  /** Surprise of the novelty detector when it scored at the decision level, else 0 (the onset memory's input). */
+  noveltySurprise: number;
   stuckSurprise: number;
   rateDurationMs: number;
 }
@@ -185,6 +211,8 @@ export class MetricSeries {
   onsetMemory = 0;
   /** The same for the stuck detector: a run is reported once, and a recurring run is damped. */
   stuckMemory = 0;
+  /** The same for the novelty detector: a new extreme is reported once, not on each further record. */
+  noveltyMemory = 0;
   /** Ring of raw [level, rate] surprises awaiting calibration (delayed by half a window). */
   private pending: Float32Array;
   private pendingHead = 0;
@@ -198,6 +226,7 @@ export class MetricSeries {
     warmingUp: false,
     surprises: new Float64Array(SERIES_DETECTORS.length),
     surprise: 0,
+    decisionSurprise: 0,
     evidence: undefined as unknown as MetricEvidence,
     gap: undefined,
     rawLevelSurprise: NaN,
@@ -206,6 +235,7 @@ export class MetricSeries {
     dtMs: NaN,
     same: false,
     excursionSurprise: NaN,
+    noveltySurprise: 0,
     stuckSurprise: NaN,
     rateDurationMs: 0,
   };
@@ -231,6 +261,9 @@ export class MetricSeries {
   localError = 0;
   seasonError = 0;
   comparedCount = 0;
+  /** Smallest and largest value incorporated so far (novelty detector; ±∞ before the first). */
+  rangeMin = Infinity;
+  rangeMax = -Infinity;
   /** Neighbours in the detector's least-recently-updated list (not serialized). */
   lruPrev: MetricSeries | undefined;
   lruNext: MetricSeries | undefined;
@@ -369,7 +402,9 @@ export class MetricSeries {
     const decay = this.onsetDecay(config);
     const damping = decay * this.onsetMemory;
     let excursionSurprise = NaN;
+    let noveltySurprise = 0;
     let learned = 0;
+    let decisionLearned = 0;
     if (!warmingUp) {
       // A sudden change of the residual from the profile is a deviation from the expected value:
       // it is reported as the level's (the explanation is "value vs expected"), not as a fast rise.
@@ -377,7 +412,8 @@ export class MetricSeries {
         ? Math.max(levelCalibration * zSurprise, rateSurprise)
         : levelCalibration * zSurprise;
       excursionSurprise = Math.max(level, change ? rateSurprise : 0);
-      learned = surprises[LEVEL] = Math.max(0, level - damping);
+      const levelTerm = Math.max(0, level - damping);
+      learned = levelTerm;
       if (change)
         learned = Math.max(
           learned,
@@ -388,11 +424,24 @@ export class MetricSeries {
         (surprises[STUCK] =
           stuckSurprise >= reportSurprise ? Math.max(0, stuckSurprise - decay * this.stuckMemory) : 0),
       );
+      const beyond = this.beyondRange(value, config);
+      let noveltyTerm = 0;
+      if (beyond > 0) {
+        noveltyTerm = Math.max(0, NOVELTY_SURPRISE - decay * this.noveltyMemory);
+        // Remembered when it scores at the decision level, whether or not it is alerted.
+        if (noveltyTerm >= reportSurprise) noveltySurprise = NOVELTY_SURPRISE;
+      }
+      surprises[LEVEL] = Math.max(levelTerm, noveltyTerm);
+      // The decision counts a novel value only when it also lies far outside the local spread: a
+      // new record of plain noise (about 1/n of readings) ranks high but is not alerted.
+      decisionLearned = beyond >= NOVELTY_DECISION_SIGMAS * sigma ? Math.max(learned, noveltyTerm) : learned;
+      learned = Math.max(learned, noveltyTerm);
     }
 
     // Physical range from the fleet: certain, so it needs no warm-up.
     let range: MetricEvidence['range'];
     let surprise = Math.max(0, learned - LOG10_LEARNED);
+    let decisionSurprise = Math.max(0, decisionLearned - LOG10_LEARNED);
     if (spec && (spec.min !== undefined || spec.max !== undefined)) {
       range = {};
       if (spec.min !== undefined) range.min = spec.min;
@@ -400,6 +449,7 @@ export class MetricSeries {
       const outside =
         (spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max);
       surprise = Math.max(surprise, (surprises[RANGE] = outside ? SURPRISE_MAX : 0));
+      decisionSurprise = Math.max(decisionSurprise, surprises[RANGE]);
     }
 
     // Event-time jump: intervals modelled as exponential (memoryless), P(gap > r × mean) = e^−r.
@@ -410,6 +460,7 @@ export class MetricSeries {
       const ratio = dtMs / expectedIntervalMs;
       const isGap = ratio > config.gapFactor;
       surprise = Math.max(surprise, (surprises[GAP] = isGap ? Math.min(SURPRISE_MAX, ratio * LOG10_E) : 0));
+      decisionSurprise = Math.max(decisionSurprise, surprises[GAP]);
       if (isGap) gap = { silentForMs: dtMs, expectedIntervalMs, lastSeenTsMs: w.tsAt(count - 1) };
     }
 
@@ -444,6 +495,7 @@ export class MetricSeries {
     }
     out.warmingUp = warmingUp;
     out.surprise = surprise;
+    out.decisionSurprise = decisionSurprise;
     out.evidence = evidence;
     out.gap = gap;
     out.rawLevelSurprise = rawLevelSurprise;
@@ -452,6 +504,7 @@ export class MetricSeries {
     out.dtMs = dtMs;
     out.same = same;
     out.excursionSurprise = excursionSurprise;
+    out.noveltySurprise = noveltySurprise;
     out.stuckSurprise = warmingUp ? NaN : stuckSurprise;
     out.rateDurationMs = change?.durationMs ?? 0;
     return out;
@@ -468,6 +521,10 @@ export class MetricSeries {
     const decay = this.onsetDecay(config);
     this.onsetMemory *= decay;
     this.stuckMemory *= decay;
+    this.noveltyMemory *= decay;
+    // Novelty scored at the decision level is remembered whether or not it was alerted: further
+    // records of the same excursion are damped in the score as well.
+    if (result.noveltySurprise > 0) this.noveltyMemory = Math.max(this.noveltyMemory, result.noveltySurprise);
     if (reported && Number.isFinite(excursionSurprise))
       this.onsetMemory = Math.max(this.onsetMemory, excursionSurprise);
     if (reported && result.stuckSurprise > 0)
@@ -516,6 +573,8 @@ export class MetricSeries {
       }
     }
     this.learnSeason(value, tsMs);
+    if (value < this.rangeMin) this.rangeMin = value;
+    if (value > this.rangeMax) this.rangeMax = value;
     if (same) this.runCount++;
     else {
       this.runCount = 1;
@@ -523,6 +582,19 @@ export class MetricSeries {
     }
     this.window.push(value, tsMs);
     this.n++;
+  }
+
+  /**
+   * How far `value` lies outside the range the series has spanned, when it lies beyond the range
+   * widened on both sides by `noveltyMargin` × its width, once `noveltyWarmupReadings` readings
+   * were seen; 0 otherwise. A series that was constant so far (width 0) has no novelty: its first
+   * change is the stuck and level detectors' concern.
+   */
+  private beyondRange(value: number, config: DetectConfig): number {
+    const width = this.rangeMax - this.rangeMin;
+    if (config.noveltyMargin === 0 || this.n < config.noveltyWarmupReadings || !(width > 0)) return 0;
+    const beyond = Math.max(value - this.rangeMax, this.rangeMin - value);
+    return beyond > config.noveltyMargin * width ? beyond : 0;
   }
 
   /** Whether the seasonal profile scores the level at this bin (learned, and the better predictor so far). */
@@ -614,6 +686,7 @@ export class MetricSeries {
       anomalousSinceTsMs: this.anomalousSinceTsMs,
       onsetMemory: this.onsetMemory,
       stuckMemory: this.stuckMemory,
+      noveltyMemory: this.noveltyMemory,
       ...(this.seasonMean
         ? {
             seasonMean: Array.from(this.seasonMean),
@@ -624,6 +697,7 @@ export class MetricSeries {
       localError: this.localError,
       seasonError: this.seasonError,
       comparedCount: this.comparedCount,
+      ...(this.n > 0 ? { rangeMin: this.rangeMin, rangeMax: this.rangeMax } : {}),
     };
   }
 
@@ -651,6 +725,7 @@ export class MetricSeries {
     series.anomalousSinceTsMs = s.anomalousSinceTsMs;
     series.onsetMemory = s.onsetMemory ?? 0;
     series.stuckMemory = s.stuckMemory ?? 0;
+    series.noveltyMemory = s.noveltyMemory ?? 0;
     if (s.seasonMean && s.seasonDev && s.seasonVisits) {
       series.seasonMean = Float32Array.from(s.seasonMean);
       series.seasonDev = Float32Array.from(s.seasonDev);
@@ -659,6 +734,14 @@ export class MetricSeries {
     series.localError = s.localError ?? 0;
     series.seasonError = s.seasonError ?? 0;
     series.comparedCount = s.comparedCount ?? 0;
+    if (s.rangeMin !== undefined && s.rangeMax !== undefined && s.rangeMin <= s.rangeMax) {
+      series.rangeMin = s.rangeMin;
+      series.rangeMax = s.rangeMax;
+    } else if (s.values.length > 0) {
+      // Older snapshots: the window's range is the best estimate.
+      series.rangeMin = Math.min(...s.values);
+      series.rangeMax = Math.max(...s.values);
+    }
     return series;
   }
 

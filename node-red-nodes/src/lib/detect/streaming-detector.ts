@@ -187,8 +187,17 @@ function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnaps
     throw bad('pendingSurprises', r.pendingSurprises);
   if (r.anomalousSinceTsMs !== null && !isFiniteNumber(r.anomalousSinceTsMs))
     throw bad('anomalousSinceTsMs', r.anomalousSinceTsMs);
-  for (const f of ['onsetMemory', 'stuckMemory', 'localError', 'seasonError', 'comparedCount'])
+  for (const f of [
+    'onsetMemory',
+    'stuckMemory',
+    'noveltyMemory',
+    'localError',
+    'seasonError',
+    'comparedCount',
+  ])
     if (r[f] !== undefined && (!isFiniteNumber(r[f]) || (r[f] as number) < 0)) throw bad(f, r[f]);
+  for (const f of ['rangeMin', 'rangeMax'])
+    if (r[f] !== undefined && !isFiniteNumber(r[f])) throw bad(f, r[f]);
   const season = ['seasonMean', 'seasonDev', 'seasonVisits'].filter((f) => r[f] !== undefined);
   if (season.length !== 0 && season.length !== 3)
     throw bad('seasonMean', 'seasonMean, seasonDev and seasonVisits must come together');
@@ -214,8 +223,14 @@ function validateSeriesSnapshot(s: unknown, i: number): asserts s is SeriesSnaps
  *   the scale inflated by the series' winsorized mean z² when its tails are heavier than normal.
  *   A metric's learned detectors are Bonferroni-corrected (×3); metrics are combined with
  *   {@link combineSurprises}.
+ * - **Novelty**: a value outside the range the series has spanned (widened by `noveltyMargin` of
+ *   its width, after `noveltyWarmupReadings`) scores 0.9 as a level anomaly, once per excursion
+ *   (its own onset memory), as the spatial-anomaly rule of Numenta's NAB detector. Chosen by
+ *   leave-one-category-out cross-validation on NAB (`bench/src/nab-cv.ts`).
  * - **Decision**: `score ≥ cutoff`, `cutoff = 0.8 − 0.6 × sensitivity`, raised by active
- *   `threshold` adaptations.
+ *   `threshold` adaptations; a novel value counts for the decision only when it also lies
+ *   `NOVELTY_DECISION_SIGMAS` robust σ beyond the range (the new records of plain noise rank high
+ *   in the score but are not alerted).
  * - **Onsets**: level and rate score only the surprise beyond the decayed peak (half-life
  *   `onsetHalfLifeReadings`) of the readings the series already reported anomalous; stuck reports
  *   a run once, when its surprise reaches the decision level. An excursion is thereby flagged at
@@ -468,6 +483,7 @@ export class StreamingDetector {
       const metricRaise = raises ? (raises.perMetric.get(metric) ?? 0) : 0;
       const cutoff = deviceCutoff + metricRaise;
       let surprise: number;
+      let decisionSurprise: number;
       let detectorSurprises: Float64Array;
       let evidence: MetricEvidence;
       let series: MetricSeries | undefined;
@@ -476,7 +492,7 @@ export class StreamingDetector {
         const spec = this.declaredSpec(deviceId, metric);
         const unit = spec?.unit ?? this.fleet.metric(deviceId, metric).unit ?? '';
         const lost = value === 0 || reading.tags?.event === 'connectivity_lost';
-        surprise = lost ? SURPRISE_MAX : 0;
+        surprise = decisionSurprise = lost ? SURPRISE_MAX : 0;
         detectorSurprises = this.connectivitySurprises;
         detectorSurprises.fill(NaN);
         detectorSurprises[GAP_SLOT] = surprise;
@@ -506,13 +522,14 @@ export class StreamingDetector {
         const result = series.score(value, tsMs, this.config, series.spec, series.unit, cutoff);
         warmingUp ||= result.warmingUp;
         surprise = result.surprise;
+        decisionSurprise = result.decisionSurprise;
         detectorSurprises = result.surprises;
         evidence = result.evidence;
         if (result.gap && (!gap || result.gap.silentForMs > gap.silentForMs)) gap = result.gap;
       }
 
       const score = surpriseToScore(surprise);
-      const exceeds = cutoff <= 1 && score >= cutoff;
+      const exceeds = cutoff <= 1 && surpriseToScore(decisionSurprise) >= cutoff;
       let kind: DetectorKind | null = null;
       const detectorScores = detectorScoresOf(detectorSurprises);
       if (exceeds) {
@@ -541,8 +558,16 @@ export class StreamingDetector {
       expected[metric] = evidence.expected;
       surprises[m] = surprise;
       // Clipped at full scale first, so a raise r demands score ≥ cutoff + r exactly as for one metric.
-      adjusted[m] = Math.max(0, Math.min(surprise, SURPRISE_FULL_SCALE) - SURPRISE_FULL_SCALE * metricRaise);
-      if (metricRaise !== 0 || !(surprise >= 0 && surprise <= SURPRISE_FULL_SCALE)) adjustedDiffers = true;
+      adjusted[m] = Math.max(
+        0,
+        Math.min(decisionSurprise, SURPRISE_FULL_SCALE) - SURPRISE_FULL_SCALE * metricRaise,
+      );
+      if (
+        metricRaise !== 0 ||
+        decisionSurprise !== surprise ||
+        !(surprise >= 0 && surprise <= SURPRISE_FULL_SCALE)
+      )
+        adjustedDiffers = true;
       cutoffs[m] = cutoff;
       pending[m] = learns ? series : undefined;
     }
@@ -576,7 +601,7 @@ export class StreamingDetector {
     for (let m = 0; m < k; m++) {
       const metric = names[m];
       contributions[metric] = total > 0 ? surprises[m] / total : 0;
-      if (cutoffs[m] <= 1 && metricEvidence[metric].score >= cutoffs[m]) anomalousMetrics.push(metric);
+      if (metricEvidence[metric].kind !== null) anomalousMetrics.push(metric);
     }
     const evidence: DetectionEvidence = {
       metrics: metricEvidence,
