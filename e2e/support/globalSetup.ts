@@ -49,6 +49,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   process.env.LUCID_E2E_PAGE = page.url;
   process.env.LUCID_E2E_API = backend.apiUrl;
+  process.env.LUCID_E2E_EDITOR_USER = backend.editorUser;
+  process.env.LUCID_E2E_EDITOR_PASSWORD = backend.editorPassword;
   process.env.LUCID_E2E_FLOW_ADDED = backend.added.join(',');
   process.env.LUCID_E2E_DB = backend.sqliteFile;
   return async () => {

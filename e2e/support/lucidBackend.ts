@@ -22,6 +22,9 @@ export interface LucidBackend {
   nodeRedUrl: string;
   /** The store API root, `…/lucid/api`. */
   apiUrl: string;
+  /** The editor login `npm start` prints (user and password). */
+  editorUser: string;
+  editorPassword: string;
   /** What was added to the example flow to complete it (empty when it already had it). */
   added: string[];
   /** The store's SQLite file (for the tamper test). */
@@ -236,6 +239,8 @@ export async function startLucidBackend(timeoutMs = 120_000): Promise<LucidBacke
     return {
       nodeRedUrl,
       apiUrl,
+      editorUser: stack.editorUser,
+      editorPassword: stack.editorPassword,
       added: completed.added,
       sqliteFile: path.join(dataDir, 'store', 'lucid.db'),
       stop,
