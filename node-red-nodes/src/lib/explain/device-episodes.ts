@@ -24,6 +24,8 @@ export interface DeviceEpisode {
   metrics: EpisodeMetric[];
   /** The anomaly type of the episode's first anomalous reading (see `classifyAnomaly`). */
   type: string;
+  /** Event time at which every metric of the episode was back to normal, epoch ms; unset while it lasts. */
+  settledTsMs?: number;
 }
 
 /** Options of {@link DeviceEpisodes}. */
@@ -33,6 +35,12 @@ export interface DeviceEpisodesOptions {
   /** Devices kept (least recently updated evicted first), default 10 000. */
   maxDevices?: number;
 }
+
+/**
+ * A settled episode (every metric back to normal) is kept this long (event time) to recognise the
+ * detector's late flags of the return as a recovery, then forgotten.
+ */
+export const SETTLED_KEEP_MS = 15 * 60_000;
 
 /** A metric counts as back to normal when it is within this fraction of its peak deviation from its normal level. */
 export const RETURN_FRACTION = 0.35;
@@ -60,11 +68,17 @@ export class DeviceEpisodes {
     this.maxDevices = maxDevices;
   }
 
-  /** The device's episode at `tsMs`, or undefined when it has none (or it went idle). */
+  /**
+   * The device's episode at `tsMs`, or undefined when it has none (or it went idle, or settled
+   * more than {@link SETTLED_KEEP_MS} ago).
+   */
   get(deviceId: string, tsMs: number): DeviceEpisode | undefined {
     const episode = this.byDevice.get(deviceId);
     if (!episode) return undefined;
-    if (tsMs - episode.lastAnomalyTsMs > this.idleMs) {
+    if (
+      tsMs - episode.lastAnomalyTsMs > this.idleMs ||
+      (episode.settledTsMs !== undefined && tsMs - episode.settledTsMs > SETTLED_KEEP_MS)
+    ) {
       this.byDevice.delete(deviceId);
       return undefined;
     }

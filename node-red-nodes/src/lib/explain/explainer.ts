@@ -22,7 +22,7 @@ import { metricMovement } from './metric-movement';
 import { PlaybookLibrary } from './playbook-library';
 import { rankCauses, SIGNIFICANT_STRENGTH } from './rank-causes';
 import { assertDetection, readEvidence } from './read-evidence';
-import { RelatedAnomalyMemory, type Topology } from './related-anomaly-memory';
+import { RelatedAnomalyMemory, type RecentAnomaly, type Topology } from './related-anomaly-memory';
 import { selectActions } from './select-actions';
 
 /** Default correlation window for related devices: 10 min. */
@@ -115,13 +115,14 @@ export class Explainer {
 
   /**
    * Re-explains a normal reading of a device in an episode while some metric of the episode is
-   * still away from its normal level (for a stuck episode: still at the stuck value); ends the
-   * episode (undefined) once all are back.
+   * still away from its normal level (for a stuck episode: still at the stuck value); once all
+   * are back the episode is settled (undefined): it is kept a while only to recognise the
+   * detector's late flags of the return as a recovery.
    */
   private reexplain(detection: Detection): Explanation | undefined {
     const { deviceId, tsMs, metrics } = detection.reading;
     const episode = this.episodes.get(deviceId, tsMs);
-    if (!episode) return undefined;
+    if (!episode || episode.settledTsMs !== undefined) return undefined;
     const present = episode.metrics.filter((m) => typeof metrics[m.metric] === 'number');
     if (present.length === 0) return undefined;
     const over =
@@ -129,10 +130,10 @@ export class Explainer {
         ? present.every((m) => metrics[m.metric] !== m.peakValue)
         : present.every((m) => isBackToNormal(m, metrics[m.metric]));
     if (over) {
-      this.episodes.end(deviceId);
+      episode.settledTsMs = tsMs;
       return undefined;
     }
-    return this.explainIn(detection, episode, 'ongoing');
+    return this.explainIn(detection, episode, 'ongoing').explanation;
   }
 
   /**
@@ -143,17 +144,43 @@ export class Explainer {
    */
   explain(detection: Detection): Explanation {
     assertDetection(detection);
-    const episode = detection.score.isAnomaly
-      ? this.episodes.get(detection.reading.deviceId, detection.reading.tsMs)
-      : undefined;
-    return this.explainIn(detection, episode, 'onset');
+    const { deviceId, tsMs } = detection.reading;
+    const episode = detection.score.isAnomaly ? this.episodes.get(deviceId, tsMs) : undefined;
+    let made = this.explainIn(detection, episode, 'onset');
+    if (episode?.settledTsMs !== undefined && made.explanation.phase !== 'recovery') {
+      // The device had come back: this is a new anomaly, explained on its own.
+      this.episodes.end(deviceId);
+      made = this.explainIn(detection, undefined, 'onset');
+    }
+    if (made.record) this.remember(detection, made.record);
+    return made.explanation;
+  }
+
+  /** Remembers an anomaly for related devices and in the device's episode. */
+  private remember(detection: Detection, record: EpisodeRecord): void {
+    const { reading } = detection;
+    this.memory.record({ ...record.current, type: record.ownType });
+    if (record.type === 'connectivity_loss') return;
+    this.episodes.record(
+      reading.deviceId,
+      reading.tsMs,
+      record.ownType,
+      record.moved.map((v) => ({
+        metric: v.ev.metric,
+        direction: v.movement.direction as 'up' | 'down',
+        expected: v.ev.expected.value,
+        value: v.ev.value,
+        halfBand: (v.ev.expected.upper - v.ev.expected.lower) / 2,
+        mad: v.ev.baseline.mad,
+      })),
+    );
   }
 
   private explainIn(
     detection: Detection,
     episode: DeviceEpisode | undefined,
     phase: 'onset' | 'ongoing',
-  ): Explanation {
+  ): { explanation: Explanation; record?: EpisodeRecord } {
     const { reading } = detection;
     const evidence = readEvidence(detection);
     addConnectivityMetric(detection, evidence);
@@ -204,14 +231,17 @@ export class Explainer {
     const anomalous = [...new Set([primaryName, ...evidence.combined.anomalousMetrics])];
     const episodeMetric = episode?.metrics.find((m) => m.metric === primaryName);
     const rawPrimary = evidence.metrics[primaryName];
+    const present = (episode?.metrics ?? []).filter((m) => m.metric in metrics);
     const recovery =
       phase === 'onset' &&
-      episode?.type !== 'stuck_sensor' &&
-      episodeMetric !== undefined &&
+      episode !== undefined &&
+      episode.type !== 'stuck_sensor' &&
       rawPrimary !== undefined &&
-      rawPrimary.direction !== 'none' &&
-      rawPrimary.direction !== episodeMetric.direction &&
-      isReturning(episodeMetric, rawPrimary.value);
+      (episodeMetric !== undefined
+        ? rawPrimary.direction !== 'none' &&
+          rawPrimary.direction !== episodeMetric.direction &&
+          isReturning(episodeMetric, rawPrimary.value)
+        : present.length > 0 && present.every((m) => isBackToNormal(m, metrics[m.metric].ev.value)));
     const current = {
       deviceId: reading.deviceId,
       metric: primaryName,
@@ -261,31 +291,14 @@ export class Explainer {
     };
     const insight = describeInsight(ctx);
     if (insight) explanation.insight = insight;
-    if (phase === 'onset' && !recovery) {
-      this.memory.record({ ...current, type: classification.ownType });
-      if (type !== 'connectivity_loss') {
-        const moved = Object.values(metrics).filter(
-          (v) =>
-            v.ev.metric !== CONNECTIVITY_METRIC &&
-            v.movement.direction !== 'none' &&
-            (v === primary || v.movement.strength >= SIGNIFICANT_STRENGTH),
-        );
-        this.episodes.record(
-          reading.deviceId,
-          reading.tsMs,
-          classification.ownType,
-          moved.map((v) => ({
-            metric: v.ev.metric,
-            direction: v.movement.direction as 'up' | 'down',
-            expected: v.ev.expected.value,
-            value: v.ev.value,
-            halfBand: (v.ev.expected.upper - v.ev.expected.lower) / 2,
-            mad: v.ev.baseline.mad,
-          })),
-        );
-      }
-    }
-    return explanation;
+    if (phase !== 'onset' || recovery) return { explanation };
+    const moved = Object.values(metrics).filter(
+      (v) =>
+        v.ev.metric !== CONNECTIVITY_METRIC &&
+        v.movement.direction !== 'none' &&
+        (v === primary || v.movement.strength >= SIGNIFICANT_STRENGTH),
+    );
+    return { explanation, record: { current, type, ownType: classification.ownType, moved } };
   }
 
   /** Forgets the remembered anomalies and episodes. */
@@ -293,6 +306,14 @@ export class Explainer {
     this.memory.clear();
     this.episodes.clear();
   }
+}
+
+/** What an onset leaves in the explainer's memories. */
+interface EpisodeRecord {
+  current: Omit<RecentAnomaly, 'type'>;
+  type: AnomalyType;
+  ownType: AnomalyType;
+  moved: MetricView[];
 }
 
 /** Contributions within this fraction of the top one count as a tie (the detector does not tell them apart). */

@@ -33,6 +33,23 @@ export const EXPECTED_ANOMALY_TYPE: Readonly<Record<IncidentType, AnomalyType>> 
   stuck_sensor: 'stuck_sensor',
 };
 
+/**
+ * The probable cause `lucid-explain` should rank first for each incident type: cause ids of the
+ * shipped `default` playbook (or a generic cause) that name the injected fault. A temperature
+ * spike is a short heat burst that the relative humidity follows (real air heating); a cooling
+ * fan failure is a steady climb with the fan's vibration changing; localized overheating moves
+ * every device of a zone together (a shared environment); a connectivity drop is silence; a power
+ * fluctuation dips the supply voltage; a stuck sensor repeats one value.
+ */
+export const EXPECTED_CAUSES: Readonly<Record<IncidentType, readonly string[]>> = {
+  temperature_spike: ['default.heat_transient'],
+  cooling_fan_failure: ['default.cooling_failure'],
+  localized_overheating: ['environment'],
+  connectivity_drop: ['connectivity_power'],
+  power_fluctuation: ['default.power_supply'],
+  stuck_sensor: ['sensor_fault'],
+};
+
 /** Default duration of each incident type, ms of simulated time. */
 export const DEFAULT_INCIDENT_DURATION_MS: Readonly<Record<IncidentType, number>> = {
   temperature_spike: 3 * 60_000,

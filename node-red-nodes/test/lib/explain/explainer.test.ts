@@ -487,3 +487,38 @@ describe('Explainer: batches, garbage and configuration', () => {
     expect(() => new Explainer({ correlationWindowMs: w })).toThrow(ConfigError);
   });
 });
+
+describe('Explainer: evidence and episodes', () => {
+  it('cites only significant deviations: a 0.015 V supply move is no evidence for mechanical wear', () => {
+    const vibration = moved('vibration', 2, 3.4, { halfBand: 0.2, anomalousSinceTsMs: T0 - 20 * MIN });
+    const supply: MetricEvidence = { ...normal('supplyVoltage', 24, 0.1), value: 24.015 };
+    const e = new Explainer({ registry: fleet() }).explain(
+      detection('dev-007', T0, envMetrics([vibration, supply])),
+    );
+    expect(e.causes[0].id).toBe('default.mechanical_wear');
+    const lines = e.causes.flatMap((c) => c.evidence);
+    expect(lines.some((l) => /Supply voltage/.test(l))).toBe(false);
+    expect(lines).toContain('Vibration rose to 3.4 mm/s (expected 2.0 mm/s).');
+  });
+
+  it('re-explains the readings of an episode (ongoing), keeps its type, and calls the flagged return a recovery', () => {
+    const ex = new Explainer({ registry: fleet() });
+    const spike = ex.explain(temperatureSpike('dev-007', T0));
+    expect([spike.type, spike.phase]).toEqual(['spike', 'onset']);
+    // A normal reading 1 min later: the detector has widened its band, the value is still high.
+    const still: MetricEvidence = { ...normal('temperature', 38, 20), value: 40 };
+    const [ongoing] = ex.process([detection('dev-007', T0 + MIN, envMetrics([still]), {}, false)]);
+    expect(ongoing.explanation).toMatchObject({ phase: 'ongoing', type: 'spike', metric: 'temperature' });
+    // Compared with the level before the episode (23.1 °C), not the widened band.
+    expect(ongoing.explanation?.summary).toMatch(/expected 23\.1 °C/);
+    // The detector flags the fall back as a drop: a recovery, not a new anomaly.
+    const back = moved('temperature', 38, 23.4, { kind: 'rate', halfBand: 2 });
+    const [recovery] = ex.process([detection('dev-007', T0 + 3 * MIN, envMetrics([back]))]);
+    expect(recovery.explanation?.phase).toBe('recovery');
+    // Once back, normal readings are not explained any more.
+    const [after] = ex.process([
+      detection('dev-007', T0 + 4 * MIN, envMetrics([normal('temperature', 23.2, 0.5)]), {}, false),
+    ]);
+    expect(after.explanation).toBeUndefined();
+  });
+});
