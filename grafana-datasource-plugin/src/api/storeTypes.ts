@@ -18,17 +18,19 @@ export type {
 import type { ApiRole } from 'node-red-contrib-lucid';
 
 /**
- * `GET health` (built inline by the store's router, so it has no exported type): liveness, the
- * storage engine, the schema version, the alert count, the audit head, the signing key id, and
- * the role of the token sent (null without one).
+ * `GET health` (built inline by the store's router, so it has no exported type). Without a token
+ * only liveness: `{status: "ok", role: null}`. With a valid token also the storage engine, the
+ * schema version, the alert count, the audit head, the signing key id and the token's role.
  */
-export interface HealthResponse {
-  status: 'ok';
-  engine: string;
-  schemaVersion: number;
-  alerts: number;
-  auditHead: number;
-  keyId: string;
-  role: ApiRole | null;
-  timeMs: number;
-}
+export type HealthResponse =
+  | { status: 'ok'; role: null; engine?: undefined; schemaVersion?: undefined; alerts?: undefined }
+  | {
+      status: 'ok';
+      engine: string;
+      schemaVersion: number;
+      alerts: number;
+      auditHead: number;
+      keyId: string;
+      role: ApiRole;
+      timeMs: number;
+    };

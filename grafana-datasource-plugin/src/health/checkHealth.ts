@@ -73,16 +73,21 @@ function describeError(err: unknown, apiUrl: string): HealthCheckResult {
 export async function checkHealth(api: LucidApi, apiUrl: string): Promise<HealthCheckResult> {
   try {
     const health = await api.health();
-    if (!health || health.status !== 'ok' || typeof health.schemaVersion !== 'number') {
-      return failure(
-        `${apiUrl || 'The URL'} answered GET health, but not like a Lucid store (expected {status: "ok", schemaVersion, ...}).`
-      );
+    const notAStore = failure(
+      `${apiUrl || 'The URL'} answered GET health, but not like a Lucid store (expected {status: "ok", schemaVersion, ...}).`
+    );
+    if (!health || health.status !== 'ok') {
+      return notAStore;
     }
-    if (!health.role) {
+    // Without a token the store only says it is up ({status: "ok", role: null}).
+    if (health.role === null) {
       return failure(
         'The Lucid store is reachable, but no API token reached it.',
         'Enter the API token and save; Grafana injects it server-side through the plugin route, so it is never sent to browsers.'
       );
+    }
+    if (!health.role || typeof health.schemaVersion !== 'number') {
+      return notAStore;
     }
     const spec = await api.openApi();
     const version = spec?.info?.version ?? '';

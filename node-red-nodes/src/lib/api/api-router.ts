@@ -5,7 +5,7 @@ import { ConfigError, InputError } from '../contracts/errors';
 import type { Adaptation, AlertEvent, Feedback, Severity } from '../contracts/types';
 import type { AlertStore, AuditVerifyResult } from '../store/store-types';
 import { ApiAuth, type ApiPrincipal, type ApiRole } from './api-auth';
-import { compileSchemas } from './api-schemas';
+import { QUERY_SCHEMAS, compileSchemas } from './api-schemas';
 import type { LucidMetrics } from './lucid-metrics';
 import { OPENAPI_DOCUMENT } from './openapi';
 
@@ -78,6 +78,46 @@ function normaliseQuery(query: Request['query']): Record<string, unknown> {
   return out;
 }
 
+/** Per query schema, the parameters that are numbers (integer or number type). */
+const NUMERIC_PARAMS = Object.fromEntries(
+  Object.entries(QUERY_SCHEMAS).map(([name, schema]) => [
+    name,
+    new Set(
+      Object.entries(schema.properties)
+        .filter(([, p]) => 'type' in p && (p.type === 'integer' || p.type === 'number'))
+        .map(([k]) => k),
+    ),
+  ]),
+) as Record<keyof typeof QUERY_SCHEMAS, Set<string>>;
+
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * Turns the numeric parameters' strings into numbers, accepting plain decimals only. ajv's own
+ * coercion would turn "Infinity", "NaN"-like and "1e400" strings into non-finite numbers that
+ * then pass its range checks; those are refused here.
+ * @throws HttpError 400 naming the parameter.
+ */
+function strictNumbers(q: Record<string, unknown>, numeric: Set<string>): Record<string, unknown> {
+  for (const k of numeric) {
+    const v = q[k];
+    if (v === undefined) continue;
+    const parse = (x: unknown): unknown => {
+      if (typeof x !== 'string') return x;
+      const n = Number(x);
+      if (!DECIMAL.test(x.trim()) || !Number.isFinite(n))
+        throw new HttpError(
+          400,
+          'invalid_query',
+          `query.${k}: expected ${TIME_PARAMS.has(k) ? 'epoch milliseconds or an ISO 8601 time' : 'a finite decimal number'}, got "${x.slice(0, 40)}"`,
+        );
+      return n;
+    };
+    q[k] = Array.isArray(v) ? v.map(parse) : parse(v);
+  }
+  return q;
+}
+
 function describeAjv(validate: ValidateFunction, where: string): string {
   const e = validate.errors?.[0];
   if (!e) return `${where}: invalid`;
@@ -113,6 +153,12 @@ export function corsOriginsOf(origins: readonly string[]): string[] {
         );
       return o;
     });
+}
+
+/** The lower-cased `charset` parameter of a Content-Type header, or undefined when there is none. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  const m = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType ?? '');
+  return m ? m[1].toLowerCase() : undefined;
 }
 
 function bearerOf(req: Request): string | undefined {
@@ -194,13 +240,14 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
   };
 
   const query = <T>(req: Request, name: keyof typeof schemas.query): T => {
-    const q = normaliseQuery(req.query);
+    const q = strictNumbers(normaliseQuery(req.query), NUMERIC_PARAMS[name]);
     const v = schemas.query[name];
     if (!v(q)) throw new HttpError(400, 'invalid_query', describeAjv(v, 'query'));
     return q as T;
   };
 
-  const jsonBody = express.json({ limit: options.bodyLimit ?? '16kb', strict: true, type: () => true });
+  const bodyLimit = options.bodyLimit ?? '16kb';
+  const jsonBody = express.json({ limit: bodyLimit, strict: true, type: () => true });
   /** Requires a JSON body (or, when `optional`, allows an empty one), then validates it. */
   const body = <T>(
     req: Request,
@@ -217,6 +264,17 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
       }
       if (!req.is('application/json')) {
         reject(new HttpError(415, 'unsupported_media_type', 'the body must be application/json'));
+        return;
+      }
+      const charset = charsetOf(req.headers['content-type']);
+      if (charset !== undefined && charset !== 'utf-8') {
+        reject(
+          new HttpError(
+            415,
+            'unsupported_charset',
+            `the body must be UTF-8 (charset=utf-8), got charset=${charset}`,
+          ),
+        );
         return;
       }
       const check = (): void => {
@@ -247,13 +305,25 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     handle(async (req, res) => {
       query(req, 'empty');
       if (res.locals.tokenGiven && !res.locals.principal) requireRole(res, 'viewer');
-      const h = await store.health();
       const p = res.locals.principal as ApiPrincipal | undefined;
+      let h: Awaited<ReturnType<AlertStore['health']>>;
+      try {
+        h = await store.health();
+      } catch (err) {
+        options.onError?.(err);
+        send(res, 503, { status: 'down', role: p?.role ?? null });
+        return;
+      }
+      // Without a token, only up or down: the counts and the key id are for token holders.
+      if (!p) {
+        send(res, 200, { status: 'ok', role: null });
+        return;
+      }
       send(res, 200, {
         status: 'ok',
         ...h,
         keyId: store.publicKey.keyId,
-        role: p?.role ?? null,
+        role: p.role,
         timeMs: nowMs(),
       });
     }),
@@ -557,15 +627,20 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     } else if (e?.type === 'entity.too.large') {
       status = 413;
       code = 'payload_too_large';
-      detail = `the body exceeds ${options.bodyLimit ?? '16kb'}`;
-    } else if (
-      e?.type === 'entity.parse.failed' ||
-      e?.type === 'encoding.unsupported' ||
-      e?.type === 'charset.unsupported'
-    ) {
+      detail = `the body exceeds ${bodyLimit}`;
+    } else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+      status = 415;
+      code = 'unsupported_charset';
+      detail = 'the body must be UTF-8 JSON without content encoding';
+    } else if (e?.type === 'entity.parse.failed') {
       status = 400;
       code = 'invalid_json';
       detail = 'the body is not valid JSON';
+    } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      // express's own client errors, e.g. a malformed %-escape in the path (URIError, 400).
+      status = e.status;
+      code = 'invalid_request';
+      detail = 'the request is malformed';
     } else {
       options.onError?.(err);
     }

@@ -1,5 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { SEVERITIES } from '../contracts/types';
+import { MAX_STATS_BUCKET_MS, MIN_STATS_BUCKET_MS } from '../store/store-types';
 
 /**
  * JSON Schemas (draft 2020-12 subset, checked with ajv) of the API's query strings and bodies.
@@ -78,7 +79,7 @@ export const QUERY_SCHEMAS = {
     properties: {
       from: ms,
       to: ms,
-      bucketMs: { type: 'integer', minimum: 60_000, maximum: 31 * 86_400_000 },
+      bucketMs: { type: 'integer', minimum: MIN_STATS_BUCKET_MS, maximum: MAX_STATS_BUCKET_MS },
       _: cacheBuster,
     },
   },
@@ -144,8 +145,10 @@ export function compileSchemas(): {
   query: Record<keyof typeof QUERY_SCHEMAS, ValidateFunction>;
   body: Record<keyof typeof BODY_SCHEMAS, ValidateFunction>;
 } {
-  const coercing = new Ajv({ coerceTypes: 'array', allErrors: false, strict: true });
-  const plain = new Ajv({ allErrors: false, strict: true });
+  // strictNumbers: a number must be finite. (Query strings are turned into numbers by the router
+  // first: ajv's coercion would let "Infinity" through its range checks.)
+  const coercing = new Ajv({ coerceTypes: 'array', allErrors: false, strict: true, strictNumbers: true });
+  const plain = new Ajv({ allErrors: false, strict: true, strictNumbers: true });
   const query = Object.fromEntries(
     Object.entries(QUERY_SCHEMAS).map(([k, s]) => [k, coercing.compile(s)]),
   ) as Record<keyof typeof QUERY_SCHEMAS, ValidateFunction>;

@@ -18,7 +18,7 @@ const errors = (...codes: number[]): Record<string, unknown> =>
             404: 'unknown id',
             409: 'state conflict',
             413: 'body too large',
-            415: 'body is not application/json',
+            415: 'body is not UTF-8 application/json',
             503: 'too many streams',
           }[c] ?? 'error',
         content: { 'application/json': { schema: ref('Error') } },
@@ -73,9 +73,14 @@ export const OPENAPI_DOCUMENT = {
   paths: {
     '/health': {
       get: {
-        summary: 'Liveness, engine, schema version (public; a wrong token is 401)',
+        summary:
+          'Liveness (public: only up or down without a token); with a token also engine, schema version, counts (a wrong token is 401)',
         security: [],
-        responses: { 200: json({ type: 'object' }, 'ok'), ...errors(401) },
+        responses: {
+          200: json({ type: 'object' }, 'ok'),
+          503: json({ type: 'object' }, 'down'),
+          ...errors(401),
+        },
       },
     },
     '/openapi.json': {

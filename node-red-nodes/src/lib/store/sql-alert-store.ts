@@ -43,6 +43,7 @@ import type {
   StoreEvents,
   StoredFeedback,
 } from './store-types';
+import { MAX_STATS_BUCKET_MS, MIN_STATS_BUCKET_MS } from './store-types';
 
 /** Options of {@link SqlAlertStore}. Durations in ms; defaults in brackets. */
 export interface AlertStoreOptions {
@@ -1144,11 +1145,21 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
       },
     };
     if (q.bucketMs !== undefined) {
-      const b = Math.max(COUNTER_BUCKET_MS, Math.floor(q.bucketMs / COUNTER_BUCKET_MS) * COUNTER_BUCKET_MS);
+      if (
+        !Number.isSafeInteger(q.bucketMs) ||
+        q.bucketMs < MIN_STATS_BUCKET_MS ||
+        q.bucketMs > MAX_STATS_BUCKET_MS
+      )
+        throw new InputError(
+          'invalid_query',
+          `bucketMs: expected an integer from ${MIN_STATS_BUCKET_MS} to ${MAX_STATS_BUCKET_MS} ms, got ${q.bucketMs}`,
+        );
+      const b = Math.floor(q.bucketMs / COUNTER_BUCKET_MS) * COUNTER_BUCKET_MS;
+      // The bucket width is a bound parameter (cast so both engines divide integers), never SQL text.
       const bucketRows = await this.engine.all<{ bucket: number; name: string; v: number }>(
-        `SELECT (bucket_ms / ${b}) * ${b} AS bucket, name, SUM(value) AS v FROM counters
-         WHERE bucket_ms >= ? AND bucket_ms < ? GROUP BY (bucket_ms / ${b}) * ${b}, name ORDER BY bucket`,
-        [Math.floor(fromMs / COUNTER_BUCKET_MS) * COUNTER_BUCKET_MS, toMs],
+        `SELECT (bucket_ms / CAST(? AS BIGINT)) * CAST(? AS BIGINT) AS bucket, name, SUM(value) AS v
+         FROM counters WHERE bucket_ms >= ? AND bucket_ms < ? GROUP BY bucket, name ORDER BY bucket`,
+        [b, b, Math.floor(fromMs / COUNTER_BUCKET_MS) * COUNTER_BUCKET_MS, toMs],
       );
       const buckets = new Map<number, { bucketMs: number } & Record<string, number>>();
       for (const r of bucketRows) {

@@ -11,6 +11,11 @@ import type {
 } from '../contracts/types';
 import type { AuditBreak, PublicKeyInfo } from '../signing';
 
+/** Shortest stats bucket, ms: the store keeps its counters per minute. */
+export const MIN_STATS_BUCKET_MS = 60_000;
+/** Longest stats bucket, ms (31 days). */
+export const MAX_STATS_BUCKET_MS = 31 * 86_400_000;
+
 /** A page of results: `nextOffset` is null on the last page. */
 export interface Page<T> {
   items: T[];

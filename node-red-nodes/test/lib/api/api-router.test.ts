@@ -78,23 +78,20 @@ afterAll(async () => {
 const auditHead = async (): Promise<number> => (await store.health()).auditHead;
 
 describe('public endpoints', () => {
-  it('health answers without a token, and 401 for a wrong one', async () => {
+  it('health says only up without a token, details with one, and 401 for a wrong one', async () => {
     const ok = await request(app).get('/lucid/api/health').expect(200);
-    expect(ok.body).toMatchObject({
+    expect(ok.body).toEqual({ status: 'ok', role: null });
+    const withToken = await request(app)
+      .get('/lucid/api/health')
+      .set(...bearer('operator'))
+      .expect(200);
+    expect(withToken.body).toMatchObject({
       status: 'ok',
       engine: 'sqlite',
       schemaVersion: 2,
       alerts: 26,
-      role: null,
+      role: 'operator',
     });
-    expect(
-      (
-        await request(app)
-          .get('/lucid/api/health')
-          .set(...bearer('operator'))
-          .expect(200)
-      ).body.role,
-    ).toBe('operator');
     const bad = await request(app).get('/lucid/api/health').set('Authorization', 'Bearer nope').expect(401);
     expect(bad.body).toEqual({ error: 'unauthorized', detail: 'unknown bearer token' });
   });
@@ -216,9 +213,9 @@ describe('GET alerts', () => {
   it.each([
     ['severity=urgent', 'query.severity.0: must be one of critical, high, medium, low, info'],
     ['limit=0', 'query.limit: must be >= 1'],
-    ['limit=abc', 'query.limit: must be integer'],
+    ['limit=abc', 'query.limit: expected a finite decimal number, got "abc"'],
     ['limit=5000', 'query.limit: must be <= 1000'],
-    ['from=yesterday', 'query.from: must be integer'],
+    ['from=yesterday', 'query.from: expected epoch milliseconds or an ISO 8601 time, got "yesterday"'],
     ['from=20&to=10', 'query: from must not be after to'],
     ['devic=dev-1', 'query: unknown parameter "devic"'],
     ['sort=severity', 'query.sort: must be one of priority, time'],
@@ -322,6 +319,39 @@ describe('GET alerts/:id, incidents, series, stats', () => {
     ).toBe('query: missing "metric"');
   });
 
+  it.each([
+    ['/alerts?offset=Infinity', 'offset'],
+    ['/alerts?offset=-Infinity', 'offset'],
+    ['/alerts?offset=NaN', 'offset'],
+    ['/alerts?limit=1e400', 'limit'],
+    ['/alerts?from=Infinity', 'from'],
+    ['/incidents?offset=Infinity', 'offset'],
+    ['/adaptations?offset=Infinity', 'offset'],
+    ['/stats?bucketMs=Infinity', 'bucketMs'],
+    ['/stats?bucketMs=NaN', 'bucketMs'],
+    ['/stats?bucketMs=60000.5', 'bucketMs'],
+    ['/stats?bucketMs=60000%20OR%201', 'bucketMs'],
+    ['/alerts/a-1?maxPoints=Infinity', 'maxPoints'],
+    ['/series?device=d&metric=m&maxPoints=Infinity', 'maxPoints'],
+  ])('refuses %s with a JSON 400 naming the parameter', async (path, field) => {
+    const res = await request(app)
+      .get(`/lucid/api${path}`)
+      .set(...bearer('viewer'))
+      .expect(400)
+      .expect('Content-Type', /application\/json/);
+    expect(res.body.error).toBe('invalid_query');
+    expect(res.body.detail).toContain(field);
+  });
+
+  it('answers a malformed %-escape in the path with a JSON 400', async () => {
+    const res = await request(app)
+      .get('/lucid/api/alerts/%E0%A4%A')
+      .set(...bearer('viewer'))
+      .expect(400)
+      .expect('Content-Type', /application\/json/);
+    expect(res.body.error).toBe('invalid_request');
+  });
+
   it('serves the stats funnel with buckets', async () => {
     const s = (
       await request(app)
@@ -336,6 +366,54 @@ describe('GET alerts/:id, incidents, series, stats', () => {
       .get('/lucid/api/stats?bucketMs=5')
       .set(...bearer('viewer'))
       .expect(400);
+  });
+});
+
+describe('authentication and size before parsing', () => {
+  it('accepts an explicit charset=utf-8', async () => {
+    await request(app)
+      .post('/lucid/api/alerts/a-24/feedback')
+      .set(...bearer('operator'))
+      .set('Content-Type', 'application/json; charset=UTF-8')
+      .send('{"verdict":"useful"}')
+      .expect(201);
+  });
+
+  it('answers 401 to an unauthenticated body without reading it as JSON', async () => {
+    for (const body of ['{"verdict":', 'x'.repeat(4 * 1024 * 1024)]) {
+      const res = await request(app)
+        .post('/lucid/api/alerts/a-1/feedback')
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(401)
+        .expect('Content-Type', /application\/json/);
+      expect(res.body.error).toBe('unauthorized');
+    }
+  });
+
+  it('answers a 6 MB body with a JSON 413', async () => {
+    const res = await request(app)
+      .post('/lucid/api/alerts/a-1/feedback')
+      .set(...bearer('operator'))
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ verdict: 'useful', comment: 'x'.repeat(6 * 1024 * 1024) }))
+      .expect(413)
+      .expect('Content-Type', /application\/json/);
+    expect(res.body).toEqual({ error: 'payload_too_large', detail: 'the body exceeds 16kb' });
+  });
+
+  it('answers 503 "down" when the store fails, without details', async () => {
+    const failing = createApiRouter({
+      store: Object.create(store, {
+        health: { value: async () => Promise.reject(new Error('disk gone')) },
+      }) as SqlAlertStore,
+      auth: new ApiAuth([{ name: 'root', role: 'admin', token: TOKENS.admin }]),
+    });
+    const e = express();
+    e.use('/lucid/api', failing.router);
+    const res = await request(e).get('/lucid/api/health').expect(503);
+    expect(res.body).toEqual({ status: 'down', role: null });
+    failing.close();
   });
 });
 
@@ -371,6 +449,21 @@ describe('writes: feedback, ack, resolve, adaptations', () => {
       'application/json',
       413,
       'payload_too_large',
+    ],
+    ['a UTF-7 body', '{"verdict":"useful"}', 'application/json; charset=utf-7', 415, 'unsupported_charset'],
+    [
+      'a UTF-16 body',
+      '{"verdict":"useful"}',
+      'application/json; charset=utf-16le',
+      415,
+      'unsupported_charset',
+    ],
+    [
+      'a Latin-1 body',
+      '{"verdict":"useful"}',
+      'application/json; charset="iso-8859-1"',
+      415,
+      'unsupported_charset',
     ],
   ])('refuses %s and writes nothing', async (_n, payload, type, status, code) => {
     const head = await auditHead();

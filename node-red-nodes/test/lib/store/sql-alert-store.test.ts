@@ -158,7 +158,25 @@ describe('SqlAlertStore samples, series, evidence and stats', () => {
     const stats = await store.getStats({ fromMs: T0, toMs: T0 + 3_600_000 });
     expect(stats).toMatchObject({ detections: 600, anomalies: 10, alertsOpened: 1, alertsResolved: 1 });
     expect(stats.reduction.anomaliesPerAlert).toBe(10);
+    // Buckets of 2 min (integer division of minute counters): 600 detections, one a second, in
+    // 10 min → 5 or 6 buckets aligned to 2 min, at most 120 each.
+    const bucketed = await store.getStats({ fromMs: T0, toMs: T0 + 3_600_000, bucketMs: 120_000 });
+    const counts = bucketed.buckets?.map((b) => b.detections ?? 0) ?? [];
+    expect(counts.reduce((x, y) => x + y, 0)).toBe(600);
+    expect(counts.length).toBeGreaterThanOrEqual(5);
+    expect(counts.length).toBeLessThanOrEqual(6);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(120);
+    expect(bucketed.buckets?.every((b) => b.bucketMs % 120_000 === 0)).toBe(true);
   });
+
+  it.each([Infinity, -Infinity, NaN, 59_999, 60_000.5, 32 * 86_400_000])(
+    'refuses stats bucketMs %p with an InputError (the width is bound, never SQL text)',
+    async (bucketMs) => {
+      await expect(store.getStats({ fromMs: T0, toMs: T0 + 3_600_000, bucketMs })).rejects.toThrow(
+        expect.objectContaining({ name: 'InputError', code: 'invalid_query' }),
+      );
+    },
+  );
 
   it.each([1, 49, 50, 51, 120])(
     'keeps one sample per key with the last values when a flush of %i readings repeats keys',
