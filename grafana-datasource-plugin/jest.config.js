@@ -7,6 +7,9 @@ const base = require('./.config/jest.config');
 module.exports = {
   // Jest configuration provided by Grafana scaffolding
   ...base,
+  // Rendering and typing tests take a few seconds when the machine is busy (as CI machines are);
+  // jest's 5 s default then fails them at random. The same limit as the other workspaces.
+  testTimeout: 30000,
   transform: {
     ...base.transform,
     // d3-color and friends ship .mjs files that @grafana/data imports (TOOLCHAIN.md, fix 3).

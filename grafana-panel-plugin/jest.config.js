@@ -12,6 +12,9 @@ const lucidRoot = path.dirname(require.resolve('node-red-contrib-lucid/package.j
 module.exports = {
   // Jest configuration provided by Grafana scaffolding
   ...base,
+  // Rendering and typing tests take a few seconds when the machine is busy (as CI machines are);
+  // jest's 5 s default then fails them at random. The same limit as the other workspaces.
+  testTimeout: 30000,
   moduleNameMapper: {
     ...base.moduleNameMapper,
     '^node-red-contrib-lucid/dist/(.*)$': `${lucidRoot}/src/$1`,
