@@ -27,6 +27,9 @@ export const SCORE_USAGE = `usage: lucid score --format nab|skab|smd|csv --in FI
                csv (a timestamp column + numeric columns)
   --in         the recorded file
   --out        the CSV to write: timestamp,anomaly_score,<one contribution column per metric>
+               (one row per input row; a cell that is not a finite number, e.g. NaN or
+               Infinity, is left out of its row and counted on stderr; a row left with no
+               metric scores 0)
   --config     JSON: the lucid-detect node's settings ({"sensitivity": 0.5, ...}), or
                {"detect": {...}, "ingest": {...}, "fleet": {...}}
   --model      score with a packaged ONNX model (e.g. pump-ae) instead of the streaming detector
@@ -184,7 +187,10 @@ export async function runScore(
   modelFactory?: ModelScorerFactory,
 ): Promise<number> {
   const config = await readConfig(options.configPath);
-  const recording = await Recording.open(options.inPath, { format: options.format });
+  const recording = await Recording.open(options.inPath, {
+    format: options.format,
+    nonFiniteCells: 'skip',
+  });
   const deviceId = 'recording';
   let scorer: (ReadingScorer & { close?(): Promise<void> }) | undefined;
   if (options.model) {
@@ -229,6 +235,10 @@ export async function runScore(
     await scorer?.close?.();
   }
   bar.done(rows);
+  if (recording.skippedCells > 0)
+    io.stderr.write(
+      `lucid score: ${recording.skippedCells} cell(s) were not finite numbers (NaN, ±Infinity, text): left out of their rows; a row with no finite metric is written with anomaly_score 0\n`,
+    );
   return rows;
 }
 

@@ -136,16 +136,10 @@ describe('lucid score', () => {
 
   it.each([
     [
-      'a non-numeric value',
-      (csv: string) => csv.replace(/\n(2014-01-01 00:25:00),[^\n]+/, '\n$1,oops'),
-      /:7: column "value" value "oops" is not a finite number/,
-    ],
-    [
       'a bad timestamp',
       (csv: string) => csv.replace('2014-01-01 00:10:00', 'yesterday'),
       /:4: .*"yesterday" is not a timestamp/,
     ],
-    ['a missing cell', (csv: string) => csv.replace(/\n(2014-01-01 00:15:00),[^\n]+/, '\n$1'), /:5:/],
   ])(
     'malformed input (%s): clear error with the line number, exit 1, no output file',
     async (_name, corrupt, message) => {
@@ -158,6 +152,37 @@ describe('lucid score', () => {
       expect(readdirSync(dir)).toEqual(['in.csv']);
     },
   );
+
+  it('bad values never stop the run: NaN, ±Infinity, text and empty cells score 0 unlearned, absurd, duplicate and out-of-order rows are scored', async () => {
+    const lines = nabCsv(1400).trimEnd().split('\n');
+    const bad: Record<number, string> = {
+      10: 'NaN',
+      20: 'Infinity',
+      30: '-Infinity',
+      40: 'oops',
+      50: '',
+      60: '1e400',
+    };
+    for (const [row, cell] of Object.entries(bad))
+      lines[Number(row)] = `${lines[Number(row)].split(',')[0]},${cell}`;
+    lines[1200] = `${lines[1200].split(',')[0]},1.7976931348623157e308`;
+    lines[1201] = `${lines[1201].split(',')[0]},-1.7976931348623157e308`;
+    lines.splice(1300, 0, lines[1300]); // a duplicated row
+    lines.splice(1350, 0, lines[1340]); // an out-of-order row
+    writeFileSync(join(dir, 'in.csv'), lines.join('\n') + '\n');
+    const code = await run(['--format', 'nab', '--in', join(dir, 'in.csv'), '--out', join(dir, 'out.csv')]);
+    expect(code).toBe(0);
+    expect(stderr.text).toMatch(/5 cell\(s\) were not finite numbers/);
+    const out = readFileSync(join(dir, 'out.csv'), 'utf8').trimEnd().split('\n');
+    expect(out).toHaveLength(lines.length);
+    const scores = out.slice(1).map((l) => Number(l.split(',')[1]));
+    for (const s of scores) expect(s >= 0 && s <= 1).toBe(true);
+    for (const row of Object.keys(bad)) expect(scores[Number(row) - 1]).toBe(0);
+    // The absurd value is the most anomalous reading of the file.
+    expect(scores[1199]).toBe(1);
+    // The run recovers: the last 50 rows (ordinary values again) score low.
+    expect(Math.max(...scores.slice(-50))).toBeLessThan(0.5);
+  });
 
   it.each([
     [['--in', 'x', '--out', 'y'], /--format is missing/],

@@ -58,6 +58,32 @@ export const REPLAY_INGEST_OPTIONS: Readonly<Partial<IngestOptions>> = Object.fr
   missingTimestamp: 'reject',
 });
 
+function hasMetric(row: RecordedRow): boolean {
+  for (const name in row.metrics) if (hasOwn.call(row.metrics, name)) return true;
+  return false;
+}
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * The detection written for a row that has no finite metric: score 0, no decision, no
+ * contributions (so `lucid score` still writes one row per input row).
+ */
+export function unscored(deviceId: string, tsMs: number): Detection {
+  return {
+    reading: { deviceId, tsMs, metrics: {} },
+    score: {
+      deviceId,
+      tsMs,
+      score: 0,
+      isAnomaly: false,
+      detector: 'none',
+      contributions: {},
+      expected: {},
+      evidence: { metrics: {}, warmingUp: false, combined: { method: 'none', anomalousMetrics: [] } },
+    },
+  };
+}
+
 /** Metric names lucid-ingest accepts (its telemetry schema): inner spaces allowed, 1..64 characters. */
 const INGEST_NAME = /^[A-Za-z_](?:[A-Za-z0-9_.: -]{0,62}[A-Za-z0-9_.:-])?$/;
 
@@ -151,9 +177,18 @@ export async function* scoreRecording(
     return result.readings;
   };
   const score = async (batch: RecordedRow[]): Promise<ScoredRow[]> => {
-    const readings = toReadings(batch);
-    const scores = await scorer.scoreBatch(readings);
-    return batch.map((row, i) => ({ row, detection: { reading: readings[i], score: scores[i] } }));
+    // A row without any finite metric (every cell empty or skipped) is not a reading: it is
+    // written unscored (score 0) and the detectors never see it.
+    const measured = batch.filter(hasMetric);
+    const readings = measured.length > 0 ? toReadings(measured) : [];
+    const scores = readings.length > 0 ? await scorer.scoreBatch(readings) : [];
+    let j = 0;
+    return batch.map((row) => {
+      if (!hasMetric(row)) return { row, detection: unscored(deviceId, row.tsMs) };
+      const detection = { reading: readings[j], score: scores[j] };
+      j++;
+      return { row, detection };
+    });
   };
 
   // Rows wait here until the fit is done (when there is one), then go out in batches.

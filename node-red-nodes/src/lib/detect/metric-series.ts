@@ -53,6 +53,8 @@ export const NOVELTY_SURPRISE = 9 + Math.log10(LEARNED_DETECTORS);
  * extremes grow like σ√(2 ln n)), so plain noise never passes; a spike or a shift does.
  */
 export const NOVELTY_DECISION_SIGMAS = 3;
+/** Largest finite float32 (the seasonal profile's storage). */
+const FLOAT32_MAX = 3.4028234663852886e38;
 const LEVEL = 0;
 const RATE = 1;
 const STUCK = 2;
@@ -608,6 +610,9 @@ export class MetricSeries {
 
   /** Folds a reading into the daily profile and the predictors' error comparison (before the window push). */
   private learnSeason(value: number, tsMs: number): void {
+    // The profile is float32: a value beyond its range (|v| > 3.4e38, finite-but-absurd) would
+    // turn a bin into ±Infinity, then NaN, for good. Such a reading is not learned by the profile.
+    if (!(Math.abs(value) <= FLOAT32_MAX)) return;
     if (this.seasonMean === undefined) {
       this.seasonMean = new Float32Array(SEASON_BINS);
       this.seasonDev = new Float32Array(SEASON_BINS);

@@ -44,6 +44,12 @@ export interface RecordingOptions {
   smdStartMs?: number;
   /** SMD: ms between rows. Default 60 000 (SMD samples once a minute). */
   smdStepMs?: number;
+  /**
+   * A metric cell that is not a finite number (`NaN`, `±Infinity`, `1e400`, text): `reject`
+   * (default) throws `csv_malformed` naming the line; `skip` omits the cell from the row, as an
+   * empty cell, and counts it in {@link Recording.skippedCells}.
+   */
+  nonFiniteCells?: 'reject' | 'skip';
 }
 
 /** The columns a recording resolved, known once the first data row has been read. */
@@ -84,6 +90,7 @@ const NUMBER_CELL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^[+-]?(Infinity)$
  */
 export class Recording {
   private bytes = 0;
+  private decoder: RowDecoder | undefined;
   private resolved: RecordingColumns | undefined;
 
   private constructor(
@@ -146,6 +153,11 @@ export class Recording {
    *   cells, a non-numeric metric cell or an unparseable timestamp; `csv_no_timestamp` for a
    *   generic CSV without a timestamp column; `csv_empty` for a file without a header.
    */
+  /** Metric cells of the last {@link rows} pass left out because they were not finite numbers (`nonFiniteCells: 'skip'`). */
+  get skippedCells(): number {
+    return this.decoder?.skippedCells ?? 0;
+  }
+
   async *rows(): AsyncGenerator<RecordedRow> {
     this.bytes = 0;
     const raw = createReadStream(this.path);
@@ -167,6 +179,7 @@ export class Recording {
       : [raw, counter, parser];
     (pipeline as (...args: unknown[]) => unknown)(...streams, () => undefined);
     const decoder = new RowDecoder(this.path, this.format, this.options);
+    this.decoder = decoder;
     try {
       for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
         const row = decoder.decode(item.record, item.info.lines);
@@ -197,6 +210,7 @@ export async function* readRecordedRows(
 
 /** Turns csv-parse records into rows, resolving the columns on the header and first data row. */
 class RowDecoder {
+  skippedCells = 0;
   sawHeader = false;
   columns: RecordingColumns | undefined;
   private header: string[] = [];
@@ -241,8 +255,9 @@ class RowDecoder {
       tsMs = parsed;
     }
     const metrics: Record<string, number> = {};
+    const skip = this.options.nonFiniteCells === 'skip';
     for (const i of this.metricIndexes) {
-      const value = this.number(record[i], i, line);
+      const value = skip ? this.finiteOrSkip(record[i]) : this.number(record[i], i, line);
       if (value !== undefined) metrics[this.header[i]] = value;
     }
     const row: RecordedRow = { index, line, tsMs, timestamp, metrics };
@@ -338,6 +353,15 @@ class RowDecoder {
       throw this.malformed(line, `column "${this.header[column]}" value "${cell}" is not a finite number`);
     }
     return value;
+  }
+
+  /** A metric cell's finite value, or undefined (counted in skippedCells when not empty). */
+  private finiteOrSkip(cell: string | undefined): number | undefined {
+    if (cell === undefined || cell === '') return undefined;
+    const value = NUMBER_CELL.test(cell) ? Number(cell) : Number.NaN;
+    if (Number.isFinite(value)) return value;
+    this.skippedCells++;
+    return undefined;
   }
 
   private malformed(line: number, detail: string): InputError {

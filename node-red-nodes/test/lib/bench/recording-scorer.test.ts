@@ -86,8 +86,20 @@ describe('scoreRecording', () => {
 
   it('names the line of a row ingest refuses', async () => {
     const bad = rows(5);
-    bad[3] = { ...bad[3], metrics: {} };
+    bad[3] = { ...bad[3], metrics: { 'Flow/Rate': NaN } };
     await expect(collect(scoreRecording(bad, { batchSize: 2 }))).rejects.toThrow(/^line 5: /);
+  });
+
+  it('writes a row without any metric unscored (score 0) and keeps scoring the others in order', async () => {
+    const some = rows(5);
+    some[3] = { ...some[3], metrics: {} };
+    const scored: { line: number; score: number; detector: string }[] = [];
+    for await (const batch of scoreRecording(some, { batchSize: 2 }))
+      for (const { row, detection } of batch)
+        scored.push({ line: row.line!, score: detection.score.score, detector: detection.score.detector });
+    expect(scored.map((s) => s.line)).toEqual(some.map((r) => r.line));
+    expect(scored[3]).toEqual({ line: some[3].line, score: 0, detector: 'none' });
+    expect(scored.filter((s) => s.detector === 'none')).toHaveLength(1);
   });
 
   it('refuses two columns that map to the same metric name', async () => {
