@@ -18,7 +18,7 @@ function expectWellFormed(scores: AnomalyScore[]): void {
     for (const v of c) expect(Number.isFinite(v) && v >= 0).toBe(true);
     const total = c.reduce((a, b) => a + b, 0);
     expect(total === 0 || Math.abs(total - 1) < 1e-9).toBe(true);
-    for (const band of Object.values(s.expected)) {
+    for (const band of Object.values(s.expected ?? {})) {
       expect(Number.isNaN(band.value) || Number.isNaN(band.lower) || Number.isNaN(band.upper)).toBe(false);
     }
   }
