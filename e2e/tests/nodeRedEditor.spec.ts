@@ -111,7 +111,7 @@ test('the editor shows the lucid palette, opens every Lucid node and its help wi
   const notifications = await page.locator('#red-ui-notifications .red-ui-notification').allInnerTexts();
   for (const text of notifications) test.info().annotations.push({ type: 'notification', description: text });
   // Each refused catalogue request also logs one console error, which is not ours.
-  const consoleNoise = errors.filter(
+  const consoleNoise: string[] = errors.filter(
     (e) => e === 'console: Failed to load resource: net::ERR_NAME_NOT_RESOLVED',
   );
   expect(consoleNoise.length).toBeLessThanOrEqual(offlineFailures);
