@@ -4,10 +4,11 @@ import { ConfigError } from '../lib/contracts/errors';
 import { formatAlert, formatResolved, formatUpdate } from './alert-console';
 import { API_TOKEN_ENV, API_TOKEN_FILE } from '../lib/api/api-token';
 import { EDITOR_PASSWORD_ENV } from './editor-auth';
-import { startEmbeddedStack, type RunningStack, type StackOptions } from './embedded-stack';
+import type { RunningStack, StackOptions } from './embedded-stack';
 import { DEMO_SPEED } from './example-flows';
 
-const HELP = `usage: npm start -- [options]      (or: lucid start [options])
+/** `lucid start --help`; the simulator's default speed is DEMO_SPEED, as in the flow and README. */
+export const HELP = `usage: npm start -- [options]      (or: lucid start [options])
 
 Runs Lucid on this machine: an MQTT broker on 127.0.0.1, Node-RED with the Lucid nodes and the
 example flow (editor on 127.0.0.1), and the simulated fleet publishing over MQTT. Explained
@@ -19,7 +20,7 @@ options (environment variable in brackets):
   --mqtt-url URL    use this broker instead (mqtt://host:port) [LUCID_MQTT_URL]
   --data-dir DIR    Node-RED user dir, context and store   [LUCID_DATA_DIR, default ./.lucid-data]
   --replay FILE     replay a recorded CSV (NAB, SKAB, generic) instead of the simulator
-  --speed X         simulator: simulated seconds per real second (default 10);
+  --speed X         simulator: simulated seconds per real second (default ${DEMO_SPEED});
                     replay: speed-up over the file's own timestamps (default 0 = as fast as possible)
   --seed N          simulator seed (default 42)
   --log-level L     Node-RED log level: error, warn, info, debug (default warn)
@@ -98,6 +99,13 @@ export function resolveStackOptions(args: string[], env: NodeJS.ProcessEnv): Sta
   };
 }
 
+/** What the banner's first line says the stack runs: the replayed file, or the simulator's seed and speed. */
+export function describeMode(mode: StackOptions['mode']): string {
+  return mode.kind === 'replay'
+    ? `replaying ${mode.path}`
+    : `simulating a fleet (seed ${mode.seed}, ${mode.speed}× real time)`;
+}
+
 /**
  * The text `lucid start` prints once the stack runs: where the editor, broker and API are, the
  * editor login and the API token, and where both are kept.
@@ -166,6 +174,8 @@ export async function start(args: string[]): Promise<number> {
   };
   let stack;
   try {
+    // Loaded here, not at the top: express, mqtt and Node-RED are not needed for --help or a bad flag.
+    const { startEmbeddedStack } = await import('./embedded-stack');
     stack = await startEmbeddedStack(options);
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -174,11 +184,7 @@ export async function start(args: string[]): Promise<number> {
     }
     throw err;
   }
-  const what =
-    options.mode.kind === 'replay'
-      ? `replaying ${options.mode.path}`
-      : `simulating a fleet (seed ${options.mode.seed}, ${options.mode.speed}× real time)`;
-  process.stdout.write(startBanner(stack, what, options.dataDir));
+  process.stdout.write(startBanner(stack, describeMode(options.mode), options.dataDir));
   await new Promise<void>((resolve) => {
     const shutdown = () => resolve();
     process.once('SIGINT', shutdown);
