@@ -14,7 +14,7 @@ import { startBanner } from '../../src/cli/start';
 const DIST_NODE = path.join(__dirname, '..', '..', 'dist', 'nodes', 'lucid-store', 'lucid-store.js');
 const EVIL_ORIGIN = 'http://evil.example';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const modeOf = (file: string): number => fs.statSync(file).mode & 0o777;
 

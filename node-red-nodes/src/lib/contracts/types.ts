@@ -30,6 +30,14 @@ export interface DeviceStatus {
 export const PLANNED_OFFLINE_REASON = 'planned';
 
 /**
+ * Largest magnitude a reading's value may have, in the metric's fleet unit: ingest refuses
+ * |value| > 1e15 (reject code `out_of_bounds`). No physical sensor reports more, and the bound
+ * keeps every later stage finite: squares (1e30), sums over windows and float32 model inputs
+ * stay far below the largest double (1.8e308) and float32 (3.4e38).
+ */
+export const MAX_ABS_READING_VALUE = 1e15;
+
+/**
  * One device's telemetry at one instant, after ingest has validated it and normalised units
  * (to the unit declared for the metric in `lucid-fleet`) and the timestamp (to `tsMs`).
  */
@@ -37,7 +45,7 @@ export interface Reading {
   deviceId: string;
   /** Event time of the sample, epoch ms. */
   tsMs: number;
-  /** Metric name → finite value in the metric's fleet unit. */
+  /** Metric name → finite value in the metric's fleet unit, |value| ≤ {@link MAX_ABS_READING_VALUE}. */
   metrics: Record<string, number>;
   site?: string;
   tenant?: string;

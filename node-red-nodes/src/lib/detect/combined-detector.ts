@@ -146,14 +146,16 @@ export class CombinedDetector {
    * Rebuilds a detector from {@link snapshot} output, or from a streaming detector's snapshot
    * (the joint detector then starts commissioning afresh). Joint devices with corrupt state are
    * dropped one by one (they recommission); the others keep theirs.
+   * @param onSkip - called once per streaming entry dropped as corrupt (see {@link StreamingDetector.restore}).
    * @throws InputError (`invalid_snapshot`) as {@link StreamingDetector.restore}.
    */
   static restore(
     snapshot: CombinedDetectorSnapshot,
     config: DetectConfig,
     fleet?: FleetRegistry,
+    onSkip?: (reason: string) => void,
   ): CombinedDetector {
-    const streaming = StreamingDetector.restore(snapshot, config, fleet);
+    const streaming = StreamingDetector.restore(snapshot, config, fleet, onSkip);
     let joint: JointStateDetector | undefined;
     if (snapshot.joint !== undefined) {
       try {

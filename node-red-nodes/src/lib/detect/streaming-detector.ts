@@ -375,10 +375,18 @@ export class StreamingDetector {
   /**
    * Rebuilds a detector from {@link snapshot} output (possibly after a JSON round trip). With an
    * unchanged config, subsequent scores are identical to the original's; a smaller `windowSize`
-   * keeps the newest readings.
-   * @throws InputError (`invalid_snapshot`) naming the first corrupt field.
+   * keeps the newest readings. A corrupt series, device or adaptation entry is dropped alone
+   * (that series re-warms) and reported to `onSkip`; the others keep their state.
+   * @param onSkip - called once per dropped entry with the reason (naming the entry).
+   * @throws InputError (`invalid_snapshot`) when the snapshot itself is not a version-1 object
+   *   with `series`, `devices` and `adaptations` arrays.
    */
-  static restore(snapshot: DetectorSnapshot, config: DetectConfig, fleet?: FleetRegistry): StreamingDetector {
+  static restore(
+    snapshot: DetectorSnapshot,
+    config: DetectConfig,
+    fleet?: FleetRegistry,
+    onSkip: (reason: string) => void = () => undefined,
+  ): StreamingDetector {
     if (
       snapshot === null ||
       typeof snapshot !== 'object' ||
@@ -398,8 +406,14 @@ export class StreamingDetector {
     }
     const detector = new StreamingDetector(config, fleet);
     snapshot.series.forEach((s, i) => {
-      validateSeriesSnapshot(s, i);
-      const series = MetricSeries.fromSnapshot(s, config.windowSize);
+      let series: MetricSeries;
+      try {
+        validateSeriesSnapshot(s, i);
+        series = MetricSeries.fromSnapshot(s, config.windowSize);
+      } catch (err) {
+        onSkip((err as Error).message);
+        return;
+      }
       const metrics = detector.deviceState(s.deviceId).metrics;
       const previous = metrics.get(s.metric);
       if (previous) detector.lruReplace(previous, series);
@@ -412,10 +426,10 @@ export class StreamingDetector {
         typeof d.deviceId !== 'string' ||
         (!isFiniteNumber(d.lastSeenTsMs) && d.lastSeenTsMs !== null)
       ) {
-        throw new InputError(
-          'invalid_snapshot',
+        onSkip(
           `snapshot.devices[${i}] is ${JSON.stringify(d)?.slice(0, 80)}; expected {deviceId, lastSeenTsMs}`,
         );
+        return;
       }
       detector.deviceState(d.deviceId).lastSeenTsMs = d.lastSeenTsMs ?? -Infinity;
     });
@@ -423,7 +437,7 @@ export class StreamingDetector {
       try {
         detector.applyAdaptation(a);
       } catch (err) {
-        throw new InputError('invalid_snapshot', `snapshot.adaptations[${i}]: ${(err as Error).message}`);
+        onSkip(`snapshot.adaptations[${i}]: ${(err as Error).message}`);
       }
     });
     return detector;

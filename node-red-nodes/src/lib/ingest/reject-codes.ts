@@ -17,6 +17,7 @@ export const REJECT_CODES = [
   'signature_invalid',
   'replayed',
   'out_of_range',
+  'out_of_bounds',
 ] as const;
 
 /** One of {@link REJECT_CODES}. */

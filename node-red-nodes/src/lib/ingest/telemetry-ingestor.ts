@@ -1,7 +1,7 @@
 import { ConfigError } from '../contracts/errors';
 import type { Reading } from '../contracts/types';
 import type { FleetRegistry } from '../fleet/fleet-registry';
-import { PLANNED_OFFLINE_REASON } from '../contracts/types';
+import { MAX_ABS_READING_VALUE, PLANNED_OFFLINE_REASON } from '../contracts/types';
 import { BoundedCache } from './bounded-cache';
 import { parseDeviceStatus } from './device-status';
 import { HeartbeatWatchdog } from './heartbeat-watchdog';
@@ -479,6 +479,13 @@ export class TelemetryIngestor {
         return {
           code: 'not_finite',
           detail: `metrics.${name} = ${v} ${spec.inputUnit} is not finite in ${spec.unit}; send a value the sensor can report`,
+        };
+      }
+      if (Math.abs(value) > MAX_ABS_READING_VALUE) {
+        const unitSuffix = spec.unit ? ` ${spec.unit}` : '';
+        return {
+          code: 'out_of_bounds',
+          detail: `metrics.${name} = ${value}${unitSuffix} is beyond ±${MAX_ABS_READING_VALUE}${unitSuffix}, the largest magnitude Lucid accepts; check the sensor's scaling`,
         };
       }
       if (

@@ -173,7 +173,13 @@ export = function (RED: NodeAPI) {
           let snapshot: DetectorSnapshot | undefined;
           if (value !== undefined) {
             try {
-              detector = CombinedDetector.restore(value as CombinedDetectorSnapshot, s.detect, registry);
+              detector = CombinedDetector.restore(
+                value as CombinedDetectorSnapshot,
+                s.detect,
+                registry,
+                (reason) =>
+                  node.warn(`lucid-detect: dropping one entry of the saved state (it re-warms): ${reason}`),
+              );
               snapshot = value as DetectorSnapshot;
             } catch (restoreErr) {
               node.warn(`lucid-detect: ignoring saved state: ${(restoreErr as Error).message}`);

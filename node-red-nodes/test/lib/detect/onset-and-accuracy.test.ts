@@ -81,9 +81,15 @@ describe('StreamingDetector: onset scoring', () => {
     expect(() => StreamingDetector.restore(old, config)).not.toThrow();
     const bad = JSON.parse(JSON.stringify(snap)) as { series: Record<string, unknown>[] };
     bad.series[0].onsetMemory = -1;
-    expect(() => StreamingDetector.restore(bad as unknown as DetectorSnapshot, config)).toThrow(
-      /onsetMemory/,
+    const skipped: string[] = [];
+    const dropped = StreamingDetector.restore(
+      bad as unknown as DetectorSnapshot,
+      config,
+      undefined,
+      (reason) => skipped.push(reason),
     );
+    expect(skipped).toEqual([expect.stringMatching(/onsetMemory/)]);
+    expect(dropped.seriesCount).toBe(0);
   });
 });
 

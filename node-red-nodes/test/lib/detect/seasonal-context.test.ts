@@ -98,14 +98,15 @@ describe('StreamingDetector: daily seasonal context', () => {
     { name: 'negative deviation', patch: { seasonDev: new Array(SEASON_BINS).fill(-1) } },
     { name: 'profile without visits', patch: { seasonVisits: undefined } },
     { name: 'negative compared count', patch: { comparedCount: -1 } },
-  ])('rejects a corrupt seasonal snapshot ($name)', ({ patch }) => {
+  ])('drops a series with a corrupt seasonal snapshot ($name)', ({ patch }) => {
     const config = resolveDetectConfig({});
     const a = new StreamingDetector(config);
     a.detectBatch(daily(1));
     const snap = JSON.parse(JSON.stringify(a.snapshot())) as DetectorSnapshot;
     Object.assign(snap.series[0], patch);
-    expect(() => StreamingDetector.restore(snap, config)).toThrow(
-      expect.objectContaining({ code: 'invalid_snapshot' }),
-    );
+    const skipped: string[] = [];
+    const restored = StreamingDetector.restore(snap, config, undefined, (reason) => skipped.push(reason));
+    expect(skipped).toHaveLength(1);
+    expect(restored.seriesCount).toBe(0);
   });
 });

@@ -319,21 +319,34 @@ describe('StreamingDetector: state', () => {
     { name: 'null', snapshot: null },
     { name: 'wrong version', snapshot: { version: 2, series: [], devices: [], adaptations: [] } },
     { name: 'series not an array', snapshot: { version: 1, series: {}, devices: [], adaptations: [] } },
+  ])('restore rejects a corrupt snapshot ($name) with InputError', ({ snapshot }) => {
+    expect(() => StreamingDetector.restore(snapshot as never, config())).toThrow(InputError);
+  });
+
+  it.each([
     { name: 'non-finite window value', mutate: (s: SnapJson) => (s.series[0].values[3] = 'x') },
+    { name: 'an overflowing sum', mutate: (s: SnapJson) => (s.series[0].values[3] = Number.MAX_VALUE * 2) },
     { name: 'times out of order', mutate: (s: SnapJson) => (s.series[0].times[3] = 0) },
     { name: 'negative count', mutate: (s: SnapJson) => (s.series[0].n = -1) },
     {
       name: 'bad adaptation',
       mutate: (s: SnapJson) => s.adaptations.push({ id: 'x', kind: 'threshold', value: 7 }),
     },
-  ])('restore rejects a corrupt snapshot ($name) with InputError', ({ snapshot, mutate }) => {
-    let snap = snapshot as unknown as SnapJson;
-    if (mutate) {
-      const { d } = trained(20);
-      snap = JSON.parse(JSON.stringify(d.snapshot())) as SnapJson;
-      mutate(snap);
-    }
-    expect(() => StreamingDetector.restore(snap as never, config())).toThrow(InputError);
+  ])('restore drops only the corrupt entry ($name) and keeps the other series', ({ mutate }) => {
+    const d = new StreamingDetector(config());
+    d.detectBatch(noisy(20));
+    d.detectBatch(noisy(20).map((r) => ({ ...r, deviceId: 'dev-2' })));
+    const snap = JSON.parse(JSON.stringify(d.snapshot())) as SnapJson;
+    expect(snap.series.map((x) => x.deviceId)).toEqual(['dev-1', 'dev-2']);
+    mutate(snap);
+    const skipped: string[] = [];
+    const r = StreamingDetector.restore(snap as never, config(), undefined, (reason) => skipped.push(reason));
+    expect(skipped).toHaveLength(1);
+    const adaptationBroken = snap.adaptations.length > 0;
+    expect(r.seriesCount).toBe(adaptationBroken ? 2 : 1);
+    // dev-2 keeps its learned state: it scores the next reading exactly as the original does.
+    const next = at(20, { temperature: 21 }, 'dev-2');
+    expect(r.detect(next)).toEqual(d.detect(next));
   });
 
   it('out-of-order and duplicate readings are scored but do not change the state', () => {

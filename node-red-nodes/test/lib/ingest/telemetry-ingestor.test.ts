@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../src/lib/contracts/errors';
-import { CONNECTIVITY_METRIC } from '../../../src/lib/contracts/types';
+import { CONNECTIVITY_METRIC, MAX_ABS_READING_VALUE } from '../../../src/lib/contracts/types';
 import { FleetRegistry, type FleetDefinition } from '../../../src/lib/fleet/fleet-registry';
 import {
   DEFAULT_INGEST_OPTIONS,
@@ -231,6 +231,16 @@ describe('TelemetryIngestor: every reject code', () => {
       TOPIC,
       /65\.5\d* °C is outside the physical range -40\.\.60 °C/,
     ],
+    [
+      'out_of_bounds',
+      {},
+      { ts: NOW_S, humidity: 1.7976931348623157e308 },
+      TOPIC,
+      /^metrics\.humidity = 1\.7976931348623157e\+308 is beyond ±1000000000000000, the largest/,
+    ],
+    ['out_of_bounds', {}, { ts: NOW_S, humidity: -1.0000001e15 }, TOPIC, /beyond ±1000000000000000/],
+    // In the fleet unit: 1e14 mV is 1e11 V (accepted), 2e18 mV is 2e15 V (refused).
+    ['out_of_bounds', {}, { ts: NOW_S, metrics: { supply: 2e18 } }, TOPIC, /supply = 2000000000000000 V/],
     ['signature_missing', { requireSignature: true }, { ts: NOW_S, humidity: 1 }, TOPIC, /sig is missing/],
     [
       'signature_invalid',
@@ -267,6 +277,20 @@ describe('TelemetryIngestor: every reject code', () => {
     const { ingestor } = make();
     const buf = Buffer.from('not json');
     expect(ingestor.ingest(buf, TOPIC).rejects[0].item).toBe(buf);
+  });
+
+  test('values up to the absolute bound pass, in both signs', () => {
+    const { ingestor } = make();
+    const out = ingestor.ingest(
+      [
+        { ts: NOW_S, humidity: MAX_ABS_READING_VALUE },
+        { ts: NOW_S + 1, humidity: -MAX_ABS_READING_VALUE },
+        { ts: NOW_S + 2, metrics: { supply: 1e14 } },
+      ],
+      TOPIC,
+    );
+    expect(out.rejects).toEqual([]);
+    expect(out.readings.map((r) => Object.values(r.metrics)[0])).toEqual([1e15, -1e15, 1e11]);
   });
 
   test('out-of-range values pass by default (lucid-detect flags them)', () => {
