@@ -21,7 +21,7 @@ module.exports = {
   },
   transform: {
     ...base.transform,
-    // d3-color and friends ship .mjs files that @grafana/data imports (TOOLCHAIN.md, fix 3).
+    // d3-color and friends ship .mjs files that @grafana/data imports; jest must transform them too.
     '^.+\\.mjs$': base.transform['^.+\\.(t|j)sx?$'],
   },
 };

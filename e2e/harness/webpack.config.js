@@ -1,7 +1,7 @@
 /**
  * Bundles the browser-test page: the panel's real components (grafana-panel-plugin/src) fed by
  * the data source's real query code (grafana-datasource-plugin/src), with @grafana/* bundled in
- * (no Grafana server here, see TOOLCHAIN.md). Built by the Playwright global setup.
+ * (no Grafana server on the CI machine). Built by the Playwright global setup.
  */
 const path = require('path');
 

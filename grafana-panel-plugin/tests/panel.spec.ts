@@ -1,7 +1,8 @@
 /**
  * Tests against a real Grafana server (`npm run server`, docker compose) with @grafana/plugin-e2e.
- * There is no Grafana server on the CI machine (TOOLCHAIN.md): the panel's browser tests across the
- * Lucid stack live in /e2e and run from `npm test`; these run where Docker is available.
+ * There is no Grafana server on the CI machine (no package, no Docker engine): the panel's
+ * browser tests across the Lucid stack live in /e2e and run from `npm test`; these run where
+ * Docker is available.
  */
 import { expect, test } from '@grafana/plugin-e2e';
 import { TEST_IDS } from '../src/testIds';

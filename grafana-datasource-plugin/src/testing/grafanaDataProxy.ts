@@ -24,7 +24,7 @@ export function interpolateRoute(template: string, ds: DataSourceInstance): stri
 
 /**
  * A small HTTP server that plays Grafana's data proxy for frontend data sources (Grafana cannot
- * run here, see TOOLCHAIN.md): `GET|POST /api/datasources/proxy/uid/<uid>/<route.path>/<rest>`
+ * run on the CI machine): `GET|POST /api/datasources/proxy/uid/<uid>/<route.path>/<rest>`
  * is forwarded to `<route.url>/<rest>` with the query string, the route's headers (templates
  * filled from jsonData/secureJsonData) replacing any client `Authorization`, and the response
  * streamed back as it arrives (so server-sent events pass through). An unreachable upstream is a
