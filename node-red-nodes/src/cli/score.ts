@@ -237,7 +237,7 @@ export async function runScore(
   bar.done(rows);
   if (recording.skippedCells > 0)
     io.stderr.write(
-      `lucid score: ${recording.skippedCells} cell(s) were not finite numbers (NaN, ±Infinity, text): left out of their rows; a row with no finite metric is written with anomaly_score 0\n`,
+      `lucid score: ${recording.skippedCells} cell(s) were not finite numbers (NaN, ±Infinity, text) or beyond ±1e15: left out of their rows; a row with no finite metric is written with anomaly_score 0\n`,
     );
   return rows;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseScoreArgs, score } from '../../src/cli/score';
 import { formatScore, csvCell } from '../../src/lib/bench/score-csv';
+import { MAX_ABS_READING_VALUE } from '../../src/lib/contracts/types';
 
 /** A NAB-style series: a slow sine with a spike at row 300. */
 function nabCsv(rows: number): string {
@@ -162,17 +163,20 @@ describe('lucid score', () => {
       40: 'oops',
       50: '',
       60: '1e400',
+      // Beyond the bound ingest accepts (MAX_ABS_READING_VALUE): left out like a non-finite cell.
+      70: '1.7976931348623157e308',
     };
     for (const [row, cell] of Object.entries(bad))
       lines[Number(row)] = `${lines[Number(row)].split(',')[0]},${cell}`;
-    lines[1200] = `${lines[1200].split(',')[0]},1.7976931348623157e308`;
-    lines[1201] = `${lines[1201].split(',')[0]},-1.7976931348623157e308`;
+    // Absurd but within the bound: scored.
+    lines[1200] = `${lines[1200].split(',')[0]},${MAX_ABS_READING_VALUE}`;
+    lines[1201] = `${lines[1201].split(',')[0]},${-MAX_ABS_READING_VALUE}`;
     lines.splice(1300, 0, lines[1300]); // a duplicated row
     lines.splice(1350, 0, lines[1340]); // an out-of-order row
     writeFileSync(join(dir, 'in.csv'), lines.join('\n') + '\n');
     const code = await run(['--format', 'nab', '--in', join(dir, 'in.csv'), '--out', join(dir, 'out.csv')]);
     expect(code).toBe(0);
-    expect(stderr.text).toMatch(/5 cell\(s\) were not finite numbers/);
+    expect(stderr.text).toMatch(/6 cell\(s\) were not finite numbers/);
     const out = readFileSync(join(dir, 'out.csv'), 'utf8').trimEnd().split('\n');
     expect(out).toHaveLength(lines.length);
     const scores = out.slice(1).map((l) => Number(l.split(',')[1]));

@@ -4,6 +4,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { ConfigError, InputError } from '../contracts/errors';
+import { MAX_ABS_READING_VALUE } from '../contracts/types';
 import { looksLikeDateTime, parseRecordedTimestamp } from './recorded-timestamp';
 import {
   detectFormat,
@@ -47,7 +48,8 @@ export interface RecordingOptions {
   /**
    * A metric cell that is not a finite number (`NaN`, `±Infinity`, `1e400`, text): `reject`
    * (default) throws `csv_malformed` naming the line; `skip` omits the cell from the row, as an
-   * empty cell, and counts it in {@link Recording.skippedCells}.
+   * empty cell, and counts it in {@link Recording.skippedCells}. `skip` also omits values beyond
+   * ±{@link MAX_ABS_READING_VALUE}, which ingest would refuse (with `reject` ingest refuses them).
    */
   nonFiniteCells?: 'reject' | 'skip';
 }
@@ -355,11 +357,14 @@ class RowDecoder {
     return value;
   }
 
-  /** A metric cell's finite value, or undefined (counted in skippedCells when not empty). */
+  /**
+   * A metric cell's value when finite and within ±{@link MAX_ABS_READING_VALUE} (what ingest
+   * accepts), else undefined (counted in skippedCells when not empty).
+   */
   private finiteOrSkip(cell: string | undefined): number | undefined {
     if (cell === undefined || cell === '') return undefined;
     const value = NUMBER_CELL.test(cell) ? Number(cell) : Number.NaN;
-    if (Number.isFinite(value)) return value;
+    if (Number.isFinite(value) && Math.abs(value) <= MAX_ABS_READING_VALUE) return value;
     this.skippedCells++;
     return undefined;
   }
