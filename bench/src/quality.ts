@@ -13,6 +13,9 @@ import { BENCH_DIR, REPO_ROOT, environment, updateResults } from './results-file
 import { runSkab, type SkabRun } from './skab';
 import { runSmd, type SmdResult } from './smd';
 import { modelScorerFactory } from './model-scorer';
+import { streamingScorer } from '../../node-red-nodes/src/lib/bench/recording-scorer';
+import { resolveDetectConfig } from '../../node-red-nodes/src/lib/detect';
+import { FleetRegistry } from '../../node-red-nodes/src/lib/fleet/fleet-registry';
 
 export interface QualityResults {
   generatedAt: string;
@@ -21,7 +24,13 @@ export interface QualityResults {
   configuration: string;
   nab?: NabResult;
   nabCv?: NabCvResult;
-  skab?: { detector: SkabRun; model?: SkabRun & { model: string }; modelNote?: string };
+  skab?: {
+    detector: SkabRun;
+    /** The streaming detector alone (joint-state detector off), same run. */
+    streamingOnly?: SkabRun;
+    model?: SkabRun & { model: string };
+    modelNote?: string;
+  };
   smd?: SmdResult;
   seconds: number;
 }
@@ -52,6 +61,11 @@ async function main(): Promise<void> {
     log('SKAB…');
     const detector = await runSkab(roots.skab, log, true);
     results.skab = { detector };
+    log('SKAB with the streaming detector alone…');
+    const fleet = new FleetRegistry({ defaults: { deviceType: 'pump' } });
+    results.skab.streamingOnly = await runSkab(roots.skab, log, false, async () =>
+      streamingScorer(resolveDetectConfig({ jointFitReadings: 0 }), fleet),
+    );
     const factory = await modelScorerFactory('pump-ae');
     if (factory.available) {
       log('SKAB with the pump-ae model…');

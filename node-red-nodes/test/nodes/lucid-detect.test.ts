@@ -83,6 +83,25 @@ describe('lucid-detect node', () => {
     expect(detections.slice(0, 60).some((d) => d.score.isAnomaly)).toBe(false);
   });
 
+  it('fits the joint-state detector on Joint fit readings and flags a broken relation with an episode', async () => {
+    await helper.load(detectNode, flow({ jointFitReadings: '80' }));
+    const g = noisy(200, { sd: 1, seed: 5 });
+    const readings: Reading[] = g.map((r, i) => {
+      const flow = r.metrics.temperature;
+      // current follows flow; from reading 150 it departs by 0.5 while staying in its own range
+      const current = 0.5 * flow + 0.01 * Math.sin(i * 1.7) + (i >= 150 ? 0.5 : 0);
+      return { deviceId: 'pump-1', tsMs: r.tsMs, metrics: { flow, current } };
+    });
+    const out = nextOutput();
+    helper.getNode('d1').receive({ payload: readings });
+    const detections = (await out).payload as Detection[];
+    expect((detections[79].score.evidence as DetectionEvidence).joint).toBeUndefined();
+    expect((detections[80].score.evidence as DetectionEvidence).joint?.fitReadings).toBe(80);
+    expect(detections.slice(80, 150).filter((d) => d.score.episode?.active).length).toBeLessThan(5);
+    expect(detections.slice(152).every((d) => d.score.episode?.active)).toBe(true);
+    expect(detections.slice(150).filter((d) => d.score.isAnomaly).length).toBeLessThanOrEqual(2);
+  });
+
   it('sends a single detection for a single reading, and only anomalies in "anomalies" mode', async () => {
     await helper.load(detectNode, flow({ outputMode: 'anomalies' }));
     const got: Out[] = [];

@@ -1109,6 +1109,9 @@ function normality(d: Detection, cls: AlertClass): Normality {
   if (!measured) return 'unknown';
   if (phase === 'recovery') return 'normal';
   if (phase === 'ongoing') return 'anomalous';
+  // Inside the device's anomalous episode (an onset not yet over) the alert stays open; the
+  // episode raises no new event of its own, so it notifies once.
+  if (!d.score.isAnomaly && d.score.episode?.active === true) return 'anomalous';
   if (!d.score.isAnomaly) return primary === CONNECTIVITY_METRIC ? 'unknown' : 'normal';
   return primary === CONNECTIVITY_METRIC ? 'unknown' : 'anomalous';
 }

@@ -9,6 +9,7 @@ export interface DetectNodeDef extends NodeDef {
   model?: string;
   sensitivity?: number | string;
   warmupReadings?: number | string;
+  jointFitReadings?: number | string;
   windowSize?: number | string;
   rateWindowMs?: number | string;
   stuckMinDurationMs?: number | string;
@@ -50,6 +51,7 @@ export function parseDetectNodeDef(def: DetectNodeDef): DetectNodeSettings {
   const detect = resolveDetectConfig({
     sensitivity: optionalNumber('sensitivity', def.sensitivity),
     warmupReadings: optionalNumber('warmupReadings', def.warmupReadings),
+    jointFitReadings: optionalNumber('jointFitReadings', def.jointFitReadings),
     windowSize: optionalNumber('windowSize', def.windowSize),
     rateWindowMs: optionalNumber('rateWindowMs', def.rateWindowMs),
     stuckMinDurationMs: optionalNumber('stuckMinDurationMs', def.stuckMinDurationMs),

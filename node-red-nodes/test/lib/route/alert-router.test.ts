@@ -141,6 +141,25 @@ describe('AlertRouter: opening, de-duplication and updates', () => {
     expect(second.alert.priority).toBeGreaterThan(first.alert.priority);
   });
 
+  it('keeps an alert open while the device is in an anomalous episode, without new events, and resolves after it ends', () => {
+    const rt = router({ resolveAfterMs: 5 * MIN, channels: { webhook: { enabled: true } } });
+    const inEpisode = (tsMs: number) => {
+      const d = det({ tsMs, anomalous: false });
+      d.score.episode = { active: true, sinceTsMs: T0 };
+      return d;
+    };
+    const ds = [det({ tsMs: T0 })];
+    for (let m = 1; m <= 20; m++) ds.push(inEpisode(T0 + m * MIN));
+    const during = runEach(rt, ds);
+    expect(kinds(during)).toEqual(['opened']);
+    expect(during.notifications).toHaveLength(1);
+    const after = runEach(rt, [
+      det({ tsMs: T0 + 21 * MIN, anomalous: false }),
+      det({ tsMs: T0 + 27 * MIN, anomalous: false }),
+    ]);
+    expect(kinds(after)).toEqual(['resolved']);
+  });
+
   it('uses a fallback explanation when lucid-explain did not run', () => {
     const rt = router();
     const d = det({ tsMs: T0, explanation: null });
