@@ -142,14 +142,14 @@ export interface DetectionEvidence {
 
 /**
  * What the per-device joint-state (multivariate) detector saw on one reading. `statistic` is the
- * Mahalanobis distance² of the reading's standardised metrics under the device's fitted normal
- * state; `limit` is the largest value it took over the commissioning window; `smoothed` is the
- * EWMA of `statistic / limit` that the episode decision compares with its thresholds.
+ * Mahalanobis distance² of the device's smoothed, standardised metrics under its fitted normal
+ * state; `limit` is the 99th percentile it took over the commissioning window; `ratio` is
+ * `statistic / limit`, which the episode decision compares with its thresholds.
  */
 export interface JointEvidence {
   statistic: number;
   limit: number;
-  smoothed: number;
+  ratio: number;
   /**
    * Metric → standardised conditional residual: how many conditional standard deviations the
    * metric is from what the device's other metrics predict for it (signed).

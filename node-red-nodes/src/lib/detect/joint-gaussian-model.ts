@@ -14,7 +14,7 @@ export interface JointGaussianState {
   scale: number[];
   /** Precision matrix of the standardised metrics, row-major d × d. */
   precision: number[];
-  /** Largest Mahalanobis distance² over the fit window (> 0): the calibration of `statistic`. */
+  /** 99th percentile of the Mahalanobis distance² over the fit window (> 0): the calibration of `statistic`. */
   limit: number;
   /** Readings the model was fitted on. */
   fitReadings: number;
@@ -35,10 +35,13 @@ export interface JointScore {
 
 /**
  * Ridge added to the diagonal of the fit window's correlation matrix before inverting it
- * (shrinkage towards independence, Ledoit & Wolf 2004). 0.01 was chosen with the rest of the joint
- * detector's settings on SKAB by cross-validation across its experiment groups (bench:quality).
+ * (shrinkage towards independence, Ledoit & Wolf 2004). Chosen with the joint detector's other
+ * settings (see `JOINT_SETTINGS`).
  */
 export const JOINT_RIDGE = 0.01;
+
+/** Quantile of the fit window's statistic used as its `limit` (chosen with {@link JOINT_RIDGE}). */
+export const JOINT_LIMIT_QUANTILE = 0.99;
 
 /** A metric whose fit-window standard deviation is below this fraction of (1 + |mean|) counts as constant. */
 const CONSTANT_TOLERANCE = 1e-9;
@@ -56,14 +59,15 @@ const CONSTANT_TOLERANCE = 1e-9;
  * prediction by the other metrics (Lauritzen 1996, *Graphical Models*, §5.1; Whittaker 1990).
  * The squared Mahalanobis distance `zᵀ P z` is Hotelling's T² statistic for one observation
  * (Hotelling 1947; MacGregor & Kourti 1995, *Statistical process control of multivariate
- * processes*, Control Eng. Practice 3(3)); its calibration `limit` is its largest value over the
- * fit window, a distribution-free stand-in for the F-distribution limit, which SKAB's and SMD's
- * heavy-tailed, autocorrelated signals do not follow.
+ * processes*, Control Eng. Practice 3(3)); its calibration `limit` is its empirical quantile
+ * `limitQuantile` over the fit window, a distribution-free stand-in for the F-distribution limit,
+ * which SKAB's and SMD's heavy-tailed, autocorrelated signals do not follow.
  *
  * @param metrics - names of the columns of `rows`.
  * @param rows - the window's readings, each `metrics.length` finite numbers (rows with a
  *   non-finite value are skipped).
  * @param ridge - ≥ 0; added to the correlation matrix's diagonal.
+ * @param limitQuantile - 0..1; the quantile of the fit window's statistic taken as `limit`.
  * @returns the model, or undefined when fewer than two non-constant metrics or fewer than
  *   `d + 2` usable rows remain (the caller keeps scoring univariately).
  * Cost O(n d² + d³); never throws.
@@ -75,6 +79,7 @@ export function fitJointGaussian(
   metrics: readonly string[],
   rows: ArrayLike<ArrayLike<number>>,
   ridge = JOINT_RIDGE,
+  limitQuantile = JOINT_LIMIT_QUANTILE,
 ): JointGaussianState | undefined {
   const dAll = metrics.length;
   const usable: ArrayLike<number>[] = [];
@@ -125,11 +130,14 @@ export function fitJointGaussian(
     fitReadings: n,
   };
   const x = new Float64Array(d);
-  let limit = 0;
-  for (const r of usable) {
+  const statistics = new Float64Array(n);
+  usable.forEach((r, i) => {
     for (let a = 0; a < d; a++) x[a] = r[keep[a]];
-    limit = Math.max(limit, scoreJointState(state, x).statistic);
-  }
+    statistics[i] = scoreJointState(state, x).statistic;
+  });
+  statistics.sort();
+  const q = Math.min(1, Math.max(0, limitQuantile));
+  const limit = statistics[Math.min(n - 1, Math.floor(q * (n - 1)))];
   state.limit = limit > 0 ? limit : 1;
   return state;
 }

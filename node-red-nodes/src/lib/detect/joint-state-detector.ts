@@ -8,18 +8,17 @@ import { fitJointGaussian, scoreJointState, type JointGaussianState } from './jo
  * score other, and back): see the commit that introduced them and bench/REPORT.md.
  */
 export const JOINT_SETTINGS = Object.freeze({
-  /** EWMA weight of the newest reading in the smoothed `log(1 + statistic / limit)` (1 = no smoothing). */
-  smoothingAlpha: 1,
-  /** Smoothed statistic / limit at which an episode opens, at sensitivity 0.5. */
-  enterRatio: 3,
-  /** An open episode closes once the smoothed ratio stays below this for `exitReadings` readings. */
-  exitRatio: 1.5,
-  exitReadings: 1,
   /**
-   * Outside episodes, the mean follows the readings with this weight per reading (slow drift of a
-   * normal process is not an anomaly); frozen inside an episode.
+   * Weight of the newest reading in the exponentially smoothed metrics the model is fitted on and
+   * scores (1 = raw readings): a persistent departure accumulates while reading-to-reading noise
+   * averages out (the EWMA chart's idea, Roberts 1959; Lowry et al. 1992 for its multivariate form).
    */
-  meanAdaptation: 0.002,
+  inputSmoothingAlpha: 0.1,
+  /** statistic / limit at which an episode opens, at sensitivity 0.5. */
+  enterRatio: 12,
+  /** An open episode closes once statistic / limit stays below this for `exitReadings` readings. */
+  exitRatio: 12,
+  exitReadings: 1,
 });
 
 /** Score of the joint detector at which an episode opens at the default sensitivity (0.5). */
@@ -27,7 +26,7 @@ const SCORE_AT_ENTER = 0.5;
 
 /** One reading as the joint-state detector saw it. */
 export interface JointReadingScore {
-  /** 0..1: `0.5 × smoothed / enterRatio`, capped at 1 (0 before the fit and when not scored). */
+  /** 0..1: `0.5 × (statistic / limit) / enterRatio`, capped at 1 (0 before the fit and when not scored). */
   score: number;
   /** True on the reading that opened an episode (the onset event). */
   onset: boolean;
@@ -52,8 +51,8 @@ interface DeviceJointState {
   count: number;
   model: JointGaussianState | undefined;
   fittedTsMs: number;
-  /** EWMA of log(1 + statistic / limit); undefined before the first scored reading. */
-  smoothedLog: number | undefined;
+  /** Exponentially smoothed values of the commissioning set's metrics; undefined before the first complete reading. */
+  smoothed: Float64Array | undefined;
   episodeSinceTsMs: number | undefined;
   below: number;
   lastTsMs: number;
@@ -69,7 +68,7 @@ export interface JointDeviceSnapshot {
   count: number;
   model: JointGaussianState | null;
   fittedTsMs: number;
-  smoothedLog: number | null;
+  smoothed: number[] | null;
   episodeSinceTsMs: number | null;
   below: number;
   lastTsMs: number | null;
@@ -96,9 +95,11 @@ export const JOINT_MAX_METRICS = 64;
  *   commissioning set; a new metric appearing before the fit restarts the window with it; one
  *   appearing after the fit is left to the univariate detectors until a refit. A reading that
  *   lacks a metric of the set is neither collected nor scored jointly (the episode state holds).
- * - **Episodes**: the score is `0.5 × EWMA(statistic / limit) / enterRatio`; an episode opens when
- *   it reaches the cut-off (the `onset`) and closes with hysteresis (below `exitRatio / enterRatio`
- *   of the cut-off for `exitReadings` readings). Outside episodes the mean follows slow drift.
+ * - **Smoothing**: the model sees each metric's exponentially weighted moving average
+ *   (`inputSmoothingAlpha`), during commissioning and after, so a persistent departure builds up.
+ * - **Episodes**: the score is `0.5 × (statistic / limit) / enterRatio`; an episode opens when it
+ *   reaches the cut-off (the `onset`) and closes once it stays below `exitRatio / enterRatio` of
+ *   the cut-off for `exitReadings` readings.
  * - **Refit**: {@link refit} (an operator's "accept as new normal") starts a new commissioning
  *   window; {@link revertRefit} restores the previous model.
  * - **Time**: a reading not after the device's newest is scored but changes no state.
@@ -158,20 +159,11 @@ export class JointStateDetector {
       return idle;
     }
     const model = state.model;
-    const values = new Float64Array(model.metrics.length);
-    for (let j = 0; j < model.metrics.length; j++) {
-      const v = metrics[model.metrics[j]];
-      if (v === undefined || !Number.isFinite(v)) return this.held(state);
-      values[j] = v;
-    }
+    const values = this.smoothedFor(state, model.metrics, metrics, inOrder);
+    if (!values) return this.held(state);
     const { statistic, residualZ } = scoreJointState(model, values);
     const ratio = statistic / model.limit;
-    const alpha = JOINT_SETTINGS.smoothingAlpha;
-    const previous = state.smoothedLog;
-    const smoothedLog =
-      previous === undefined ? Math.log1p(ratio) : previous + alpha * (Math.log1p(ratio) - previous);
-    const smoothed = Math.expm1(smoothedLog);
-    const score = Math.min(1, (SCORE_AT_ENTER * smoothed) / JOINT_SETTINGS.enterRatio);
+    const score = Math.min(1, (SCORE_AT_ENTER * ratio) / JOINT_SETTINGS.enterRatio);
     const exitScore = (cutoff * JOINT_SETTINGS.exitRatio) / JOINT_SETTINGS.enterRatio;
     let onset = false;
     let since = state.episodeSinceTsMs;
@@ -187,14 +179,9 @@ export class JointStateDetector {
       if (below >= JOINT_SETTINGS.exitReadings) since = undefined;
     } else below = 0;
     if (inOrder) {
-      state.smoothedLog = smoothedLog;
       state.episodeSinceTsMs = since;
       state.below = below;
       state.lastTsMs = tsMs;
-      if (since === undefined) {
-        const w = JOINT_SETTINGS.meanAdaptation;
-        for (let j = 0; j < values.length; j++) model.mean[j] += w * (values[j] - model.mean[j]);
-      }
     }
     const residuals: Record<string, number> = {};
     let total = 0;
@@ -217,7 +204,7 @@ export class JointStateDetector {
       evidence: {
         statistic,
         limit: model.limit,
-        smoothed,
+        ratio,
         residualZ: residuals,
         fittedTsMs: state.fittedTsMs,
         fitReadings: model.fitReadings,
@@ -240,7 +227,7 @@ export class JointStateDetector {
     state.metrics = undefined;
     state.buffer = undefined;
     state.count = 0;
-    state.smoothedLog = undefined;
+    state.smoothed = undefined;
     state.episodeSinceTsMs = undefined;
     state.below = 0;
     return true;
@@ -255,7 +242,7 @@ export class JointStateDetector {
     const state = this.devices.get(deviceId);
     if (!state) return false;
     state.lastTsMs = -Infinity;
-    state.smoothedLog = undefined;
+    state.smoothed = undefined;
     state.episodeSinceTsMs = undefined;
     state.below = 0;
     return true;
@@ -272,7 +259,7 @@ export class JointStateDetector {
     state.metrics = [...model.metrics];
     state.buffer = undefined;
     state.count = 0;
-    state.smoothedLog = undefined;
+    state.smoothed = undefined;
     state.episodeSinceTsMs = undefined;
     state.below = 0;
     return true;
@@ -290,7 +277,7 @@ export class JointStateDetector {
         count: s.count,
         model: s.model ? cloneModel(s.model) : null,
         fittedTsMs: s.fittedTsMs,
-        smoothedLog: s.smoothedLog ?? null,
+        smoothed: s.smoothed ? Array.from(s.smoothed) : null,
         episodeSinceTsMs: s.episodeSinceTsMs ?? null,
         below: s.below,
         lastTsMs: Number.isFinite(s.lastTsMs) ? s.lastTsMs : null,
@@ -333,6 +320,30 @@ export class JointStateDetector {
     return { score: 0, onset: false, active: since !== undefined, sinceTsMs: since };
   }
 
+  /**
+   * Updates (when `learn`) and returns the smoothed values of `names` from a reading, or
+   * undefined when the reading lacks one of them. A reading that is not learned from is smoothed
+   * into a copy, leaving the state unchanged.
+   */
+  private smoothedFor(
+    state: DeviceJointState,
+    names: readonly string[],
+    metrics: Record<string, number>,
+    learn: boolean,
+  ): Float64Array | undefined {
+    const d = names.length;
+    for (let j = 0; j < d; j++) if (!Number.isFinite(metrics[names[j]])) return undefined;
+    const alpha = JOINT_SETTINGS.inputSmoothingAlpha;
+    const previous = state.smoothed;
+    const out = learn && previous && previous.length === d ? previous : new Float64Array(d);
+    for (let j = 0; j < d; j++) {
+      const v = metrics[names[j]];
+      out[j] = previous && previous.length === d ? previous[j] + alpha * (v - previous[j]) : v;
+    }
+    if (learn) state.smoothed = out;
+    return out;
+  }
+
   private collect(state: DeviceJointState, names: string[], metrics: Record<string, number>, tsMs: number) {
     if (names.length < 2 && !state.metrics) return;
     if (!state.metrics || names.some((n) => !state.metrics!.includes(n))) {
@@ -341,12 +352,14 @@ export class JointStateDetector {
       state.metrics = [...union].sort();
       state.buffer = new Float32Array(this.fitReadings * state.metrics.length);
       state.count = 0;
+      state.smoothed = undefined;
     }
     const set = state.metrics;
     const d = set.length;
-    for (const name of set) if (!Number.isFinite(metrics[name])) return;
+    const values = this.smoothedFor(state, set, metrics, true);
+    if (!values) return;
     const buffer = state.buffer!;
-    for (let j = 0; j < d; j++) buffer[state.count * d + j] = metrics[set[j]];
+    for (let j = 0; j < d; j++) buffer[state.count * d + j] = values[j];
     state.count++;
     state.lastTsMs = tsMs;
     if (state.count < this.fitReadings) return;
@@ -358,6 +371,11 @@ export class JointStateDetector {
     if (model) {
       state.model = model;
       state.fittedTsMs = tsMs;
+      // The smoothed values follow the model's metrics (constant ones are left out).
+      if (model.metrics.length !== d) {
+        const smoothed = state.smoothed!;
+        state.smoothed = Float64Array.from(model.metrics, (m) => smoothed[set.indexOf(m)]);
+      }
     } else {
       // Nothing to model jointly (constant or single metric): collect a fresh window later.
       state.metrics = undefined;
@@ -372,7 +390,7 @@ function newDeviceState(): DeviceJointState {
     count: 0,
     model: undefined,
     fittedTsMs: 0,
-    smoothedLog: undefined,
+    smoothed: undefined,
     episodeSinceTsMs: undefined,
     below: 0,
     lastTsMs: -Infinity,
@@ -422,8 +440,9 @@ function validDeviceState(raw: JointDeviceSnapshot, fitReadings: number): Device
       return undefined;
     model = cloneModel(m);
   }
-  for (const v of [raw.smoothedLog, raw.episodeSinceTsMs, raw.lastTsMs])
-    if (v !== null && !finite(v)) return undefined;
+  const width = model ? model.metrics.length : d;
+  if (raw.smoothed !== null && !finiteArray(raw.smoothed, width)) return undefined;
+  for (const v of [raw.episodeSinceTsMs, raw.lastTsMs]) if (v !== null && !finite(v)) return undefined;
   if (!finite(raw.fittedTsMs) || !Number.isInteger(raw.below) || raw.below < 0) return undefined;
   const buffer = metrics && fitReadings > 0 ? new Float32Array(fitReadings * d) : undefined;
   buffer?.set(raw.buffer);
@@ -433,7 +452,7 @@ function validDeviceState(raw: JointDeviceSnapshot, fitReadings: number): Device
     count: model ? 0 : raw.count,
     model,
     fittedTsMs: raw.fittedTsMs,
-    smoothedLog: raw.smoothedLog ?? undefined,
+    smoothed: raw.smoothed ? Float64Array.from(raw.smoothed) : undefined,
     episodeSinceTsMs: raw.episodeSinceTsMs ?? undefined,
     below: raw.below,
     lastTsMs: raw.lastTsMs ?? -Infinity,
