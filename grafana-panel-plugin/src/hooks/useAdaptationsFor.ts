@@ -65,6 +65,8 @@ export function describeAdaptation(a: Adaptation, formatTime: (ms: number) => st
       return `Silence on ${target}${a.untilMs ? ` until ${formatTime(a.untilMs)}` : ''}`;
     case 'priority_weight':
       return `Priority of ${a.type ?? 'this kind of'} alerts weighted ×${a.value ?? '?'}`;
+    case 'new_normal':
+      return `Current state of ${target} accepted as its new normal (re-learned from the next readings)`;
     default:
       return `Adaptation ${String(a.kind)} on ${target}`;
   }

@@ -1,5 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import { SEVERITIES } from '../contracts/types';
+import { ADAPTATION_KINDS, SEVERITIES } from '../contracts/types';
 import { MAX_STATS_BUCKET_MS, MIN_STATS_BUCKET_MS } from '../store/store-types';
 
 /**
@@ -125,7 +125,7 @@ export const BODY_SCHEMAS = {
     additionalProperties: false,
     required: ['kind', 'reason'],
     properties: {
-      kind: { enum: ['threshold', 'suppress', 'silence', 'priority_weight'] },
+      kind: { enum: [...ADAPTATION_KINDS] },
       deviceId: name,
       metric: name,
       fingerprint: { type: 'string', minLength: 1, maxLength: 1024 },

@@ -375,6 +375,16 @@ export interface GroundTruth {
   endTsMs?: number;
 }
 
+/** Every {@link Adaptation} kind, in the order the store and the API document them. */
+export const ADAPTATION_KINDS = [
+  'threshold',
+  'suppress',
+  'silence',
+  'priority_weight',
+  'new_normal',
+] as const;
+export type AdaptationKind = (typeof ADAPTATION_KINDS)[number];
+
 /**
  * A change to detection or routing made from operator feedback (by `lucid-feedback`), sent to
  * `lucid-detect` and `lucid-route` as `msg.adaptation`. Reverting sends the same id with
@@ -383,10 +393,13 @@ export interface GroundTruth {
  * - `suppress`: suppress alerts of `fingerprint` until `untilMs`.
  * - `silence`: a silence window (same matchers as {@link Silence}) until `untilMs`.
  * - `priority_weight`: multiply the priority of alerts of `type` (optionally on `deviceId`) by `value` (> 0).
+ * - `new_normal`: the operator accepts the current state of `deviceId` as its new normal: its
+ *   joint-state detector refits on a new commissioning window (lucid-detect); reverting restores
+ *   the model it had. Applying the same id again (e.g. re-sent after a restart) changes nothing.
  */
 export interface Adaptation {
   id: string;
-  kind: 'threshold' | 'suppress' | 'silence' | 'priority_weight';
+  kind: AdaptationKind;
   deviceId?: string;
   metric?: string;
   fingerprint?: string;

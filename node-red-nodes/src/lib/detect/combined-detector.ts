@@ -1,4 +1,10 @@
-import type { Adaptation, AnomalyScore, DetectionEvidence, Reading } from '../contracts';
+import {
+  InputError,
+  type Adaptation,
+  type AnomalyScore,
+  type DetectionEvidence,
+  type Reading,
+} from '../contracts';
 import { FleetRegistry } from '../fleet/fleet-registry';
 import type { DetectConfig } from './detect-config';
 import {
@@ -128,9 +134,23 @@ export class CombinedDetector {
     return this.streaming.forgetDevice(deviceId);
   }
 
-  /** Applies an operator adaptation (see {@link StreamingDetector.applyAdaptation}). */
+  /**
+   * Applies an operator adaptation: `threshold` as {@link StreamingDetector.applyAdaptation};
+   * `new_normal` refits the device's joint-state detector on a new commissioning window (its
+   * revert restores the previous model; an id applied before is ignored).
+   * @throws InputError when the adaptation is malformed (`new_normal` without a `deviceId`).
+   */
   applyAdaptation(a: Adaptation): void {
     this.streaming.applyAdaptation(a);
+    if (a.kind !== 'new_normal') return;
+    if (typeof a.deviceId !== 'string' || a.deviceId === '') {
+      throw new InputError(
+        'invalid_adaptation',
+        `adaptation.deviceId is ${JSON.stringify(a.deviceId)}; expected the device whose state is the new normal`,
+      );
+    }
+    if (a.revertedMs !== undefined) this.joint.revertRefit(a.deviceId, a.id);
+    else this.joint.refit(a.deviceId, a.id);
   }
 
   /** The decision cut-off of a device (and metric) at an event time, with adaptations. */

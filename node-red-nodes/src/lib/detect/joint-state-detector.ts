@@ -56,7 +56,10 @@ interface DeviceJointState {
   episodeSinceTsMs: number | undefined;
   below: number;
   lastTsMs: number;
-  /** Models replaced by `new_normal` refits, by adaptation id (for a revert). */
+  /**
+   * `new_normal` refits applied, by adaptation id, with the model each replaced (for a revert);
+   * an id already here is not applied again. The 16 newest are kept.
+   */
   replaced: Map<string, JointGaussianState | undefined>;
 }
 
@@ -72,6 +75,8 @@ export interface JointDeviceSnapshot {
   episodeSinceTsMs: number | null;
   below: number;
   lastTsMs: number | null;
+  /** Refits applied (oldest first) and the model each replaced. */
+  refits?: { id: string; model: JointGaussianState | null }[];
 }
 
 export interface JointDetectorSnapshot {
@@ -216,11 +221,11 @@ export class JointStateDetector {
    * Starts a new commissioning window for a device (an operator accepted its current state as
    * the new normal): it scores univariately until `fitReadings` new readings are in. The model
    * it had is kept under `adaptationId` for {@link revertRefit}.
-   * @returns false when the device is unknown.
+   * @returns false when the device is unknown or this adaptation was already applied.
    */
   refit(deviceId: string, adaptationId: string): boolean {
     const state = this.devices.get(deviceId);
-    if (!state) return false;
+    if (!state || state.replaced.has(adaptationId)) return false;
     state.replaced.set(adaptationId, state.model);
     if (state.replaced.size > 16) state.replaced.delete(state.replaced.keys().next().value as string);
     state.model = undefined;
@@ -265,7 +270,7 @@ export class JointStateDetector {
     return true;
   }
 
-  /** A JSON-serializable copy of every device's state (refit history is not kept). */
+  /** A JSON-serializable copy of every device's state, with its refit history. */
   snapshot(): JointDetectorSnapshot {
     const devices: JointDeviceSnapshot[] = [];
     for (const [deviceId, s] of this.devices) {
@@ -281,6 +286,7 @@ export class JointStateDetector {
         episodeSinceTsMs: s.episodeSinceTsMs ?? null,
         below: s.below,
         lastTsMs: Number.isFinite(s.lastTsMs) ? s.lastTsMs : null,
+        refits: [...s.replaced].map(([id, model]) => ({ id, model: model ? cloneModel(model) : null })),
       });
     }
     return { version: 1, devices };
@@ -425,20 +431,18 @@ function validDeviceState(raw: JointDeviceSnapshot, fitReadings: number): Device
   if (!finiteArray(raw.buffer, raw.count * d)) return undefined;
   let model: JointGaussianState | undefined;
   if (raw.model !== null) {
-    const m = raw.model;
-    const md = Array.isArray(m?.metrics) ? m.metrics.length : -1;
-    if (
-      md < 2 ||
-      !m.metrics.every((x) => typeof x === 'string') ||
-      !finiteArray(m.mean, md) ||
-      !finiteArray(m.scale, md) ||
-      !m.scale.every((s) => s > 0) ||
-      !finiteArray(m.precision, md * md) ||
-      !(finite(m.limit) && m.limit > 0) ||
-      !finite(m.fitReadings)
-    )
-      return undefined;
-    model = cloneModel(m);
+    model = validModel(raw.model);
+    if (!model) return undefined;
+  }
+  const replaced = new Map<string, JointGaussianState | undefined>();
+  if (raw.refits !== undefined) {
+    if (!Array.isArray(raw.refits)) return undefined;
+    for (const r of raw.refits) {
+      if (!r || typeof r.id !== 'string') return undefined;
+      const previous = r.model === null ? undefined : validModel(r.model);
+      if (r.model !== null && !previous) return undefined;
+      replaced.set(r.id, previous);
+    }
   }
   const width = model ? model.metrics.length : d;
   if (raw.smoothed !== null && !finiteArray(raw.smoothed, width)) return undefined;
@@ -456,6 +460,22 @@ function validDeviceState(raw: JointDeviceSnapshot, fitReadings: number): Device
     episodeSinceTsMs: raw.episodeSinceTsMs ?? undefined,
     below: raw.below,
     lastTsMs: raw.lastTsMs ?? -Infinity,
-    replaced: new Map(),
+    replaced,
   };
+}
+
+function validModel(m: JointGaussianState): JointGaussianState | undefined {
+  const md = Array.isArray(m?.metrics) ? m.metrics.length : -1;
+  if (
+    md < 2 ||
+    !m.metrics.every((x) => typeof x === 'string') ||
+    !finiteArray(m.mean, md) ||
+    !finiteArray(m.scale, md) ||
+    !m.scale.every((s) => s > 0) ||
+    !finiteArray(m.precision, md * md) ||
+    !(finite(m.limit) && m.limit > 0) ||
+    !finite(m.fitReadings)
+  )
+    return undefined;
+  return cloneModel(m);
 }

@@ -1,5 +1,6 @@
 import { ConfigError, InputError } from '../contracts/errors';
 import {
+  ADAPTATION_KINDS,
   CONNECTIVITY_METRIC,
   type Adaptation,
   type Alert,
@@ -383,7 +384,7 @@ export class AlertRouter {
    * - `silence`: a silence with the adaptation's matchers until `untilMs` (or until reverted);
    * - `priority_weight`: multiplies the priority of new and updated alerts matching `type`
    *   (and `deviceId`, `metric`, `site`, `zone` when set) by `value`; weights multiply;
-   * - `threshold`: belongs to `lucid-detect`; ignored here (`applied: false`).
+   * - `threshold`, `new_normal`: belong to `lucid-detect`; ignored here (`applied: false`).
    *
    * @returns whether it changed anything, and `suppressed` events for open alerts a new silence matched.
    * @throws InputError `invalid_adaptation` naming the field (missing id/kind, `suppress`
@@ -397,11 +398,10 @@ export class AlertRouter {
       );
     }
     const a = input as unknown as Adaptation;
-    const kinds = ['threshold', 'suppress', 'silence', 'priority_weight'];
-    if (!kinds.includes(a.kind)) {
+    if (!(ADAPTATION_KINDS as readonly string[]).includes(a.kind)) {
       throw new InputError(
         'invalid_adaptation',
-        `adaptation.kind: expected one of ${kinds.join(', ')}, got ${JSON.stringify(a.kind)}`,
+        `adaptation.kind: expected one of ${ADAPTATION_KINDS.join(', ')}, got ${JSON.stringify(a.kind)}`,
       );
     }
     if (a.revertedMs !== undefined && a.revertedMs !== null) {
@@ -409,7 +409,7 @@ export class AlertRouter {
       const hadSilence = this.silenceMap.delete(a.id);
       return { applied: had || hadSilence, events: [] };
     }
-    if (a.kind === 'threshold') return { applied: false, events: [] };
+    if (a.kind === 'threshold' || a.kind === 'new_normal') return { applied: false, events: [] };
     if (a.kind === 'priority_weight') {
       if (typeof a.value !== 'number' || !Number.isFinite(a.value) || a.value <= 0) {
         throw new InputError(

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../contracts/errors';
 import {
+  ADAPTATION_KINDS,
   FEEDBACK_VERDICTS,
   SEVERITIES,
   type Adaptation,
@@ -82,12 +83,6 @@ const EVENT_KINDS: readonly AlertEvent['kind'][] = [
   'acknowledged',
   'resolved',
   'suppressed',
-];
-const ADAPTATION_KINDS: readonly Adaptation['kind'][] = [
-  'threshold',
-  'suppress',
-  'silence',
-  'priority_weight',
 ];
 const MAX_ID = 256;
 
@@ -805,7 +800,7 @@ export class SqlAlertStore extends EventEmitter implements AlertStore {
     if (
       !a ||
       !isStr(a.id) ||
-      !ADAPTATION_KINDS.includes(a.kind) ||
+      !(ADAPTATION_KINDS as readonly string[]).includes(a.kind) ||
       !isNum(a.tsMs) ||
       typeof a.reason !== 'string' ||
       !isStr(a.createdBy)

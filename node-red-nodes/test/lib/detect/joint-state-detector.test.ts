@@ -228,6 +228,42 @@ describe('CombinedDetector', () => {
   });
 });
 
+describe('CombinedDetector: new_normal adaptation', () => {
+  const config = resolveDetectConfig({ jointFitReadings: FIT });
+  const newNormal = {
+    id: 'nn-1',
+    kind: 'new_normal',
+    deviceId: 'pump-1',
+    createdBy: 'ana',
+    reason: 'valve replaced',
+    tsMs: T0,
+  } as const;
+
+  it('refits once per id (also after a restore), and its revert restores the previous model', () => {
+    const det = new CombinedDetector(config);
+    det.detectBatch(pump(FIT + 10));
+    const before = det.joint.model('pump-1');
+    det.applyAdaptation({ ...newNormal });
+    expect(det.joint.model('pump-1')).toBeUndefined();
+    const later = pump(FIT + 10, { seed: 12 }).map((r) => ({ ...r, tsMs: r.tsMs + (FIT + 10) * MINUTE }));
+    det.detectBatch(later);
+    const refitted = det.joint.model('pump-1');
+    expect(refitted).toBeDefined();
+    expect(refitted).not.toEqual(before);
+    // lucid-feedback re-sends adaptations in force after a restart: no second refit.
+    const restored = CombinedDetector.restore(JSON.parse(JSON.stringify(det.snapshot())), config);
+    restored.applyAdaptation({ ...newNormal });
+    expect(restored.joint.model('pump-1')).toEqual(refitted);
+    restored.applyAdaptation({ ...newNormal, revertedMs: T0 + 1 });
+    expect(restored.joint.model('pump-1')).toEqual(before);
+  });
+
+  it('refuses a new_normal without a device', () => {
+    const det = new CombinedDetector(config);
+    expect(() => det.applyAdaptation({ ...newNormal, deviceId: undefined })).toThrow(/deviceId/);
+  });
+});
+
 describe('combineContributions', () => {
   it('weights each detector by its score and sums to 1', () => {
     const c = combineContributions({ a: 1, b: 0 }, 0.2, { a: 0, b: 1 }, 0.6);

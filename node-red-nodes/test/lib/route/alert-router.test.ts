@@ -160,6 +160,19 @@ describe('AlertRouter: opening, de-duplication and updates', () => {
     expect(kinds(after)).toEqual(['resolved']);
   });
 
+  it('ignores a new_normal adaptation (it belongs to lucid-detect)', () => {
+    const rt = router();
+    const a = {
+      id: 'nn',
+      kind: 'new_normal',
+      deviceId: 'dev-a1',
+      createdBy: 'ana',
+      reason: 'r',
+      tsMs: T0,
+    } as const;
+    expect(rt.applyAdaptation(a)).toEqual({ applied: false, events: [] });
+  });
+
   it('uses a fallback explanation when lucid-explain did not run', () => {
     const rt = router();
     const d = det({ tsMs: T0, explanation: null });
