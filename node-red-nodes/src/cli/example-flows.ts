@@ -166,6 +166,7 @@ function pipelineFlow(o: PipelineOptions): FlowNode[] {
       model: '',
       sensitivity: 0.5,
       warmupReadings: 30,
+      jointFitReadings: 400,
       windowSize: 64,
       rateWindowMs: 300000,
       stuckMinDurationMs: '',
