@@ -131,6 +131,10 @@ describe('npm start: editor login, CORS and data folder permissions', () => {
     expect(flows.status).toBe(200);
     const flow = (await flows.json()) as unknown[];
     expect(flow.length).toBeGreaterThan(0);
+    // The embedded stack's Node-RED (a per-process singleton) says when the redeployed nodes have
+    // started: stopping the stack during a deploy would leave their MQTT clients behind.
+    const events = (require('node-red') as { events: NodeJS.EventEmitter }).events;
+    const started = new Promise((resolve) => events.once('flows:started', resolve));
     const deploy = await fetch(`${stack.editorUrl}flows`, {
       method: 'POST',
       // Only changed nodes restart: the flow is the same, so the deploy is quick.
@@ -138,6 +142,7 @@ describe('npm start: editor login, CORS and data folder permissions', () => {
       body: JSON.stringify(flow),
     });
     expect(deploy.status).toBe(204);
+    await started;
   });
 
   it('keeps the password in the data folder (0600) and prints it in the start banner', () => {
