@@ -121,6 +121,13 @@ function best(
   return out;
 }
 
+/**
+ * Runs the leave-one-category-out cross-validation (see the file header) over the NAB files the
+ * label file lists under `nabRoot`.
+ * @param grid - candidates; default {@link NAB_CV_GRID}.
+ * @returns per-candidate whole-subset scores, the folds, their mean and the per-category losses.
+ * @throws InputError when a file cannot be read (as `lucid score`).
+ */
 export async function runNabCv(
   nabRoot: string,
   log: (s: string) => void,
