@@ -12,7 +12,9 @@ export const HELP = `usage: npm start -- [options]      (or: lucid start [option
 
 Runs Lucid on this machine: an MQTT broker on 127.0.0.1, Node-RED with the Lucid nodes and the
 example flow (editor on 127.0.0.1), and the simulated fleet publishing over MQTT. Explained
-alerts are printed here as they happen. Stop with Ctrl+C.
+alerts are printed here as they happen. Stop with Ctrl+C; starting again with the same data
+folder continues the simulated run and the learned state (a device whose clock jumps re-warms
+quietly instead of alerting).
 
 options (environment variable in brackets):
   --port N          Node-RED editor and API port           [LUCID_PORT, default 1880]
