@@ -184,6 +184,12 @@ export class Explainer {
     const { reading } = detection;
     const evidence = readEvidence(detection);
     addConnectivityMetric(detection, evidence);
+    if (phase === 'ongoing') {
+      // On a normal reading a repeated value the stuck detector did not flag is not a stuck sensor
+      // (a flow meter repeats its value while a closed valve holds the flow still).
+      for (const ev of Object.values(evidence.metrics))
+        if (ev.stuck && !((ev.detectorScores.stuck ?? 0) >= 0.5)) delete ev.stuck;
+    }
     const spec = this.registry.device(reading.deviceId);
     const topology: Topology = spec.known
       ? { site: spec.site, zone: spec.zone, line: spec.line }
@@ -232,7 +238,7 @@ export class Explainer {
     const episodeMetric = episode?.metrics.find((m) => m.metric === primaryName);
     const rawPrimary = evidence.metrics[primaryName];
     const present = (episode?.metrics ?? []).filter((m) => m.metric in metrics);
-    const recovery =
+    const returning =
       phase === 'onset' &&
       episode !== undefined &&
       episode.type !== 'stuck_sensor' &&
@@ -263,6 +269,7 @@ export class Explainer {
     const related = deviceSpecific || primaryName === CONNECTIVITY_METRIC ? [] : this.memory.related(current);
     const classification =
       related.length > 0 && !deviceSpecific ? { ...ownOnly, type: 'correlated_event' as const } : ownOnly;
+    const recovery = returning && !deviceSpecific;
     const ctx: ExplainContext = {
       reading,
       evidence,

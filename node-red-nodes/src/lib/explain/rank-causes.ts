@@ -14,7 +14,9 @@ export const POWER_UNITS: ReadonlySet<string> = new Set(['V', 'mV', 'dBm']);
 /**
  * A metric's deviation is significant when its movement strength (see `metricMovement`)
  * reaches this: the band edge, or 4 robust σ of its own recent noise and at least the sensor's
- * accuracy. Only significant deviations are quoted as evidence.
+ * accuracy. A metric the detector itself found anomalous (the primary, or one it lists as
+ * anomalous, e.g. from the device's joint state) counts as significant too. Only significant
+ * deviations are quoted as evidence.
  */
 export const SIGNIFICANT_STRENGTH = 0.5;
 
@@ -61,7 +63,7 @@ interface Candidate {
 }
 
 const isPower = (v: MetricView) => POWER_UNITS.has(v.unit) || v.ev.metric === CONNECTIVITY_METRIC;
-const significant = (v: MetricView) =>
+const movedSignificantly = (v: MetricView) =>
   v.movement.strength >= SIGNIFICANT_STRENGTH && v.movement.direction !== 'none';
 
 /**
@@ -97,6 +99,7 @@ const significant = (v: MetricView) =>
  */
 export function rankCauses(ctx: ExplainContext): RankedCause[] {
   const { primary, classification, evidence, related } = ctx;
+  const significant = significanceOf(ctx);
   const ownType = classification.ownType;
   const priors = { ...DEFAULT_PRIORS, ...(ctx.playbook.priors ?? {}) };
   const candidates: Candidate[] = [];
@@ -266,6 +269,12 @@ export function rankCauses(ctx: ExplainContext): RankedCause[] {
     });
 }
 
+/** Whether a metric's deviation is significant (see {@link SIGNIFICANT_STRENGTH}). */
+function significanceOf(ctx: ExplainContext): (v: MetricView) => boolean {
+  const flagged = new Set(ctx.anomalous);
+  return (v) => movedSignificantly(v) || (flagged.has(v.ev.metric) && v.movement.direction !== 'none');
+}
+
 /** Metrics the playbook declares redundant with `view` (same quantity, another sensor). */
 function redundantPartners(ctx: ExplainContext, view: MetricView): MetricView[] {
   const name = view.ev.metric.toLowerCase();
@@ -288,6 +297,7 @@ function scoreRule(
   ctx: ExplainContext,
   episode: ReadonlySet<string>,
 ): Candidate | undefined {
+  const significant = significanceOf(ctx);
   let logLR = 0;
   let explains = false;
   const support: Candidate['support'] = [];
