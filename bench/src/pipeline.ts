@@ -2,7 +2,7 @@
  * Replays one recorded file through the library stages the nodes run: ingest → detect (the same
  * `scoreRecording` as `lucid score`) → explain → route, calling back once per row.
  */
-import type { Detection } from '../../node-red-nodes/src/lib/contracts/types';
+import type { AlertEvent, Detection } from '../../node-red-nodes/src/lib/contracts/types';
 import type { DetectConfig } from '../../node-red-nodes/src/lib/detect';
 import { Explainer } from '../../node-red-nodes/src/lib/explain';
 import { FleetRegistry } from '../../node-red-nodes/src/lib/fleet/fleet-registry';
@@ -35,6 +35,8 @@ export interface RowOutcome {
   webhook: number;
   /** Alerts opened on this row. */
   opened: number;
+  /** The router's `opened`/`updated` events on this row. */
+  events: AlertEvent[];
   /** Whether, after this row, the device has an open (or acknowledged) alert: what an operator sees. */
   alertOpen: boolean;
 }
@@ -65,8 +67,10 @@ export async function replayFile(
       let webhook = 0;
       let opened = 0;
       let alertOpen = false;
+      let events: AlertEvent[] = [];
       if (router) {
         const result = router.route([detection]);
+        events = result.events.filter((e) => e.kind === 'opened' || e.kind === 'updated');
         for (const n of result.notifications) {
           if (n.channel === 'slack') slack++;
           else webhook++;
@@ -76,7 +80,7 @@ export async function replayFile(
           .openAlerts()
           .some((a) => a.deviceId === options.deviceId && a.status !== 'suppressed');
       }
-      onRow({ row, detection, slack, webhook, opened, alertOpen });
+      onRow({ row, detection, slack, webhook, opened, alertOpen, events });
     });
   }
 }

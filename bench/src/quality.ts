@@ -16,6 +16,8 @@ import { modelScorerFactory } from './model-scorer';
 import { streamingScorer } from '../../node-red-nodes/src/lib/bench/recording-scorer';
 import { resolveDetectConfig } from '../../node-red-nodes/src/lib/detect';
 import { FleetRegistry } from '../../node-red-nodes/src/lib/fleet/fleet-registry';
+import { readFileSync } from 'node:fs';
+import { runSimulatorCauses, type SimulatorCausesResult } from './simulator-causes';
 
 export interface QualityResults {
   generatedAt: string;
@@ -32,8 +34,20 @@ export interface QualityResults {
     modelNote?: string;
   };
   smd?: SmdResult;
+  simulator?: SimulatorCausesResult;
   seconds: number;
 }
+
+/**
+ * `BENCH_ONLY=skab,simulator` runs only those parts (nab, skab, smd, simulator) and keeps the
+ * others' figures from the previous bench/results.json.
+ */
+const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+const runs = (part: string) => ONLY.size === 0 || ONLY.has(part);
+
+/** Simulator seeds and simulated minutes per seed (one incident of each type, plus one, per seed). */
+const SIMULATOR_SEEDS = 20;
+const SIMULATOR_MINUTES = 230;
 
 /** Train rows replayed before each SMD test half (the detector learns online). */
 const SMD_WARMUP_ROWS = 5_000;
@@ -51,13 +65,31 @@ async function main(): Promise<void> {
       'lucid-detect defaults (resolveDetectConfig({})), lucid-explain and lucid-route defaults, for every file',
     seconds: 0,
   };
-  if (existsSync(roots.nab)) {
+  const previous = (() => {
+    try {
+      return (
+        JSON.parse(readFileSync(join(BENCH_DIR, 'results.json'), 'utf8')) as { quality?: QualityResults }
+      ).quality;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (!runs('nab')) {
+    results.nab = previous?.nab;
+    results.nabCv = previous?.nabCv;
+  }
+  if (!runs('skab')) results.skab = previous?.skab;
+  if (!runs('smd')) results.smd = previous?.smd;
+  if (!runs('simulator')) results.simulator = previous?.simulator;
+  if (!runs('nab')) log('NAB: kept from the previous run (BENCH_ONLY)');
+  else if (existsSync(roots.nab)) {
     log('NAB…');
     results.nab = await runNab(roots.nab, NAB_REFERENCE(BENCH_DIR), log);
     log('NAB leave-one-category-out cross-validation…');
     results.nabCv = await runNabCv(roots.nab, log);
   } else log(`NAB: ${roots.nab} not found, skipped`);
-  if (existsSync(roots.skab)) {
+  if (!runs('skab')) log('SKAB: kept from the previous run (BENCH_ONLY)');
+  else if (existsSync(roots.skab)) {
     log('SKAB…');
     const detector = await runSkab(roots.skab, log, true);
     results.skab = { detector };
@@ -72,10 +104,15 @@ async function main(): Promise<void> {
       results.skab.model = { ...(await runSkab(roots.skab, log, false, factory.create)), model: 'pump-ae' };
     } else results.skab.modelNote = factory.reason;
   } else log(`SKAB: ${roots.skab} not found, skipped`);
-  if (existsSync(roots.smd)) {
+  if (!runs('smd')) log('SMD: kept from the previous run (BENCH_ONLY)');
+  else if (existsSync(roots.smd)) {
     log('SMD…');
     results.smd = await runSmd(roots.smd, SMD_WARMUP_ROWS, log);
   } else log(`SMD: ${roots.smd} not found, skipped`);
+  if (runs('simulator')) {
+    log('Simulator probable causes…');
+    results.simulator = runSimulatorCauses(SIMULATOR_SEEDS, SIMULATOR_MINUTES, log);
+  }
   results.seconds = (Date.now() - started) / 1000;
   updateResults('quality', results);
   log(`bench:quality done in ${results.seconds.toFixed(1)} s: bench/REPORT.md, bench/results.json`);

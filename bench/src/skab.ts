@@ -21,7 +21,7 @@ export interface CauseOutcome {
   expected: string[];
   /** Explained detections inside the labelled fault period (test part). */
   explained: number;
-  /** Top causes of the first explanation in the fault period (what the first alert says). */
+  /** Top causes of the first alert event (opened or updated) in the fault period: what the first alert says. */
   first: string[];
   /** Causes ranked by summed confidence over all explanations in the fault period. */
   vote: string[];
@@ -47,6 +47,16 @@ export interface SkabRun {
     voteTop2Pct: number;
     candidates: number;
     explainedExperiments: number;
+    /** Experiments with an alert event inside the fault period. */
+    alertedExperiments: number;
+    /** The same figures per SKAB group (valve1, valve2, other): rules were chosen on valve1 only. */
+    groups: {
+      group: string;
+      experiments: number;
+      alerted: number;
+      firstTop1Pct: number;
+      voteTop1Pct: number;
+    }[];
   };
   perFile: { name: string; testRows: number; anomalous: number; flagged: number; truePositives: number }[];
   seconds: number;
@@ -123,9 +133,9 @@ export async function runSkab(
         alertsOpened += o.opened;
         const explanation = o.detection.explanation;
         if (explanation) for (const c of explanation.causes) candidates.add(c.id ?? c.cause);
-        if (anomalous && explanation) {
+        if (anomalous && o.events.length > 0) first ??= topCauses(o.events[0].alert.explanation);
+        if (anomalous && explanation && explanation.phase !== 'recovery') {
           explained++;
-          first ??= topCauses(explanation);
           for (const c of explanation.causes)
             votes.set(c.id ?? c.cause, (votes.get(c.id ?? c.cause) ?? 0) + c.confidence);
         }
@@ -179,6 +189,17 @@ export async function runSkab(
       voteTop2Pct: pct(outcomes.filter((o) => hit(o.vote, o.expected, 2)).length, n),
       candidates: candidates.size,
       explainedExperiments: outcomes.filter((o) => o.explained > 0).length,
+      alertedExperiments: outcomes.filter((o) => o.first.length > 0).length,
+      groups: [...new Set(outcomes.map((o) => o.experiment.split('/')[0]))].map((group) => {
+        const of = outcomes.filter((o) => o.experiment.startsWith(`${group}/`));
+        return {
+          group,
+          experiments: of.length,
+          alerted: of.filter((o) => o.first.length > 0).length,
+          firstTop1Pct: pct(of.filter((o) => hit(o.first, o.expected, 1)).length, of.length),
+          voteTop1Pct: pct(of.filter((o) => hit(o.vote, o.expected, 1)).length, of.length),
+        };
+      }),
     };
   }
   run.seconds = (Date.now() - started) / 1000;
