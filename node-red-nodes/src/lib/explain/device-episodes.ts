@@ -26,6 +26,12 @@ export interface DeviceEpisode {
   type: string;
   /** Event time at which every metric of the episode was back to normal, epoch ms; unset while it lasts. */
   settledTsMs?: number;
+  /**
+   * Every metric of the device at the episode's first reading: its expected value and noise scale
+   * then (its level before the episode), so a metric that starts moving later in the episode is
+   * still compared with where it was.
+   */
+  before: Record<string, { normalValue: number; halfBand: number; mad: number }>;
 }
 
 /** Options of {@link DeviceEpisodes}. */
@@ -88,8 +94,8 @@ export class DeviceEpisodes {
   /**
    * Records an anomalous reading: its anomaly type (kept only when it starts the episode) and the
    * metrics that moved (name, direction, expected value, value now and the noise scale: band
-   * half-width and MAD). Starts an episode when
-   * the device has none.
+   * half-width and MAD), and for a new episode every metric's level before it (`before`).
+   * Starts an episode when the device has none.
    */
   record(
     deviceId: string,
@@ -103,9 +109,10 @@ export class DeviceEpisodes {
       halfBand: number;
       mad: number;
     }[],
+    before: DeviceEpisode['before'] = {},
   ): DeviceEpisode {
     let episode = this.get(deviceId, tsMs);
-    if (!episode) episode = { startTsMs: tsMs, lastAnomalyTsMs: tsMs, metrics: [], type };
+    if (!episode) episode = { startTsMs: tsMs, lastAnomalyTsMs: tsMs, metrics: [], type, before };
     episode.lastAnomalyTsMs = Math.max(episode.lastAnomalyTsMs, tsMs);
     for (const m of moved) {
       const known = episode.metrics.find((e) => e.metric === m.metric);

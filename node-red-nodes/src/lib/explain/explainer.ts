@@ -173,6 +173,7 @@ export class Explainer {
         halfBand: (v.ev.expected.upper - v.ev.expected.lower) / 2,
         mad: v.ev.baseline.mad,
       })),
+      record.before,
     );
   }
 
@@ -206,7 +207,7 @@ export class Explainer {
           : undefined);
       const withFleet: MetricEvidence = anchorToEpisode(
         { ...ev, unit, ...(range ? { range } : {}) },
-        episode?.metrics.find((m) => m.metric === name),
+        episode?.metrics.find((m) => m.metric === name) ?? episode?.before[name],
       );
       metrics[name] = {
         ev: withFleet,
@@ -305,7 +306,15 @@ export class Explainer {
         v.movement.direction !== 'none' &&
         (v === primary || v.movement.strength >= SIGNIFICANT_STRENGTH),
     );
-    return { explanation, record: { current, type, ownType: classification.ownType, moved } };
+    const before: DeviceEpisode['before'] = {};
+    for (const v of Object.values(metrics))
+      if (v.ev.metric !== CONNECTIVITY_METRIC)
+        before[v.ev.metric] = {
+          normalValue: v.ev.expected.value,
+          halfBand: (v.ev.expected.upper - v.ev.expected.lower) / 2,
+          mad: v.ev.baseline.mad,
+        };
+    return { explanation, record: { before, current, type, ownType: classification.ownType, moved } };
   }
 
   /** Forgets the remembered anomalies and episodes. */
@@ -317,6 +326,8 @@ export class Explainer {
 
 /** What an onset leaves in the explainer's memories. */
 interface EpisodeRecord {
+  /** Every metric's expected value and noise scale at this reading (the level before a new episode). */
+  before: DeviceEpisode['before'];
   current: Omit<RecentAnomaly, 'type'>;
   type: AnomalyType;
   ownType: AnomalyType;
@@ -407,7 +418,10 @@ function episodeType(own: Classification, episode: DeviceEpisode | undefined, ts
  * and noise scale before the episode instead (its expected value, band half-width and MAD when it
  * first went anomalous), so the evidence keeps describing the whole event.
  */
-function anchorToEpisode(ev: MetricEvidence, m: EpisodeMetric | undefined): MetricEvidence {
+function anchorToEpisode(
+  ev: MetricEvidence,
+  m: Pick<EpisodeMetric, 'normalValue' | 'halfBand' | 'mad'> | undefined,
+): MetricEvidence {
   if (!m) return ev;
   const direction =
     ev.value > m.normalValue + m.halfBand ? 'up' : ev.value < m.normalValue - m.halfBand ? 'down' : 'none';
