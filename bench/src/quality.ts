@@ -74,6 +74,8 @@ async function main(): Promise<void> {
       return undefined;
     }
   })();
+  if (ONLY.size > 0)
+    results.configuration += ` This run measured only ${[...ONLY].join(', ')} (BENCH_ONLY); the other sections are kept from the previous run.`;
   if (!runs('nab')) {
     results.nab = previous?.nab;
     results.nabCv = previous?.nabCv;
