@@ -4,12 +4,23 @@
  * checked against its ground truth: one alert, whose top cause names the injected fault, no new
  * alert when the device returns to normal, and console text an operator can trust.
  */
+import express from 'express';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { ApiAuth } from '../../../src/lib/api/api-auth';
+import { createApiRouter } from '../../../src/lib/api/api-router';
+import { lucidMetrics } from '../../../src/lib/api/lucid-metrics';
 import { formatAlert, formatResolved } from '../../../src/cli/alert-console';
 import type { Alert } from '../../../src/lib/contracts/types';
 import { incidentCauseOutcomes, summariseCauses } from '../../../src/lib/bench/simulated-causes';
 import { runSimulatedPipeline, type SimulatedPipelineRun } from '../../../src/lib/bench/simulated-pipeline';
 import { shippedPlaybooks } from '../../../src/lib/explain/playbook-library';
 import { INCIDENT_TYPES } from '../../../src/lib/simulate/simulation-types';
+import { SigningKeys } from '../../../src/lib/signing';
+import { SqlAlertStore } from '../../../src/lib/store/sql-alert-store';
+import { SqliteEngine } from '../../../src/lib/store/sqlite-engine';
 
 jest.setTimeout(60_000);
 
@@ -142,6 +153,64 @@ describe('simulator golden run (seed 42)', () => {
         const top = a.explanation.causes[0];
         if (top?.family === 'sensor_fault') expect(a.explanation.type).toBe('stuck_sensor');
       }
+    });
+  });
+
+  describe('what the store API returns', () => {
+    const TOKEN = 'viewer-token-0123456789abcdef';
+    let dir: string;
+    let store: SqlAlertStore;
+    let app: express.Express;
+    let close: () => void;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'lucid-golden-'));
+      const nowMs = () => run.simulator.simTimeMs;
+      store = await SqlAlertStore.open(new SqliteEngine(join(dir, 'lucid.db')), {
+        keys: SigningKeys.generate(),
+        nowMs,
+        flushIntervalMs: 0,
+        cleanupIntervalMs: 0,
+      });
+      const events = [...run.events, ...run.resolved].sort((a, b) => a.tsMs - b.tsMs);
+      await store.applyAlertEvents(events.map((event) => ({ event })));
+      const api = createApiRouter({
+        store,
+        auth: new ApiAuth([{ name: 'grafana', role: 'viewer', token: TOKEN }]),
+        metrics: lucidMetrics(),
+        nowMs,
+      });
+      close = () => api.close();
+      app = express();
+      app.use('/lucid/api', api.router);
+    });
+
+    afterAll(async () => {
+      close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('serves each incident as one alert with its devices, latest explanation and history', async () => {
+      const res = await request(app)
+        .get('/lucid/api/alerts?limit=100&sort=time&order=asc')
+        .set('Authorization', `Bearer ${TOKEN}`);
+      expect(res.status).toBe(200);
+      const body = res.body as { items?: Alert[] } | Alert[];
+      const items = Array.isArray(body) ? body : (body.items ?? []);
+      expect(items.length).toBe(opened.length);
+      const zone = run.incidents.find((i) => i.type === 'localized_overheating');
+      const zoneAlert = items.find(
+        (a) => zone !== undefined && a.firstSeenMs >= zone.startTsMs && a.firstSeenMs < zone.endTsMs,
+      );
+      expect(zoneAlert?.explanation.type).toBe('correlated_event');
+      expect([...(zoneAlert?.deviceIds ?? [])].sort()).toEqual([...(zone?.deviceIds ?? [])].sort());
+      expect(zoneAlert?.explanation.causes[0]).toMatchObject({ id: 'environment' });
+      expect(zoneAlert?.explanationHistory?.length).toBeGreaterThan(1);
+      const lost = items.find((a) => a.explanation.type === 'connectivity_loss');
+      expect(lost?.metric).toBe('connectivity');
+      // A return to normal resolved them (the run goes on long after both incidents).
+      expect([zoneAlert?.status, lost?.status]).toEqual(['resolved', 'resolved']);
     });
   });
 });
