@@ -1,3 +1,4 @@
 export * from './types';
 export * from './fleet';
 export * from './errors';
+export * from './ids';

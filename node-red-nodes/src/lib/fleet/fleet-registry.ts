@@ -1,5 +1,6 @@
 import Ajv from 'ajv';
 import { ConfigError } from '../contracts/errors';
+import { idProblem } from '../contracts/ids';
 import type { DeviceSpec, MetricSpec } from '../contracts/fleet';
 import { FLEET_SCHEMA } from './fleet-schema';
 
@@ -67,6 +68,8 @@ export function parseFleet(input: unknown): FleetDefinition {
   const fleet = value as FleetDefinition;
   const seen = new Set<string>();
   for (const device of fleet.devices ?? []) {
+    const badId = idProblem('deviceId', device.deviceId);
+    if (badId) throw new ConfigError(`fleet: ${badId}`);
     if (seen.has(device.deviceId)) {
       throw new ConfigError(`fleet: device "${device.deviceId}" is declared twice`);
     }

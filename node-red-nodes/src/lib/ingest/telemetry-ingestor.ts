@@ -10,7 +10,8 @@ import { parseTimestamp } from './parse-timestamp';
 import { verifyPayloadSignature } from './payload-signature';
 import type { Reject, RejectCode } from './reject-codes';
 import { RESERVED_FIELDS, checkEnvelope, checkTelemetryItem } from './telemetry-schema';
-import { parseDeviceStatusTopic, parseTelemetryTopic } from './telemetry-topic';
+import { jsonTextDepth, MAX_JSON_DEPTH, valueDepth } from './json-depth';
+import { parseDeviceStatusTopic, parseTelemetryTopic, readDeviceTopic } from './telemetry-topic';
 import { TokenBucketLimiter } from './token-bucket-limiter';
 import { unitConverter } from './unit-converter';
 
@@ -140,6 +141,8 @@ export class TelemetryIngestor {
       result.rejects.push({ code, detail, item: payload });
       return result;
     };
+    const topicRead = readDeviceTopic(topic);
+    if (topicRead && 'problem' in topicRead) return wholeReject('schema', topicRead.problem);
     const statusOf = parseDeviceStatusTopic(topic);
     if (statusOf) {
       const status = parseDeviceStatus(payload);
@@ -177,6 +180,12 @@ export class TelemetryIngestor {
         typeof payload === 'string'
           ? payload
           : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+      if (jsonTextDepth(text) > MAX_JSON_DEPTH) {
+        return wholeReject(
+          'schema',
+          `the payload is nested more than ${MAX_JSON_DEPTH} levels deep; a telemetry message needs at most 4`,
+        );
+      }
       try {
         value = JSON.parse(text);
       } catch (err) {
@@ -192,6 +201,11 @@ export class TelemetryIngestor {
           `the payload is not valid JSON (${(err as Error).message}); it starts with ${JSON.stringify(preview)}`,
         );
       }
+    } else if (value !== null && typeof value === 'object' && valueDepth(value) > MAX_JSON_DEPTH) {
+      return wholeReject(
+        'schema',
+        `the payload is nested more than ${MAX_JSON_DEPTH} levels deep; a telemetry message needs at most 4`,
+      );
     } else if (maxBytes > 0 && value !== null && typeof value === 'object') {
       let bytes: number;
       try {
@@ -224,6 +238,10 @@ export class TelemetryIngestor {
       result.batch = true;
     } else {
       items = [value];
+    }
+
+    if (items.length === 0) {
+      return wholeReject('schema', 'the batch is empty; send at least one reading');
     }
 
     if (this.options.requireSignature && !Array.isArray(value) && isObject(value)) {

@@ -1,4 +1,5 @@
 import Ajv, { type ErrorObject } from 'ajv';
+import { ID_PATTERN, idProblem } from '../contracts/ids';
 import { describeValue } from './parse-timestamp';
 
 /** Fields of a telemetry item that are not metrics. */
@@ -23,8 +24,9 @@ const metricName = {
 };
 
 const common = {
-  deviceId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^/+#\\u0000-\\u001f]+$' },
-  tenant: { type: 'string', minLength: 1, maxLength: 128 },
+  // The one id rule (contracts/ids), length included.
+  deviceId: { type: 'string', pattern: ID_PATTERN },
+  tenant: { type: 'string', pattern: ID_PATTERN },
   site: { type: 'string', minLength: 1, maxLength: 128 },
   ts: { type: ['string', 'number'] },
   tsMs: { type: 'number' },
@@ -131,8 +133,8 @@ function formatErrors(item: object, errors: ErrorObject[], nested: boolean): str
       text = `${e.instancePath ? `${field}: ` : ''}the name ${JSON.stringify(name.slice(0, 70))} is not allowed; use letters, digits, _ . : - and inner spaces (max 64, starting with a letter or _)`;
     } else if (e.keyword === 'propertyNames') {
       continue;
-    } else if (e.keyword === 'pattern' && e.instancePath === '/deviceId') {
-      text = 'deviceId must not contain "/", "+", "#" or control characters';
+    } else if (e.keyword === 'pattern' && /\/(deviceId|tenant)$/.test(e.instancePath)) {
+      text = idProblem(field, valueAt(item, e.instancePath)) ?? `${field} is invalid`;
     } else if (e.keyword === 'minProperties' && e.instancePath === '/metrics') {
       text = 'metrics is empty; send at least one metric, e.g. {"temperature": 21.5}';
     } else {

@@ -134,9 +134,14 @@ describe('TelemetryIngestor: accepted shapes', () => {
     ]);
   });
 
-  test('an empty batch gives nothing and rejects nothing', () => {
+  test('an empty batch gives nothing and is one counted reject (every message counts once)', () => {
     const { ingestor } = make();
-    expect(ingestor.ingest('[]', TOPIC)).toEqual({ readings: [], rejects: [], batch: true });
+    const out = ingestor.ingest('[]', TOPIC);
+    expect(out.readings).toEqual([]);
+    expect(out.rejects).toEqual([
+      expect.objectContaining({ code: 'schema', detail: expect.stringMatching(/empty/) }),
+    ]);
+    expect(ingestor.stats()).toMatchObject({ messages: 1, accepted: 0, rejected: 1 });
   });
 });
 
