@@ -385,7 +385,7 @@ function skabGroupLines(d: SkabRun): string[] {
     return `${group} (${files.length} files): F1 ${f1.toFixed(2)}, FAR ${neg > 0 ? ((100 * fp) / neg).toFixed(2) : '0'} %`;
   };
   return [
-    `Default detector per experiment group: ${cell('valve1')}; ${cell('other')}. The joint-state detector's settings (JOINT_SETTINGS) were chosen on these 30 files as the grid point with the largest pooled F1 at FAR ≤ 15 %; choosing the same way on one group and scoring the other gave valve1 → other F1 0.65 / FAR 22.7 % and other → valve1 0.60 / 9.8 % (commit aa4ecfa), so expect figures near those on unseen pumps, not this row.`,
+    `Default detector per experiment group: ${cell('valve1')}; ${cell('other')}. The joint-state detector's settings (JOINT_SETTINGS) were chosen on these 30 files as the grid point with the largest pooled F1 at FAR ≤ 15 %; choosing the same way on one group and scoring the other gave valve1 → other F1 0.76 / FAR 29.1 % and other → valve1 0.70 / FAR 4.9 % (selection grid in the commit introducing input smoothing), so expect figures near those on unseen pumps, not this row.`,
     '',
   ];
 }

@@ -127,7 +127,8 @@ export async function runSkab(
           windows++;
           window = `${exp.name}#${windows}`;
         } else if (!anomalous) window = undefined;
-        raw.add(flagged ? 1 : 0, window);
+        // Raw firings are onsets (isAnomaly), the events an alert could open on.
+        raw.add(o.detection.score.isAnomaly ? 1 : 0, window);
         slack.add(o.slack, window);
         webhook.add(o.webhook, window);
         alertsOpened += o.opened;
