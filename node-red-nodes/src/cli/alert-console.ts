@@ -1,5 +1,5 @@
 import { CONNECTIVITY_METRIC, type Alert, type Severity } from '../lib/contracts/types';
-import { formatTimestamp } from '../lib/explain/format';
+import { formatTimestamp } from '../lib/contracts/time-format';
 
 const SEVERITY_COLOUR: Record<Severity, string> = {
   critical: '\x1b[41;97m',

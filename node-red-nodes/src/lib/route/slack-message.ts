@@ -1,4 +1,5 @@
-import type { AlertEvent, Incident, Severity } from '../contracts/types';
+import { CONNECTIVITY_METRIC, type AlertEvent, type Incident, type Severity } from '../contracts/types';
+import { formatTimestamp } from '../contracts/time-format';
 import type { DroppedSummary } from './notification-rate-limiter';
 
 /** A Slack Block Kit text object. */
@@ -51,7 +52,8 @@ function truncate(text: string, max: number): string {
 
 const md = (text: string, max = TEXT_MAX): SlackText => ({ type: 'mrkdwn', text: truncate(text, max) });
 const pct = (x: number): string => `${Math.round(Math.min(1, Math.max(0, x)) * 100)}%`;
-const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+/** The one time format of explanations and alerts (`2024-01-01 01:47:50 UTC`). */
+const iso = formatTimestamp;
 const label = (s: Severity): string => s.toUpperCase();
 
 /**
@@ -71,6 +73,8 @@ export function buildSlackMessage(event: AlertEvent, incident?: Incident): Slack
     ? `:white_check_mark: RESOLVED: ${x.title}`
     : `${EMOJI[a.severity]} ${label(a.severity)}: ${x.title}`;
   const where = [a.site, a.zone].filter(Boolean).join(' / ') || 'unknown';
+  const devices = a.deviceIds ?? [a.deviceId];
+  const namesMetric = a.metric !== undefined && a.metric !== '_' && a.metric !== CONNECTIVITY_METRIC;
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(head, HEADER_MAX), emoji: true } },
     {
@@ -78,9 +82,13 @@ export function buildSlackMessage(event: AlertEvent, incident?: Incident): Slack
       fields: [
         md(`*Severity*\n${label(a.severity)}`, FIELD_MAX),
         md(`*Priority*\n${a.priority}/100`, FIELD_MAX),
-        md(`*Device*\n\`${escapeMrkdwn(a.deviceId)}\``, FIELD_MAX),
+        md(
+          `*Device${devices.length > 1 ? 's' : ''}*\n${devices.map((d) => `\`${escapeMrkdwn(d)}\``).join(', ')}`,
+          FIELD_MAX,
+        ),
         md(`*Site / zone*\n${escapeMrkdwn(where)}`, FIELD_MAX),
-        md(`*Metric*\n${escapeMrkdwn(a.metric ?? 'n/a')}`, FIELD_MAX),
+        // A connectivity alert is about the device, not one of its metrics.
+        md(`*Metric*\n${namesMetric ? escapeMrkdwn(a.metric ?? '') : '—'}`, FIELD_MAX),
         md(
           resolved && a.resolvedMs !== undefined
             ? `*Resolved*\n${iso(a.resolvedMs)} (${a.count}× since ${iso(a.firstSeenMs)})`
@@ -121,9 +129,10 @@ export function buildSlackMessage(event: AlertEvent, incident?: Incident): Slack
       md(`Alert \`${a.id}\` · incident \`${a.incidentId}\`${incidentNote} · ${escapeMrkdwn(a.fingerprint)}`),
     ],
   });
+  // The title already names the device (or the zone of a correlated event).
   const text = resolved
-    ? `Resolved: ${x.title} on ${a.deviceId}`
-    : `[${label(a.severity)}] ${x.title} (${a.deviceId}, ${where}), priority ${a.priority}`;
+    ? `Resolved: ${x.title}`
+    : `[${label(a.severity)}] ${x.title} (${where}), priority ${a.priority}`;
   return { text: truncate(text, TEXT_MAX), blocks };
 }
 
@@ -133,8 +142,7 @@ export function buildSlackSummary(summary: DroppedSummary): SlackMessage {
     .map(([s, n]) => `${n} ${s}`)
     .join(', ');
   const lines = summary.alerts.map(
-    (d) =>
-      `• ${EMOJI[d.severity]} ${escapeMrkdwn(d.title)} on \`${escapeMrkdwn(d.deviceId)}\` (\`${d.alertId}\`)`,
+    (d) => `• ${EMOJI[d.severity]} ${escapeMrkdwn(d.title)} (\`${d.alertId}\`)`,
   );
   const more =
     summary.count > summary.alerts.length ? `\n…and ${summary.count - summary.alerts.length} more` : '';

@@ -115,7 +115,13 @@ describe('buildSlackMessage', () => {
       count: 12,
       bySeverity: { high: 10, low: 2 },
       alerts: [
-        { alertId: 'al-1', incidentId: 'inc-1', deviceId: 'dev-<x>', severity: 'high', title: 'Spike' },
+        {
+          alertId: 'al-1',
+          incidentId: 'inc-1',
+          deviceId: 'dev-<x>',
+          severity: 'high',
+          title: 'Spike on dev-<x>',
+        },
       ],
     });
     expect(m.text).toMatch(/^12 notifications held back/);
@@ -148,5 +154,23 @@ describe('buildWebhookPayload', () => {
       tsMs: 5,
       summary: s,
     });
+  });
+});
+
+describe('buildSlackMessage: text an operator trusts', () => {
+  it('lists every device of a correlated alert, names no metric on a connectivity alert, one time format', () => {
+    const zone = buildSlackMessage(event('opened', { deviceIds: ['dev-a1', 'dev-a2', 'dev-a3'] }));
+    expect(allText(zone.blocks)).toContain('*Devices*\\n`dev-a1`, `dev-a2`, `dev-a3`');
+    const lost = buildSlackMessage(event('opened', { metric: 'connectivity' }));
+    expect(allText(lost.blocks)).toContain('*Metric*\\n—');
+    expect(allText(lost.blocks)).toContain('since 2024-01-01 12:00:00 UTC');
+    expect(allText(lost.blocks)).not.toMatch(/\d{4}-\d\d-\d\dT\d\d/);
+  });
+
+  it('does not repeat the device after a title that names it', () => {
+    const opened = buildSlackMessage(event('opened'));
+    const resolved = buildSlackMessage(event('resolved', { resolvedMs: T0 + 120_000 }));
+    expect(opened.text.split('dev-a1').length - 1).toBe(1);
+    expect(resolved.text.split('dev-a1').length - 1).toBe(1);
   });
 });
