@@ -232,9 +232,7 @@ export class JointStateDetector {
     state.metrics = undefined;
     state.buffer = undefined;
     state.count = 0;
-    state.smoothed = undefined;
-    state.episodeSinceTsMs = undefined;
-    state.below = 0;
+    closeEpisode(state);
     return true;
   }
 
@@ -247,9 +245,7 @@ export class JointStateDetector {
     const state = this.devices.get(deviceId);
     if (!state) return false;
     state.lastTsMs = -Infinity;
-    state.smoothed = undefined;
-    state.episodeSinceTsMs = undefined;
-    state.below = 0;
+    closeEpisode(state);
     return true;
   }
 
@@ -264,9 +260,7 @@ export class JointStateDetector {
     state.metrics = [...model.metrics];
     state.buffer = undefined;
     state.count = 0;
-    state.smoothed = undefined;
-    state.episodeSinceTsMs = undefined;
-    state.below = 0;
+    closeEpisode(state);
     return true;
   }
 
@@ -387,6 +381,13 @@ export class JointStateDetector {
       state.metrics = undefined;
     }
   }
+}
+
+/** Closes any open episode and restarts input smoothing (after a refit, revert or clock jump). */
+function closeEpisode(state: DeviceJointState): void {
+  state.smoothed = undefined;
+  state.episodeSinceTsMs = undefined;
+  state.below = 0;
 }
 
 function newDeviceState(): DeviceJointState {
