@@ -41,6 +41,19 @@ function untilComplete(): Promise<{ msgs: Msg[]; complete: Msg }> {
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Resolves once `condition()` holds, polling every 10 ms; rejects after `timeoutMs` with
+ * `what`. Waiting on the condition rather than a fixed delay keeps these tests right on a
+ * loaded machine, where a replay's first rows can take far longer than usual.
+ */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await wait(10);
+  }
+}
+
 function spyOn(node: any) {
   const statuses: any[] = [];
   const errors: unknown[] = [];
@@ -111,7 +124,7 @@ describe('lucid-replay node', () => {
     const r1 = helper.getNode('r1') as any;
     const { statuses, errors } = spyOn(r1);
     r1.receive({ payload: 'start' });
-    await wait(50);
+    await until(() => errors.length > 0, 'the missing-file error');
     expect(statuses.at(-1)).toMatchObject({ fill: 'red' });
     expect(String(statuses.at(-1).text)).toMatch(/no such file/);
     expect(String(errors[0])).toMatch(/missing\.csv: no such file/);
@@ -125,7 +138,7 @@ describe('lucid-replay node', () => {
     out.on('input', (m: Msg) => msgs.push(m));
     const { statuses, errors } = spyOn(r1);
     r1.receive({ payload: 'start' });
-    await wait(100);
+    await until(() => errors.length > 0, 'the malformed-row error');
     expect(msgs).toHaveLength(2);
     expect(String(errors[0])).toMatch(/malformed_value\.csv:4/);
     expect(statuses.at(-1)).toMatchObject({ fill: 'red' });
@@ -142,7 +155,7 @@ describe('lucid-replay node', () => {
     const r1 = helper.getNode('r1') as any;
     const { statuses, errors } = spyOn(r1);
     r1.receive({ payload: 'start' });
-    await wait(20);
+    await until(() => errors.length > 0, 'the config error');
     expect(String(errors[0])).toMatch(message);
     expect(statuses[0]).toMatchObject({ fill: 'red' });
   });
@@ -152,7 +165,7 @@ describe('lucid-replay node', () => {
     const r1 = helper.getNode('r1') as any;
     const { errors } = spyOn(r1);
     r1.receive({ payload: 42 });
-    await wait(20);
+    await until(() => errors.length > 0, 'the unknown-command error');
     expect(String(errors[0])).toMatch(/expected "start" or "stop"/);
   });
 
@@ -163,7 +176,7 @@ describe('lucid-replay node', () => {
     const out = helper.getNode('out') as any;
     const msgs: Msg[] = [];
     out.on('input', (m: Msg) => msgs.push(m));
-    await wait(150);
+    await until(() => msgs.length >= 1, 'the first paced row');
     r1.receive({ payload: 'stop' });
     await wait(10);
     const atStop = msgs.length;
