@@ -109,6 +109,21 @@ describe('lucid-ingest', () => {
     expect(got.o2[0].error?.detail).toBe('temperature is the string "21.5"; send a number');
   });
 
+  it('stamps msg.lucidIngestMs with the arrival time, keeping an upstream stamp', async () => {
+    await helper.load(withCatalogue, flow({}, false));
+    const got = collect();
+    const reading = { deviceId: 'sim-1', tsMs: Date.now() - 1000, metrics: { vibration: 2.5 } };
+    const beforeMs = Date.now();
+    helper.getNode('n1').receive({ payload: reading });
+    helper.getNode('n1').receive({ payload: { ...reading, tsMs: reading.tsMs + 1 }, lucidIngestMs: 1234 });
+    await settle();
+    const afterMs = Date.now();
+    const stamps = got.o1.map((m) => (m as { lucidIngestMs?: number }).lucidIngestMs);
+    expect(stamps[0]).toBeGreaterThanOrEqual(beforeMs);
+    expect(stamps[0]).toBeLessThanOrEqual(afterMs);
+    expect(stamps[1]).toBe(1234);
+  });
+
   it('accepts built readings without a topic (lucid-simulate / lucid-replay wired directly)', async () => {
     await helper.load(withCatalogue, flow({}, false));
     const got = collect();

@@ -102,6 +102,18 @@ describe('lucid-route node', () => {
     expect(got.o3[0].event?.kind).toBe('resolved');
   });
 
+  it('carries the ingest stamp (msg.lucidIngestMs) onto the alert messages it makes', async () => {
+    await helper.load([fleetNode, routeNode], flow());
+    const got = collect();
+    const r1 = helper.getNode('r1');
+    r1.receive({ payload: det({ tsMs: T0 }), lucidIngestMs: 4242 });
+    r1.receive({ payload: det({ tsMs: T0 + 8 * MIN, anomalous: false }) });
+    await settle();
+    expect(got.o1.map((m) => (m as { lucidIngestMs?: number }).lucidIngestMs)).toEqual([4242]);
+    // the resolve came from a message without a stamp, and gets none
+    expect(got.o3.map((m) => (m as { lucidIngestMs?: number }).lucidIngestMs)).toEqual([undefined]);
+  });
+
   it('signs webhook bodies with the signing secret so a receiver can verify them, and leaves Slack unsigned', async () => {
     const secret = 'a-shared-secret-of-some-length';
     await helper.load([fleetNode, routeNode], flow(), { r1: { webhookSecret: secret } });

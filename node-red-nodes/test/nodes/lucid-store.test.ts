@@ -10,6 +10,7 @@ import { mountApi, unmountApi } from '../../src/nodes/lucid-store-config/api-mou
 import type { StoreConfigNode } from '../../src/nodes/lucid-store-config/store-config';
 import { storeOptionsFromConfig, tokensFromConfig } from '../../src/nodes/lucid-store-config/store-config';
 import { makeAlert, makeDetection, makeEvent, makeIncident } from '../lib/store/fixtures';
+import { lucidMetrics } from '../../src/lib/api/lucid-metrics';
 
 helper.init(require.resolve('node-red'));
 
@@ -99,6 +100,35 @@ describe('lucid-store node', () => {
       .set('Authorization', `Bearer ${ADMIN}`)
       .expect(200);
     expect(metrics.text).toMatch(/lucid_rejects_total\{reason="out_of_range"\} \d/);
+    // The alert above is open, and the gauge reads the store at scrape time.
+    expect(metrics.text).toMatch(/^lucid_open_alerts\{severity="high"\} 1$/m);
+    expect(metrics.text).toMatch(/^lucid_open_alerts\{severity="critical"\} 0$/m);
+  });
+
+  it('observes pipeline latency from the ingest stamp, and nothing without one', async () => {
+    await helper.load([storeConfigNode, storeNode], flow(), { cfg: { adminToken: ADMIN } });
+    const s1 = helper.getNode('s1') as unknown as AnyNode;
+    const cfg = helper.getNode('cfg') as unknown as StoreConfigNode;
+    await cfg.store;
+    const latency = async () => {
+      const values = (await lucidMetrics().pipelineLatency.get()).values;
+      const of = (name: string) => values.find((v) => v.metricName === name)?.value ?? 0;
+      return {
+        count: of('lucid_pipeline_latency_seconds_count'),
+        sumS: of('lucid_pipeline_latency_seconds_sum'),
+      };
+    };
+    const before = await latency();
+    // Event time far in the past (a replay): without a stamp it must not count as latency.
+    s1.receive({ payload: [makeDetection('dev-2', T0, 21)] });
+    s1.receive({ payload: [makeDetection('dev-2', T0 + 1000, 21)], lucidIngestMs: Date.now() - 250 });
+    const after = await until(async () => {
+      const l = await latency();
+      return l.count > before.count ? l : undefined;
+    });
+    expect(after.count - before.count).toBe(1);
+    expect(after.sumS - before.sumS).toBeGreaterThanOrEqual(0.25);
+    expect(after.sumS - before.sumS).toBeLessThan(60);
   });
 
   it('emits operator feedback, API adaptations and operator status changes on its output', async () => {

@@ -2,11 +2,17 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ValidateFunction } from 'ajv';
 import { ConfigError, InputError } from '../contracts/errors';
-import type { Adaptation, AlertEvent, Feedback, Severity } from '../contracts/types';
+import {
+  SEVERITIES,
+  type Adaptation,
+  type AlertEvent,
+  type Feedback,
+  type Severity,
+} from '../contracts/types';
 import type { AlertStore, AuditVerifyResult } from '../store/store-types';
 import { ApiAuth, type ApiPrincipal, type ApiRole } from './api-auth';
 import { QUERY_SCHEMAS, compileSchemas } from './api-schemas';
-import type { LucidMetrics } from './lucid-metrics';
+import type { LucidMetrics, OpenAlertCounts } from './lucid-metrics';
 import { OPENAPI_DOCUMENT } from './openapi';
 
 /** Options of {@link createApiRouter}. */
@@ -194,6 +200,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
   const streams = new Set<Response>();
   const router = express.Router();
   let verifying: Promise<AuditVerifyResult> | undefined;
+  const openAlertsSource = metrics ? async () => countOpenAlerts(store) : undefined;
+  if (metrics) metrics.openAlertsSource = openAlertsSource;
 
   const send = (res: Response, status: number, body: unknown): void => {
     res.status(status).type('application/json').send(JSON.stringify(body));
@@ -656,6 +664,17 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     close: () => {
       for (const res of streams) res.end();
       streams.clear();
+      if (metrics && metrics.openAlertsSource === openAlertsSource) metrics.openAlertsSource = undefined;
     },
   };
+}
+
+/** Open and acknowledged alerts in `store`, counted per severity (one count query each). */
+async function countOpenAlerts(store: AlertStore): Promise<OpenAlertCounts> {
+  const counts = {} as OpenAlertCounts;
+  for (const severity of SEVERITIES) {
+    const page = await store.listAlerts({ severity: [severity], status: ['open', 'acknowledged'], limit: 1 });
+    counts[severity] = page.total;
+  }
+  return counts;
 }

@@ -1,4 +1,8 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SEVERITIES, type Severity } from '../contracts/types';
+
+/** Counts of alerts that are still open (status `open` or `acknowledged`), by severity. */
+export type OpenAlertCounts = Record<Severity, number>;
 
 /**
  * Lucid's Prometheus metrics, in a registry of their own (never prom-client's global default,
@@ -38,9 +42,13 @@ export class LucidMetrics {
     labelNames: ['channel'] as const,
     registers: [this.registry],
   });
+  /**
+   * Wall-clock seconds from a message's arrival at lucid-ingest (`msg.lucidIngestMs`, which
+   * ingest stamps and every Lucid stage carries on) to its detection or alert being stored.
+   */
   readonly pipelineLatency = new Histogram({
     name: 'lucid_pipeline_latency_seconds',
-    help: 'From a reading (msg.lucidIngestMs, else its event time) to its detection or alert being stored',
+    help: 'From a reading reaching lucid-ingest (msg.lucidIngestMs) to its detection or alert being stored',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
@@ -58,8 +66,27 @@ export class LucidMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Where {@link openAlerts} reads its values at each scrape; set by the store API while a store
+   * is open ({@link createApiRouter}). Unset: the gauge reports nothing.
+   */
+  openAlertsSource: (() => Promise<OpenAlertCounts>) | undefined;
+  readonly openAlerts = new Gauge({
+    name: 'lucid_open_alerts',
+    help: 'Alerts currently open or acknowledged in the store, by severity',
+    labelNames: ['severity'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const source = this.openAlertsSource;
+      if (!source) return;
+      const counts = await source();
+      for (const severity of SEVERITIES) this.openAlerts.set({ severity }, counts[severity] ?? 0);
+    },
+  });
+
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'lucid_process_' });
+    // No prefix: the standard `process_*` and `nodejs_*` names, so stock Node.js dashboards work.
+    collectDefaultMetrics({ register: this.registry });
   }
 }
 

@@ -172,6 +172,17 @@ export interface AnomalyEpisode {
   sinceTsMs?: number;
 }
 
+/**
+ * Timing that Lucid's nodes carry on a Node-RED message beside its payload. `lucidIngestMs` is
+ * the wall-clock time (epoch ms, `Date.now()`) at which the message reached `lucid-ingest`; every
+ * later Lucid stage keeps it, and `lucid-store` observes `lucid_pipeline_latency_seconds` from it.
+ * It is wall-clock, unlike a reading's `tsMs` (event time), which a replay or simulator may set
+ * anywhere in the past or future.
+ */
+export interface PipelineTiming {
+  lucidIngestMs?: number;
+}
+
 /** One reading's anomaly score, produced by `lucid-detect`. */
 export interface AnomalyScore {
   deviceId: string;

@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ConfigError } from '../../lib/contracts/errors';
-import type { Reading } from '../../lib/contracts/types';
+import type { PipelineTiming, Reading } from '../../lib/contracts/types';
 import type { IngestStats } from '../../lib/ingest/telemetry-ingestor';
 import { TelemetryIngestor } from '../../lib/ingest/telemetry-ingestor';
 import type { Reject } from '../../lib/ingest/reject-codes';
@@ -55,8 +55,11 @@ export = function (RED: NodeAPI) {
       lastStatusMs = Date.now();
     }
 
+    /** A readings message; stamped with its arrival time unless an upstream Lucid stage already did. */
     function readingMessage(reading: Reading | Reading[], from?: NodeMessageInFlow): NodeMessage {
-      return { ...(from ?? {}), payload: reading } as NodeMessage;
+      const upstream = (from as PipelineTiming | undefined)?.lucidIngestMs;
+      const lucidIngestMs = Number.isFinite(upstream) ? upstream : Date.now();
+      return { ...(from ?? {}), lucidIngestMs, payload: reading } as NodeMessage;
     }
 
     function tick(): void {

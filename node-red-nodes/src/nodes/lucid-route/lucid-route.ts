@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { signWebhook } from '../../lib/signing/webhook-signature';
 import { toItems } from '../../lib/batch';
 import { ConfigError, InputError } from '../../lib/contracts/errors';
-import type { AlertEvent, Incident, Notification } from '../../lib/contracts/types';
+import type { AlertEvent, Incident, Notification, PipelineTiming } from '../../lib/contracts/types';
 import { AlertRouter, type RouteResult } from '../../lib/route/alert-router';
 import type { RouteOptions } from '../../lib/route/route-options';
 import { resolveFleet } from '../shared/fleet-config';
@@ -81,13 +81,18 @@ export = function (RED: NodeAPI) {
       if (router) stateStore().set(stateKey, router.snapshot());
     }
 
-    function alertMessage(event: AlertEvent, incidents: Map<string, Incident>): NodeMessage {
+    function alertMessage(
+      event: AlertEvent,
+      incidents: Map<string, Incident>,
+      timing: PipelineTiming,
+    ): NodeMessage {
       const a = event.alert;
       return {
         topic: `tenants/${a.tenant ?? 'default'}/alerts/${a.severity}/${a.deviceId}`,
         payload: a,
         event,
         incident: incidents.get(a.incidentId) ?? null,
+        ...(timing.lucidIngestMs !== undefined ? { lucidIngestMs: timing.lucidIngestMs } : {}),
       } as NodeMessage;
     }
 
@@ -160,9 +165,9 @@ export = function (RED: NodeAPI) {
           for (const i of router.openIncidents()) incidents.set(i.id, i);
           for (const i of result.incidents) incidents.set(i.id, i);
         }
-        const out1 = result.events.map((e) => alertMessage(e, incidents));
+        const out1 = result.events.map((e) => alertMessage(e, incidents, msg as PipelineTiming));
         const out2 = result.notifications.map(notificationMessage);
-        const out3 = result.resolved.map((e) => alertMessage(e, incidents));
+        const out3 = result.resolved.map((e) => alertMessage(e, incidents, msg as PipelineTiming));
         // Operator actions are saved at once; detections on the timer (see SAVE_INTERVAL_MS).
         if (isControl) save();
         else dirty = true;

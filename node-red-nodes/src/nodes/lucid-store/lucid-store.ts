@@ -1,7 +1,14 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { toItems } from '../../lib/batch';
 import { InputError } from '../../lib/contracts/errors';
-import type { Adaptation, AlertEvent, Detection, Incident, Notification } from '../../lib/contracts/types';
+import type {
+  Adaptation,
+  AlertEvent,
+  Detection,
+  Incident,
+  Notification,
+  PipelineTiming,
+} from '../../lib/contracts/types';
 import { lucidMetrics } from '../../lib/api/lucid-metrics';
 import type { SqlAlertStore } from '../../lib/store/sql-alert-store';
 import type { StoredFeedback } from '../../lib/store/store-types';
@@ -17,8 +24,7 @@ type StoreMsg = NodeMessageInFlow & {
   incident?: Incident | null;
   notification?: Notification;
   error?: { code?: string };
-  lucidIngestMs?: number;
-};
+} & PipelineTiming;
 
 /** Actor of lucid-route's own alert events (its changes are not echoed to the output). */
 const ROUTE_ACTOR = 'lucid-route';
@@ -113,7 +119,7 @@ export = function (RED: NodeAPI) {
       if (r.duplicate) return;
       alerts++;
       metrics.alerts.inc({ severity: r.alert.severity, kind: msg.event!.kind });
-      observeLatency(msg.lucidIngestMs ?? msg.event!.alert?.lastSeenMs);
+      observeLatency(msg.lucidIngestMs);
     };
 
     /** Writes a run of alert-event messages in one transaction (group commit). */
@@ -156,7 +162,7 @@ export = function (RED: NodeAPI) {
           if (!d?.score) continue;
           metrics.detections.inc({ anomalous: d.score.isAnomaly ? 'true' : 'false' });
         }
-        observeLatency(msg.lucidIngestMs ?? (items[items.length - 1] as Detection)?.reading?.tsMs);
+        observeLatency(msg.lucidIngestMs);
         if (r.skipped > 0)
           throw new InputError(
             'invalid_detection',

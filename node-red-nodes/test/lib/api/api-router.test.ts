@@ -625,9 +625,14 @@ describe('metrics, CORS, stream', () => {
       'lucid_pipeline_latency_seconds',
       'lucid_rejects_total',
       'lucid_api_requests_total',
+      'lucid_open_alerts',
     ]) {
       expect(res.text).toContain(m);
     }
+    // Node.js process metrics under their standard names, so stock dashboards find them.
+    expect(res.text).toMatch(/^process_cpu_seconds_total /m);
+    expect(res.text).toMatch(/^nodejs_heap_size_used_bytes /m);
+    expect(res.text).not.toContain('lucid_process_');
   });
 
   it('sends no CORS headers unless configured', async () => {
