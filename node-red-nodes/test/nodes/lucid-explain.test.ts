@@ -164,6 +164,44 @@ describe('lucid-explain node', () => {
     expect(e?.actions).toContainEqual({ action: 'Call the site team', why: 'House rule.' });
   });
 
+  it('takes new playbooks from msg.playbooks; refuses an invalid set and keeps the previous one', async () => {
+    const sitePlaybook = (version: string, weight: unknown = 1) => ({
+      'env-sensor': {
+        id: 'site-env',
+        version,
+        extends: 'default',
+        causes: [
+          {
+            id: 'site-env.heat',
+            label: 'Heat',
+            family: 'environment',
+            weight,
+            signature: [{ metrics: ['temperature'], expect: 'up' }],
+          },
+        ],
+        actions: {},
+      },
+    });
+    await helper.load([fleetNode, explainNode], flow({ playbooks: JSON.stringify(sitePlaybook('2.0.0')) }));
+    const e1 = helper.getNode('e1');
+    const got = collect();
+    const next = async (n: number) => {
+      while (got.length < n) await new Promise((r) => setTimeout(r, 5));
+      return (got[n - 1].payload as Detection).explanation?.playbook;
+    };
+    const errored = doneError();
+    e1.receive({ playbooks: sitePlaybook('2.1.0', 3) });
+    expect((await errored)?.message).toMatch(
+      /playbook override "env-sensor": does not match the playbook schema: \/causes\/0\/weight must be <= 1/,
+    );
+    e1.receive({ payload: spike('dev-007', T0) });
+    expect(await next(1)).toBe('site-env@2.0.0');
+    e1.receive({ playbooks: JSON.stringify(sitePlaybook('2.1.0')) });
+    e1.receive({ payload: spike('dev-008', T0 + 20 * MIN) });
+    expect(await next(2)).toBe('site-env@2.1.0');
+    expect(got).toHaveLength(2);
+  });
+
   it.each([
     [
       'an invalid playbook override',

@@ -19,6 +19,7 @@ import {
 import { describeInsight, describeSummary, describeTitle } from './describe-anomaly';
 import { defaultLabel, type ExplainContext, type MetricView } from './explain-context';
 import { metricMovement } from './metric-movement';
+import type { Playbook, PlaybookMetric } from './playbook';
 import { PlaybookLibrary } from './playbook-library';
 import { rankCauses, SIGNIFICANT_STRENGTH } from './rank-causes';
 import { assertDetection, readEvidence } from './read-evidence';
@@ -33,7 +34,13 @@ export const DEFAULT_EPISODE_MAX_MS = 60 * 60_000;
 
 /** Options of {@link Explainer}. */
 export interface ExplainerOptions {
-  /** Units, labels and topology; default: an empty fleet (documented defaults for every device). */
+  /**
+   * Units, labels and topology; default: an empty fleet (documented defaults for every device).
+   * A metric's unit is the fleet's, else the one the detector reported, else the playbook's
+   * (`metrics[name].unit`), else none: the value is then printed bare, never read as a power or
+   * radio metric, and moves in its own numbers (never in percentage points). Likewise a metric's
+   * label and physical range fall back to the playbook's label and plausible range.
+   */
   registry?: FleetRegistry;
   /** Playbook overrides keyed by device type (object or JSON text, see `parsePlaybookOverrides`), or a ready library. */
   playbooks?: PlaybookLibrary | unknown;
@@ -196,27 +203,30 @@ export class Explainer {
       ? { site: spec.site, zone: spec.zone, line: spec.line }
       : { site: reading.site ?? spec.site, zone: reading.tags?.zone, line: reading.tags?.line };
     const device = { ...spec, zone: topology.zone ?? spec.zone };
+    const playbook = this.library.forDeviceType(spec.deviceType);
     const metrics: Record<string, MetricView> = {};
     for (const [name, ev] of Object.entries(evidence.metrics)) {
       const fleetSpec = this.registry.metric(reading.deviceId, name);
-      const unit = fleetSpec.unit || ev.unit;
+      const known = playbookMetric(playbook, name);
+      const unit = fleetSpec.unit || ev.unit || known?.unit || '';
       const range =
         ev.range ??
         (fleetSpec.min !== undefined || fleetSpec.max !== undefined
           ? { min: fleetSpec.min, max: fleetSpec.max }
-          : undefined);
+          : known?.min !== undefined || known?.max !== undefined
+            ? { min: known.min, max: known.max }
+            : undefined);
       const withFleet: MetricEvidence = anchorToEpisode(
         { ...ev, unit, ...(range ? { range } : {}) },
         episode?.metrics.find((m) => m.metric === name) ?? episode?.before[name],
       );
       metrics[name] = {
         ev: withFleet,
-        label: fleetSpec.label ?? defaultLabel(name),
+        label: fleetSpec.label ?? known?.label ?? defaultLabel(name),
         unit,
         movement: metricMovement(withFleet, { accuracy: fleetSpec.accuracy }),
       };
     }
-    const playbook = this.library.forDeviceType(spec.deviceType);
     const ongoingNames = episode
       ? episode.metrics
           .filter((m) => m.metric in metrics && !isBackToNormal(m, metrics[m.metric].ev.value))
@@ -315,6 +325,21 @@ export class Explainer {
           mad: v.ev.baseline.mad,
         };
     return { explanation, record: { before, current, type, ownType: classification.ownType, moved } };
+  }
+
+  /**
+   * Replaces the playbook overrides in use (see `PlaybookLibrary.update`): when they fail
+   * validation nothing changes and the previous playbooks stay in use.
+   * @returns `id@version` of each override now in use, keyed by device type.
+   * @throws ConfigError naming the device type, the JSON path and the reason.
+   */
+  updatePlaybooks(overrides: unknown): Record<string, string> {
+    return this.library.update(overrides);
+  }
+
+  /** Playbook updates refused since construction (see {@link Explainer.updatePlaybooks}). */
+  get rejectedPlaybookUpdates(): number {
+    return this.library.rejectedUpdates;
   }
 
   /** Forgets the remembered anomalies and episodes. */
@@ -431,6 +456,19 @@ function anchorToEpisode(
     baseline: { ...ev.baseline, median: m.normalValue, mad: m.mad },
     expected: { value: m.normalValue, lower: m.normalValue - m.halfBand, upper: m.normalValue + m.halfBand },
   };
+}
+
+/**
+ * The playbook's spec of a metric (exact name, else case-insensitive), which supplies the unit,
+ * label and plausible range of a metric the fleet declares without them.
+ */
+function playbookMetric(playbook: Playbook, name: string): PlaybookMetric | undefined {
+  const specs = playbook.metrics;
+  if (!specs) return undefined;
+  if (specs[name]) return specs[name];
+  const lower = name.toLowerCase();
+  const key = Object.keys(specs).find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : specs[key];
 }
 
 /** A connectivity event or gap with no metric to hang it on gets the connectivity metric (value 0). */

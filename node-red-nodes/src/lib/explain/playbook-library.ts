@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv from 'ajv';
+import Ajv, { type ErrorObject } from 'ajv';
 import { ConfigError } from '../contracts/errors';
 import { PLAYBOOK_SCHEMA, type Playbook } from './playbook';
 
@@ -13,13 +13,32 @@ export const SHIPPED_PLAYBOOKS_DIR = path.resolve(__dirname, '../../../playbooks
 /** Id of the playbook used for device types nothing else claims. */
 export const DEFAULT_PLAYBOOK_ID = 'default';
 
+/** Generic cause ids `rankCauses` may report besides a playbook's own rules. */
+const GENERIC_CAUSE_IDS: ReadonlySet<string> = new Set([
+  'sensor_fault',
+  'environment',
+  'connectivity_power',
+  'process_anomaly',
+]);
+
+/** One ajv error as `PATH reason (detail)`, the JSON pointer first so the field can be found. */
+function describeSchemaError(e: ErrorObject): string {
+  const params = e.params as Record<string, unknown>;
+  let detail = '';
+  if ('additionalProperty' in params) detail = ` (${String(params.additionalProperty)})`;
+  else if (Array.isArray(params.allowedValues)) detail = ` (${params.allowedValues.join(', ')})`;
+  return `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${detail}`;
+}
+
 /**
- * Validates one playbook against {@link PLAYBOOK_SCHEMA}, plus what a schema cannot say:
- * unique cause ids.
+ * Validates one playbook against {@link PLAYBOOK_SCHEMA}, plus what a schema cannot say: unique
+ * cause ids, action lists only for declared (or generic) causes, and `min` < `max` of every
+ * metric's plausible range.
  *
  * @param input - the playbook object or its JSON text.
  * @param where - where it came from, for the error message (e.g. `playbook override "pump"`).
- * @throws ConfigError naming the invalid fields.
+ * @throws ConfigError naming the JSON path of each invalid field (first 5) and why, e.g.
+ *   `playbook override "chiller": does not match the playbook schema: /causes/0/weight must be <= 1`.
  */
 export function parsePlaybook(input: unknown, where = 'playbook'): Playbook {
   let value = input;
@@ -31,13 +50,7 @@ export function parsePlaybook(input: unknown, where = 'playbook'): Playbook {
     }
   }
   if (!validatePlaybook(value)) {
-    const detail = (validatePlaybook.errors ?? [])
-      .slice(0, 5)
-      .map(
-        (e) =>
-          `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
-      )
-      .join('; ');
+    const detail = (validatePlaybook.errors ?? []).slice(0, 5).map(describeSchemaError).join('; ');
     throw new ConfigError(`${where}: does not match the playbook schema: ${detail}`);
   }
   const playbook = value as unknown as Playbook;
@@ -46,6 +59,17 @@ export function parsePlaybook(input: unknown, where = 'playbook'): Playbook {
     if (ids.has(cause.id)) throw new ConfigError(`${where}: cause id "${cause.id}" is declared twice`);
     ids.add(cause.id);
   }
+  if (playbook.causes)
+    for (const id of Object.keys(playbook.actions.byCause ?? {}))
+      if (!ids.has(id) && !GENERIC_CAUSE_IDS.has(id))
+        throw new ConfigError(
+          `${where}: /actions/byCause/${id} names no cause of this playbook (causes: ${[...ids].join(', ')})`,
+        );
+  for (const [name, m] of Object.entries(playbook.metrics ?? {}))
+    if (m.min !== undefined && m.max !== undefined && !(m.min < m.max))
+      throw new ConfigError(
+        `${where}: /metrics/${name} plausible range must have min < max, got ${m.min}..${m.max}`,
+      );
   return playbook;
 }
 
@@ -88,14 +112,19 @@ export function shippedPlaybooks(): Record<string, Playbook> {
 }
 
 /**
- * `own` extending `base`: actions are inherited per key (own lists replace base lists), insights
- * are own first then base; cause rules are never inherited (they name a device type's metrics).
+ * `own` extending `base`: actions and metric specs are inherited per key (own entries replace
+ * base entries), insights are own first then base; cause rules and references are never
+ * inherited (they belong to the device type).
  */
 function extend(base: Playbook, own: Playbook): Playbook {
   return {
     id: own.id,
     version: own.version,
     description: own.description ?? base.description,
+    ...(own.references ? { references: own.references } : {}),
+    ...((own.metrics ?? base.metrics)
+      ? { metrics: { ...(base.metrics ?? {}), ...(own.metrics ?? {}) } }
+      : {}),
     deviceTypes: own.deviceTypes,
     extends: base.id,
     actions: {
@@ -173,12 +202,17 @@ export function parsePlaybookOverrides(
 
 /**
  * Chooses the playbook of a device type: an override for the type, else the `*` override, else
- * the shipped playbook that lists the type in `deviceTypes`, else the shipped `default`.
+ * the shipped playbook that lists the type in `deviceTypes`, else the shipped `default` (so an
+ * unknown device type, or a device the fleet does not declare, is explained with `default`).
+ *
+ * The overrides can be replaced at run time with {@link PlaybookLibrary.update}: a set that
+ * fails validation is refused as a whole and the previous one stays in use.
  */
 export class PlaybookLibrary {
   private readonly shipped: Record<string, Playbook>;
-  private readonly overrides: Record<string, Playbook>;
+  private overrides: Record<string, Playbook>;
   private readonly byShippedType = new Map<string, Playbook>();
+  private rejected = 0;
 
   /**
    * @param overrides - see {@link parsePlaybookOverrides} (object or JSON text).
@@ -201,5 +235,31 @@ export class PlaybookLibrary {
       this.byShippedType.get(deviceType) ??
       this.shipped[DEFAULT_PLAYBOOK_ID]
     );
+  }
+
+  /**
+   * Replaces the overrides (same forms as the constructor's). All or nothing: when any entry
+   * is invalid nothing changes, the previous overrides (and so the previous version of every
+   * playbook) stay in use, the rejection is counted in {@link PlaybookLibrary.rejectedUpdates},
+   * and the error says which entry, which JSON path and why.
+   *
+   * @returns `id@version` of each override now in use, keyed by device type.
+   * @throws ConfigError when the new overrides are invalid.
+   */
+  update(overrides: unknown): Record<string, string> {
+    let next: Record<string, Playbook>;
+    try {
+      next = parsePlaybookOverrides(overrides, this.shipped);
+    } catch (err) {
+      this.rejected++;
+      throw err;
+    }
+    this.overrides = next;
+    return Object.fromEntries(Object.entries(next).map(([type, p]) => [type, `${p.id}@${p.version}`]));
+  }
+
+  /** Updates refused by {@link PlaybookLibrary.update} since construction. */
+  get rejectedUpdates(): number {
+    return this.rejected;
   }
 }

@@ -77,12 +77,34 @@ export interface PlaybookInsight {
   text: string;
 }
 
+/**
+ * What a playbook says about one metric of its device type: the unit and label to use when the
+ * fleet declares none, and the plausible range of a working sensor on this equipment.
+ */
+export interface PlaybookMetric {
+  /** Unit symbol (`°C`, `bar`, `A`, `%`); `''` for a dimensionless count or ratio. */
+  unit: string;
+  /** Human label, e.g. `Supply air temperature`. */
+  label?: string;
+  /**
+   * Plausible range, in `unit`: a reading outside it is physically implausible for this
+   * equipment (a failed or disconnected sensor), not a process fault. Used as the metric's
+   * physical range when the fleet declares none. `min` < `max` when both are set.
+   */
+  min?: number;
+  max?: number;
+}
+
 /** A versioned playbook. */
 export interface Playbook {
   id: string;
   /** Semantic version, e.g. `1.0.0`. */
   version: string;
   description?: string;
+  /** The engineering sources the cause rules were written from (our own summary of each). */
+  references?: string[];
+  /** Metrics of the device type by name: unit, label and plausible range (see {@link PlaybookMetric}). */
+  metrics?: Record<string, PlaybookMetric>;
   /** Device types this shipped playbook applies to by default. */
   deviceTypes?: string[];
   /** Id of a shipped playbook whose content this one extends (overrides only). */
@@ -153,6 +175,22 @@ export const PLAYBOOK_SCHEMA = {
       pattern: '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$',
     },
     description: { type: 'string' },
+    references: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+    metrics: {
+      type: 'object',
+      propertyNames: { minLength: 1 },
+      additionalProperties: {
+        type: 'object',
+        required: ['unit'],
+        additionalProperties: false,
+        properties: {
+          unit: { type: 'string' },
+          label: { type: 'string', minLength: 1 },
+          min: { type: 'number' },
+          max: { type: 'number' },
+        },
+      },
+    },
     deviceTypes: { type: 'array', items: { type: 'string', minLength: 1 } },
     extends: { type: 'string', minLength: 1 },
     actions: {

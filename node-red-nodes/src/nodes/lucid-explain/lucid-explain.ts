@@ -10,7 +10,7 @@ import { correlationWindowFromConfig, type ExplainNodeDef } from './explain-conf
 /** Shortest time between two status refreshes, ms. */
 const STATUS_INTERVAL_MS = 1000;
 
-type ExplainMsg = NodeMessageInFlow & { adaptation?: unknown };
+type ExplainMsg = NodeMessageInFlow & { adaptation?: unknown; playbooks?: unknown };
 
 export = function (RED: NodeAPI) {
   function LucidExplainNode(this: Node, config: ExplainNodeDef) {
@@ -63,6 +63,27 @@ export = function (RED: NodeAPI) {
           return;
         }
         if (!explainer) throw configError ?? new ConfigError('lucid-explain is not configured');
+        if (msg.playbooks !== undefined) {
+          // A refused update changes nothing: the previous playbooks stay in use.
+          try {
+            const inUse = explainer.updatePlaybooks(msg.playbooks);
+            node.status({
+              fill: 'green',
+              shape: 'ring',
+              text: RED._('lucid-explain.status.playbooks', { count: Object.keys(inUse).length }),
+            });
+          } catch (err) {
+            node.status({
+              fill: 'yellow',
+              shape: 'ring',
+              text: RED._('lucid-explain.status.playbooksRefused'),
+            });
+            done(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
+          done();
+          return;
+        }
         const payload = msg.payload;
         if (payload === null || typeof payload !== 'object') {
           throw new InputError(
