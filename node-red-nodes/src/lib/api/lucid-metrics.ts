@@ -52,6 +52,13 @@ export class LucidMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly modelInference = new Histogram({
+    name: 'lucid_model_inference_seconds',
+    help: 'ONNX inference latency per batch, by model name',
+    labelNames: ['model'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
   readonly storeWrite = new Histogram({
     name: 'lucid_store_write_seconds',
     help: 'Latency of store writes, by operation',

@@ -14,6 +14,13 @@ export interface LoadModelOptions extends VerifyOptions {
    * core; worth it on a gateway with a free core). Default `main`.
    */
   inferenceThread?: 'main' | 'worker';
+  /**
+   * Called after each successful `run` (not the dry run at load) with its wall-clock duration in
+   * seconds (including the hop to and from the worker thread, when there is one), the batch size
+   * and the card's model name; e.g. to observe `lucid_model_inference_seconds`. Exceptions it
+   * throws are ignored.
+   */
+  onInference?: (seconds: number, batch: number, modelName: string) => void;
 }
 
 /**
@@ -24,6 +31,8 @@ export class LoadedModel {
   private released = false;
 
   private worker: InferenceWorker | undefined;
+
+  private onInference: LoadModelOptions['onInference'];
 
   private constructor(
     /** The validated model card. */
@@ -85,6 +94,7 @@ export class LoadedModel {
       await session.release();
       throw err;
     }
+    model.onInference = opts.onInference;
     return model;
   }
 
@@ -104,6 +114,19 @@ export class LoadedModel {
    * @throws ModelError when released, on a wrong input length, or when inference fails
    */
   async run(windows: Float32Array, batch: number): Promise<Float32Array> {
+    const startNs = process.hrtime.bigint();
+    const rec = await this.infer(windows, batch);
+    if (this.onInference) {
+      try {
+        this.onInference(Number(process.hrtime.bigint() - startNs) / 1e9, batch, this.card.name);
+      } catch {
+        // A metrics hook must never fail an inference.
+      }
+    }
+    return rec;
+  }
+
+  private async infer(windows: Float32Array, batch: number): Promise<Float32Array> {
     if (this.released) throw new ModelError(`model "${this.card.name}" has been released`);
     const size = batch * this.windowLength * this.featureCount;
     if (batch < 1 || windows.length !== size) {

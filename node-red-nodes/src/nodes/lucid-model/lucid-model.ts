@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { lucidMetrics } from '../../lib/api/lucid-metrics';
 import { LoadedModel } from '../../lib/model/loaded-model';
 import { ModelScorer } from '../../lib/model/model-scorer';
 import {
@@ -32,6 +33,7 @@ export = function (RED: NodeAPI) {
       loading = LoadedModel.load(node.cardPath, {
         publicKey,
         inferenceThread: parseInferenceThread(config.inferenceThread),
+        onInference: (seconds, _batch, model) => lucidMetrics().modelInference.observe({ model }, seconds),
       });
     } catch (err) {
       loading = Promise.reject(err);

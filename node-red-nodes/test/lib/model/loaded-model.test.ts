@@ -23,6 +23,47 @@ describe.each(['pump-ae', 'fleet-ae'])('LoadedModel %s (committed)', (name) => {
   });
 });
 
+describe('LoadedModel inference hook', () => {
+  it.each(['main', 'worker'] as const)(
+    'reports each run (not the dry run) with its duration, batch and model name (%s thread)',
+    async (inferenceThread) => {
+      const calls: [number, number, string][] = [];
+      const model = await LoadedModel.load(cardPathOf('pump-ae'), {
+        inferenceThread,
+        onInference: (seconds, batch, name) => calls.push([seconds, batch, name]),
+      });
+      try {
+        expect(calls).toEqual([]);
+        const { windowLength, features } = model.card;
+        await model.run(new Float32Array(3 * windowLength * features.length), 3);
+        expect(calls).toHaveLength(1);
+        const [seconds, batch, name] = calls[0];
+        expect(batch).toBe(3);
+        expect(name).toBe(model.card.name);
+        expect(seconds).toBeGreaterThan(0);
+        expect(seconds).toBeLessThan(30);
+      } finally {
+        await model.release();
+      }
+    },
+  );
+
+  it('a hook that throws does not fail the inference', async () => {
+    const model = await LoadedModel.load(cardPathOf('pump-ae'), {
+      onInference: () => {
+        throw new Error('metrics down');
+      },
+    });
+    try {
+      const { windowLength, features } = model.card;
+      const out = await model.run(new Float32Array(windowLength * features.length), 1);
+      expect(out).toHaveLength(windowLength * features.length);
+    } finally {
+      await model.release();
+    }
+  });
+});
+
 describe('LoadedModel refuses bad models with a clear ModelError', () => {
   const cases: [string, Parameters<typeof copyModel>[1], RegExp][] = [
     [
