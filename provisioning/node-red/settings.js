@@ -7,6 +7,8 @@
  *   NODE_RED_ADMIN_USER         editor and admin API user [admin]
  *   NODE_RED_ADMIN_PASSWORD     its password (required, at least 12 characters)
  *
+ * Run it with lucid-red.js (the image's entrypoint does), not with Node-RED's red.js.
+ *
  * The flow reads more variables as `${VAR}` (broker, store, simulator): their defaults are set
  * below when the environment does not set them. The editor settings mirror the embedded launcher
  * (node-red-nodes/src/cli/embedded-stack.ts): detector state in the localfilesystem context
@@ -66,6 +68,13 @@ module.exports = {
   uiPort: Number(process.env.PORT || 1880),
   httpAdminRoot: '/',
   httpNodeRoot: '/',
+  /**
+   * No cross-origin access to the editor, the admin API or HTTP-in endpoints. Node-RED's admin
+   * app answers `Access-Control-Allow-Origin: *` whatever this says: lucid-red.js, which the
+   * image runs instead of red.js, removes those headers.
+   */
+  httpAdminCors: false,
+  httpNodeCors: false,
 
   /**
    * The editor and admin API need a login. The password is compared in constant time with the

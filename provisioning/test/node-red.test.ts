@@ -198,7 +198,10 @@ describe('provisioning/node-red/Dockerfile', () => {
   it('starts through the entrypoint that provisions the flow with the Lucid settings', () => {
     const entrypoint = readText('provisioning', 'node-red', 'entrypoint.sh');
     expect(entrypoint).toContain('provision-flows.js');
-    expect(entrypoint).toContain('--settings "$LUCID_DIR/settings.js"');
+    expect(entrypoint).toMatch(/^exec node "\$LUCID_DIR\/lucid-red.js"$/m);
+    expect(fs.readFileSync(path.join(NODE_RED_DIR, 'lucid-red.js'), 'utf8')).toContain(
+      "require(path.join(__dirname, 'settings.js'))",
+    );
     expect(dockerfile).toMatch(/^ENTRYPOINT \["\/bin\/sh", "\/usr\/src\/node-red\/lucid\/entrypoint.sh"\]$/m);
   });
 });

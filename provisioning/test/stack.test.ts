@@ -2,7 +2,7 @@
  * The Compose stack without containers: Debian's Mosquitto started by the provisioned
  * entrypoint.sh with the provisioned mosquitto.conf and ACL (only its container paths and port
  * rewritten), and two Node-RED processes run as the image runs them (provision-flows.js, then
- * red.js with the provisioned settings.js): the pipeline and the simulator, each with its own
+ * lucid-red.js with the provisioned settings.js): the pipeline and the simulator, each with its own
  * user dir, connecting with their own MQTT accounts. A simulated device's incident must reach
  * the store API, and MQTT clients without (valid) credentials must be refused.
  *
@@ -128,7 +128,7 @@ function mqttConnect(
 const api = (pathAndQuery: string, token?: string) =>
   fetch(`${apiUrl}${pathAndQuery}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
-/** Starts Node-RED as the image's entrypoint does: provision the flow, then red.js with the settings. */
+/** Starts Node-RED as the image's entrypoint does: provision the flow, then lucid-red.js with the settings. */
 async function startNodeRed(
   flow: 'pipeline' | 'simulator',
   env: Record<string, string>,
@@ -145,18 +145,8 @@ async function startNodeRed(
   const proc = start(
     `node-red ${flow}`,
     process.execPath,
-    [
-      repoPath('node_modules', 'node-red', 'red.js'),
-      '--userDir',
-      userDir,
-      '--settings',
-      repoPath('provisioning', 'node-red', 'settings.js'),
-      '--port',
-      String(port),
-      '-D',
-      'uiHost=127.0.0.1',
-    ],
-    all,
+    [repoPath('provisioning', 'node-red', 'lucid-red.js')],
+    { ...all, PORT: String(port), LUCID_LISTEN_HOST: '127.0.0.1' },
   );
   return { proc, port, userDir };
 }

@@ -1,4 +1,5 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import { API_PATH } from '../nodes/lucid-store-config/store-config';
 
 /**
  * Express middleware that keeps `Access-Control-*` headers out of a response, whoever sets them.
@@ -30,4 +31,28 @@ export function dropCorsHeaders(_req: Request, res: Response, next: NextFunction
 export function pathsOutside(apiPath: string): RegExp {
   const escaped = apiPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`^(?!${escaped}(?:/|$))`);
+}
+
+/** The two express apps of an initialised Node-RED runtime (`RED.httpAdmin`, `RED.httpNode`). */
+export interface NodeRedApps {
+  httpAdmin: RequestHandler;
+  httpNode: RequestHandler;
+}
+
+/**
+ * Mounts an initialised Node-RED (after `RED.init`, before `listen`) on `app` at `/`, the way
+ * `lucid start` and the Compose image's launcher both run it: the admin app (editor and admin
+ * API) without any `Access-Control-*` header and never for the store API's paths, which go
+ * straight to the HTTP node app, where the API authenticates and applies its size limit before
+ * it parses a body. Node-RED's own `red.js` mounts the admin app in front of everything and so
+ * cannot give either guarantee.
+ * @param app - the express app the HTTP server serves.
+ * @param red - `RED` after `RED.init(server, settings)` with `httpAdminRoot` and `httpNodeRoot` `/`.
+ * @param apiPath - the store API's path [`/lucid/api`].
+ */
+export function mountNodeRed(app: Express, red: NodeRedApps, apiPath: string = API_PATH): void {
+  const adminPaths = pathsOutside(apiPath);
+  app.use(adminPaths, dropCorsHeaders);
+  app.use(adminPaths, red.httpAdmin);
+  app.use('/', red.httpNode);
 }

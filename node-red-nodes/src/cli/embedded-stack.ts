@@ -7,8 +7,7 @@ import express from 'express';
 import * as mqtt from 'mqtt';
 import { getOrCreateApiToken } from '../lib/api/api-token';
 import type { Alert } from '../lib/contracts/types';
-import { API_PATH } from '../nodes/lucid-store-config/store-config';
-import { dropCorsHeaders, pathsOutside } from './cross-origin';
+import { mountNodeRed } from './cross-origin';
 import { DATA_UMASK, secureDataFolder } from './data-folder';
 import { EDITOR_USER, editorAdminAuth, getOrCreateEditorPassword } from './editor-auth';
 import { provisionFlow, type FlowMode, type FlowOverrides } from './flow-provisioning';
@@ -172,10 +171,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Running
       editorTheme: { projects: { enabled: false }, tours: false, page: { title: 'Lucid · Node-RED' } },
     };
     RED.init(server, settings);
-    const adminPaths = pathsOutside(API_PATH);
-    app.use(adminPaths, dropCorsHeaders);
-    app.use(adminPaths, RED.httpAdmin);
-    app.use(settings.httpNodeRoot, RED.httpNode);
+    mountNodeRed(app, RED);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, '127.0.0.1', () => resolve());
