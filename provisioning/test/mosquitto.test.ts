@@ -3,9 +3,11 @@
  * access off, the files entrypoint.sh writes, the folders Compose mounts, the TLS example, and
  * the ACL template. (The stack test runs the same files with Debian's Mosquitto.)
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { compose, mounts, readText, PROVISIONING } from './helpers/repo';
+import { compose, mounts, readText, repoPath, PROVISIONING } from './helpers/repo';
 
 /** Directives of mosquitto.conf(5) this repository may use. */
 const DIRECTIVES = new Set([
@@ -92,7 +94,9 @@ describe('provisioning/mosquitto', () => {
 
   it('listens on 1883, the port Compose publishes and the flows connect to', () => {
     expect(values(conf, 'listener')).toEqual(['1883']);
-    expect(service.ports).toContain('${LUCID_MQTT_BIND_ADDRESS:-0.0.0.0}:${LUCID_MQTT_HOST_PORT:-1883}:1883');
+    expect(service.ports).toContain(
+      '${LUCID_MQTT_BIND_ADDRESS:-127.0.0.1}:${LUCID_MQTT_HOST_PORT:-1883}:1883',
+    );
     expect(compose().services['node-red'].environment?.LUCID_MQTT_PORT).toBe('1883');
   });
 
@@ -102,7 +106,9 @@ describe('provisioning/mosquitto', () => {
     expect(certs.readOnly).toBe(true);
     for (const d of ['cafile', 'certfile', 'keyfile'])
       expect(values(tls, d)[0]).toMatch(new RegExp(`^${certs.target}/`));
-    expect(service.ports).toContain('${LUCID_MQTT_BIND_ADDRESS:-0.0.0.0}:${LUCID_MQTT_TLS_PORT:-8883}:8883');
+    expect(service.ports).toContain(
+      '${LUCID_MQTT_BIND_ADDRESS:-127.0.0.1}:${LUCID_MQTT_TLS_PORT:-8883}:8883',
+    );
     // Only *.conf files are loaded: the example stays off until copied.
     expect(
       fs.readdirSync(path.join(PROVISIONING, 'mosquitto', 'conf.d')).filter((f) => f.endsWith('.conf')),
@@ -132,5 +138,55 @@ describe('provisioning/mosquitto', () => {
     const mqttIn = flow.filter((n) => n.type === 'mqtt in').map((n) => n.topic);
     for (const topic of mqttIn) expect(rules.get('@SERVICE_USER@')).toContain(`read ${topic}`);
     expect(rules.get('@SERVICE_USER@')).toContain('readwrite tenants/+/alerts/#');
+  });
+
+  it('publishes every host port on 127.0.0.1 unless .env names another address', () => {
+    for (const [name, svc] of Object.entries(compose().services)) {
+      for (const port of svc.ports ?? []) {
+        expect({ name, port, local: /^'?\$\{LUCID_[A-Z_]*BIND_ADDRESS:-127\.0\.0\.1\}:/.test(port) }).toEqual(
+          {
+            name,
+            port,
+            local: true,
+          },
+        );
+      }
+    }
+    const env = readText('.env.example');
+    expect(env).toMatch(/^LUCID_MQTT_BIND_ADDRESS=127\.0\.0\.1$/m);
+    expect(env).toMatch(/^LUCID_BIND_ADDRESS=127\.0\.0\.1$/m);
+  });
+
+  it.each([
+    ['an id with a slash', 'acme press/07 a-good-password-123'],
+    ['the tenant ".."', '.. press-07 a-good-password-123'],
+    ['an id starting with $', 'acme $SYS a-good-password-123'],
+    ['a short password', 'acme press-07 short'],
+    ['a password with a space', 'acme press-07 a-good password-123'],
+    ['a missing password', 'acme press-07'],
+  ])('refuses a devices file with %s before writing any account', (_name, bad) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-mqtt-devices-'));
+    try {
+      const devices = path.join(dir, 'accounts');
+      fs.writeFileSync(devices, `# comment\nacme press-08 another-password-456\n${bad}\n`);
+      const run = spawnSync('sh', [repoPath('provisioning', 'mosquitto', 'entrypoint.sh')], {
+        env: {
+          PATH: process.env.PATH,
+          LUCID_MQTT_USERNAME: 'lucid-svc',
+          LUCID_MQTT_PASSWORD: 'svc-password-0123456789',
+          LUCID_MQTT_DEVICE_USERNAME: 'device',
+          LUCID_MQTT_DEVICE_PASSWORD: 'device-password-0123456789',
+          MOSQUITTO_DEVICES_FILE: devices,
+          MOSQUITTO_AUTH_DIR: path.join(dir, 'auth'),
+          MOSQUITTO_CONF: path.join(dir, 'missing.conf'),
+        },
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/accounts: entry 2/);
+      expect(fs.existsSync(path.join(dir, 'auth'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

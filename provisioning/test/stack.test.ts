@@ -27,6 +27,11 @@ const CREDS = {
   LUCID_MQTT_DEVICE_USERNAME: 'device',
   LUCID_MQTT_DEVICE_PASSWORD: 'device-password-0123456789',
 };
+/** Per-device accounts (`tenant/deviceId` → password), from the devices file. */
+const DEVICE_ACCOUNTS = {
+  'acl-test/press-07': 'press-07-password-0123',
+  'acl-test/press-08': 'press-08-password-0123',
+};
 const NODE_RED_ENV = {
   NODE_RED_CREDENTIAL_SECRET: 'stack-test-credential-secret',
   NODE_RED_ADMIN_USER: 'admin',
@@ -195,8 +200,16 @@ suite('the provisioned stack without containers (Mosquitto + Node-RED pipeline +
     expect(conf).not.toMatch(/\s\/mosquitto\//);
     fs.writeFileSync(path.join(confDir, 'mosquitto.conf'), conf);
     if (process.getuid?.() === 0) spawnSync('chown', ['-R', 'mosquitto:', path.join(confDir, 'data')]);
+    const devicesFile = path.join(confDir, 'accounts');
+    fs.writeFileSync(
+      devicesFile,
+      Object.entries(DEVICE_ACCOUNTS)
+        .map(([user, password]) => `${user.replace('/', ' ')} ${password}`)
+        .join('\n'),
+    );
     start('mosquitto', 'sh', [repoPath('provisioning', 'mosquitto', 'entrypoint.sh')], {
       ...CREDS,
+      MOSQUITTO_DEVICES_FILE: devicesFile,
       MOSQUITTO_CONF: path.join(confDir, 'mosquitto.conf'),
       MOSQUITTO_ACL_TEMPLATE: repoPath('provisioning', 'mosquitto', 'acl.template'),
       MOSQUITTO_AUTH_DIR: path.join(confDir, 'auth'),
@@ -315,6 +328,40 @@ suite('the provisioned stack without containers (Mosquitto + Node-RED pipeline +
       expect(seen.service.sort()).toEqual([alertTopic, telemetryTopic].sort());
       // The device reads nothing: not the alerts, not even its own telemetry.
       expect(seen.device).toEqual([]);
+    } finally {
+      await device.endAsync();
+      await service.endAsync();
+    }
+  });
+
+  it('lets a per-device account publish under its own device topics only', async () => {
+    const [[user, password], [otherUser]] = Object.entries(DEVICE_ACCOUNTS);
+    const wrong = await mqttConnect({ username: user, password: `${password}x` });
+    expect(wrong.error?.code).toBe(5);
+    const device = (await mqttConnect({ username: user, password })).client!;
+    const service = (
+      await mqttConnect({ username: CREDS.LUCID_MQTT_USERNAME, password: CREDS.LUCID_MQTT_PASSWORD })
+    ).client!;
+    expect(device).toBeDefined();
+    try {
+      const seen: string[] = [];
+      service.on('message', (topic) => seen.push(topic));
+      await service.subscribeAsync(['tenants/+/devices/+/telemetry', 'tenants/+/devices/+/status'], {
+        qos: 1,
+      });
+      const own = `tenants/${user.split('/')[0]}/devices/${user.split('/')[1]}`;
+      const attempts = [
+        `${own}/telemetry`,
+        `${own}/status`,
+        `tenants/${otherUser.split('/')[0]}/devices/${otherUser.split('/')[1]}/telemetry`,
+        `tenants/other-tenant/devices/${user.split('/')[1]}/telemetry`,
+        `tenants/${user.split('/')[0]}/devices/${user.split('/')[1]}-x/status`,
+      ];
+      for (const topic of attempts) await device.publishAsync(topic, '{"state":"online"}', { qos: 1 });
+      // The broker acknowledges a refused QoS 1 publish and drops it: wait for the allowed two.
+      await waitFor('the device publishes', 5000, async () => (seen.length >= 2 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(seen.sort()).toEqual([`${own}/status`, `${own}/telemetry`]);
     } finally {
       await device.endAsync();
       await service.endAsync();
