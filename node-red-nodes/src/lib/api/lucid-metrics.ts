@@ -52,6 +52,14 @@ export class LucidMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  /** Seconds from a message reaching a Lucid node's input handler to its `done`, by stage. */
+  readonly stageSeconds = new Histogram({
+    name: 'lucid_stage_seconds',
+    help: 'Time from a message entering a Lucid stage (ingest, detect, explain, route, store) to its done()',
+    labelNames: ['stage'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1],
+    registers: [this.registry],
+  });
   readonly modelInference = new Histogram({
     name: 'lucid_model_inference_seconds',
     help: 'ONNX inference latency per batch, by model name',

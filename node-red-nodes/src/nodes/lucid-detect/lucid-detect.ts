@@ -23,6 +23,7 @@ import {
   type DetectNodeDef,
   type DetectNodeSettings,
 } from './detect-node-config';
+import { timedDone } from '../shared/stage-timer';
 
 type DetectMsg = NodeMessageInFlow & { adaptation?: Adaptation };
 
@@ -293,7 +294,8 @@ export = function (RED: NodeAPI) {
       p.finish(model);
     };
 
-    node.on('input', (msg: DetectMsg, send, done) => {
+    node.on('input', (msg: DetectMsg, send, nodeDone) => {
+      const done = timedDone('detect', nodeDone);
       // Chained on the restore and the model registration so no reading is scored before both
       // are settled; stage 1 of the next message does not wait for this one's inference.
       const prepared = ready.then(() => prepare(msg, send, done));

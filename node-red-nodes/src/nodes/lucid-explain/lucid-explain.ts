@@ -6,6 +6,7 @@ import { Explainer } from '../../lib/explain/explainer';
 import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
 import { correlationWindowFromConfig, type ExplainNodeDef } from './explain-config';
+import { timedDone } from '../shared/stage-timer';
 
 /** Shortest time between two status refreshes, ms. */
 const STATUS_INTERVAL_MS = 1000;
@@ -55,7 +56,8 @@ export = function (RED: NodeAPI) {
       node.error(configError.message);
     }
 
-    node.on('input', (msg: ExplainMsg, send, done) => {
+    node.on('input', (msg: ExplainMsg, send, nodeDone) => {
+      const done = timedDone('explain', nodeDone);
       try {
         if (msg.adaptation !== undefined) {
           send(msg);

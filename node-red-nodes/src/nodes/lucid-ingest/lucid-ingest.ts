@@ -8,6 +8,7 @@ import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
 import { brokerLinkOf } from './broker-link';
 import { optionsFromConfig, type IngestNodeDef } from './ingest-config';
+import { timedDone } from '../shared/stage-timer';
 
 /** How often the heartbeat watchdog runs and a pending status update is shown, ms. */
 const TICK_MS = 1000;
@@ -75,7 +76,8 @@ export = function (RED: NodeAPI) {
       }
     }
 
-    node.on('input', (msg: NodeMessageInFlow, send, done) => {
+    node.on('input', (msg: NodeMessageInFlow, send, nodeDone) => {
+      const done = timedDone('ingest', nodeDone);
       try {
         if (!ingestor) throw configError ?? new ConfigError('lucid-ingest is not configured');
         const link = msg.payload === undefined ? brokerLinkOf(msg) : undefined;

@@ -8,6 +8,7 @@ import type { RouteOptions } from '../../lib/route/route-options';
 import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
 import { optionsFromConfig, SAVE_INTERVAL_MS, STATE_KEY, type RouteNodeDef } from './route-config';
+import { timedDone } from '../shared/stage-timer';
 
 /** Shortest time between two status refreshes, ms; also the period of the save/status timer. */
 const STATUS_INTERVAL_MS = 1000;
@@ -121,7 +122,8 @@ export = function (RED: NodeAPI) {
       } as NodeMessage;
     }
 
-    node.on('input', (msg: RouteMsg, send, done) => {
+    node.on('input', (msg: RouteMsg, send, nodeDone) => {
+      const done = timedDone('route', nodeDone);
       try {
         if (!router) throw configError ?? new ConfigError('lucid-route is not configured');
         const result: RouteResult = {

@@ -14,6 +14,7 @@ import type { SqlAlertStore } from '../../lib/store/sql-alert-store';
 import type { StoredFeedback } from '../../lib/store/store-types';
 import { configErrorStatus, reportError } from '../shared/node-status';
 import { resolveStore, type StoreConfigNode } from '../lucid-store-config/store-config';
+import { timedDone } from '../shared/stage-timer';
 
 interface StoreNodeDef extends NodeDef {
   store: string;
@@ -223,7 +224,8 @@ export = function (RED: NodeAPI) {
       }
     }
 
-    node.on('input', (msg: StoreMsg, _send, done) => {
+    node.on('input', (msg: StoreMsg, _send, nodeDone) => {
+      const done = timedDone('store', nodeDone);
       // Detections, notifications and rejects only touch memory (samples are buffered and
       // flushed by the store's timer): once the store is open they do not queue behind alert
       // events, which wait for the database (e.g. while a sample flush holds it).
