@@ -245,7 +245,8 @@ export const OPENAPI_DOCUMENT = {
     },
     '/audit/verify': {
       get: {
-        summary: 'Walk the audit hash chain and check records against it',
+        summary:
+          'Walk the audit hash chain, check its head against the checkpoint file, and check rows and entries against each other',
         responses: { 200: json({ type: 'object' }, 'verification report'), ...errors(401) },
       },
     },

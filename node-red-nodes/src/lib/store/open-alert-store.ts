@@ -19,9 +19,13 @@ export type OpenStoreOptions = Omit<AlertStoreOptions, 'keys'> & {
   signingKeyPem?: string;
 };
 
+/** File in the data folder that keeps the signed audit head (see `checkpointFile`). */
+export const AUDIT_CHECKPOINT_FILE = 'audit-checkpoint.json';
+
 /**
  * Opens Lucid's alert store with the chosen engine, migrating the schema and loading (or
- * creating, on first start) the Ed25519 signing key in `dataDir`.
+ * creating, on first start) the Ed25519 signing key in `dataDir`, where the audit checkpoint
+ * (`audit-checkpoint.json`) is kept too unless `checkpointFile` says otherwise.
  * @throws ConfigError for an unknown engine, a missing PostgreSQL URL or a bad key.
  * @example
  * const store = await openAlertStore({ dataDir: join(userDir, 'lucid') });
@@ -31,6 +35,10 @@ export async function openAlertStore(options: OpenStoreOptions): Promise<SqlAler
     ? SigningKeys.fromPem(options.signingKeyPem)
     : SigningKeys.loadOrCreate(options.dataDir);
   const engineName = options.engine ?? 'sqlite';
+  options = {
+    ...options,
+    checkpointFile: options.checkpointFile ?? join(options.dataDir, AUDIT_CHECKPOINT_FILE),
+  };
   if (engineName === 'sqlite') {
     return SqlAlertStore.open(new SqliteEngine(options.sqliteFile ?? join(options.dataDir, 'lucid.db')), {
       ...options,

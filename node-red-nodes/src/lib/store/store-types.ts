@@ -161,28 +161,74 @@ export interface StatsResult {
 }
 
 /** What `audit/verify` reports. */
+/** Why a row fails verification against the audit log. */
+export type AuditRowMismatch =
+  /** The row's body is not the payload of the entry it references. */
+  | 'body_mismatch'
+  /** An indexed column differs from the row's signed body. */
+  | 'column_mismatch'
+  /** The alert's Ed25519 signature does not verify. */
+  | 'signature'
+  /** The row references an entry that is not in the log. */
+  | 'audit_missing'
+  /** The entry the row references is about another record (a copied row, a moved pointer). */
+  | 'subject_mismatch'
+  /** An alert event differs from its entry (kind, time, actor or resulting status). */
+  | 'event_mismatch'
+  /** The row is not at its record's latest entry (an older version put back). */
+  | 'not_latest'
+  /** An entry's row is gone, and no retention entry deleted it. */
+  | 'row_missing';
+
+/** Why the chain or its head fails verification. */
+export type AuditChainBreak =
+  | AuditBreak
+  | 'anchor_signature'
+  /** The checkpoint file names a head beyond the database's: entries were cut off the end. */
+  | 'truncated'
+  /** The database's entry at the checkpoint's seq has another hash. */
+  | 'checkpoint_mismatch'
+  /** The checkpoint file is not signed by this store's key. */
+  | 'checkpoint_signature'
+  /** The checkpoint file exists but cannot be read as a checkpoint. */
+  | 'checkpoint_unreadable';
+
+/**
+ * Result of `verifyAudit`: the chain (every entry from the retention anchor to the head), the
+ * head against the checkpoint file, and every alert, alert event, feedback and adaptation row
+ * against its entry, in both directions.
+ */
 export interface AuditVerifyResult {
   ok: boolean;
   /** First seq after the retention anchor (entries before it were deleted by retention). */
   anchorSeq: number;
   headSeq: number;
   checkedEntries: number;
-  /** The first entry that fails, in chain order. */
+  /** Seq of the signed head in the checkpoint file, when there is one. */
+  checkpointSeq?: number;
+  /** Why the last checkpoint write failed (disk full, permissions), when it did. */
+  checkpointWriteError?: string;
+  /** The first entry that fails, in chain order (`truncated`: the first missing seq). */
   firstBreak?: {
     seq: number;
     action: string;
     subject: string;
     tsMs: number;
-    reason: AuditBreak | 'anchor_signature';
+    reason: AuditChainBreak;
   };
-  /** Current rows (alerts, feedback, adaptations) checked against the audit payload they claim. */
+  /** Rows checked against the entries they claim, and entries against their rows. */
   records: {
     checked: number;
+    /** Rows or entries that fail. */
+    mismatches: number;
+    /** The failure at the lowest audit seq. */
     firstMismatch?: {
-      table: 'alerts' | 'feedback' | 'adaptations';
+      table: 'alerts' | 'alert_events' | 'feedback' | 'adaptations';
+      /** Row id (`alertId#seq` for an alert event). */
       id: string;
+      /** The entry at fault. */
       auditSeq: number;
-      reason: 'body_mismatch' | 'column_mismatch' | 'signature' | 'audit_missing';
+      reason: AuditRowMismatch;
     };
   };
   keyId: string;

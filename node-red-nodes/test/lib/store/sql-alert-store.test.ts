@@ -254,7 +254,8 @@ describe('SqlAlertStore feedback, adaptations, audit and retention', () => {
     expect(await store.activeAdaptations()).toHaveLength(0);
     expect((await store.listAdaptations({})).items[0].revertedMs).toBe(now);
     const v = await store.verifyAudit();
-    expect(v).toMatchObject({ ok: true, checkedEntries: 4, records: { checked: 3 } });
+    // Rows: the alert, its event, the feedback and the adaptation.
+    expect(v).toMatchObject({ ok: true, checkedEntries: 4, records: { checked: 4, mismatches: 0 } });
   });
 
   it('retention deletes old resolved alerts and samples and keeps the chain verifiable', async () => {
@@ -270,7 +271,8 @@ describe('SqlAlertStore feedback, adaptations, audit and retention', () => {
     expect(r).toMatchObject({ alerts: 1, samples: 1, auditEntries: 2 });
     expect((await store.listAlerts({})).items.map((a) => a.id)).toEqual(['new']);
     const v = await store.verifyAudit();
-    expect(v).toMatchObject({ ok: true, anchorSeq: 2, headSeq: 3, checkedEntries: 1 });
+    // Entry 4 records the deletion of "old" (entries 1-2, trimmed under the anchor).
+    expect(v).toMatchObject({ ok: true, anchorSeq: 2, headSeq: 4, checkedEntries: 2 });
   });
 });
 
