@@ -155,6 +155,12 @@ export interface JointEvidence {
    * metric is from what the device's other metrics predict for it (signed).
    */
   residualZ: Record<string, number>;
+  /**
+   * Metric → how far the metric's smoothed value is from the device's normal level, in the joint
+   * model's standard deviations (signed, up > 0): each metric's own departure, whatever the others
+   * do. Absent in states saved before it existed.
+   */
+  levelZ?: Record<string, number>;
   /** Event time of the last reading of the commissioning window the model was fitted on, epoch ms. */
   fittedTsMs: number;
   /** Readings the model was fitted on. */

@@ -10,7 +10,7 @@ export interface JointGaussianState {
   metrics: string[];
   /** Mean of each metric over the fit window, in the metric's unit. */
   mean: number[];
-  /** Standard deviation of each metric over the fit window (> 0), in the metric's unit. */
+  /** Standard deviation of each metric over the fit window with its accuracy floor (> 0), in the metric's unit. */
   scale: number[];
   /** Precision matrix of the standardised metrics, row-major d × d. */
   precision: number[];
@@ -68,6 +68,11 @@ const CONSTANT_TOLERANCE = 1e-9;
  *   non-finite value are skipped).
  * @param ridge - ≥ 0; added to the correlation matrix's diagonal.
  * @param limitQuantile - 0..1; the quantile of the fit window's statistic taken as `limit`.
+ * @param accuracyFraction - ≥ 0; each metric's accuracy floor `accuracyFraction × |mean|` (in the
+ *   metric's unit) is added in quadrature to its sample standard deviation, and its square to the
+ *   covariance's diagonal, so a metric that hardly varied while commissioning is judged against
+ *   its sensor's accuracy rather than its recorded spread (a measurement-error variance term, as in
+ *   errors-in-variables models). 0 uses the sample spread alone.
  * @returns the model, or undefined when fewer than two non-constant metrics or fewer than
  *   `d + 2` usable rows remain (the caller keeps scoring univariately).
  * Cost O(n d² + d³); never throws.
@@ -80,6 +85,7 @@ export function fitJointGaussian(
   rows: ArrayLike<ArrayLike<number>>,
   ridge = JOINT_RIDGE,
   limitQuantile = JOINT_LIMIT_QUANTILE,
+  accuracyFraction = 0,
 ): JointGaussianState | undefined {
   const dAll = metrics.length;
   const usable: ArrayLike<number>[] = [];
@@ -105,7 +111,9 @@ export function fitJointGaussian(
   const d = keep.length;
   if (d < 2 || n < d + 2) return undefined;
   const mean = keep.map((j) => meanAll[j]);
-  const scale = keep.map((j) => Math.sqrt(varAll[j] / (n - 1)));
+  const sampleSd = keep.map((j) => Math.sqrt(varAll[j] / (n - 1)));
+  const floorVar = keep.map((j) => (Math.max(0, accuracyFraction) * Math.abs(meanAll[j])) ** 2);
+  const scale = sampleSd.map((sd, a) => Math.sqrt(sd * sd + floorVar[a]));
   const corr = new Float64Array(d * d);
   const z = new Float64Array(d);
   for (const r of usable) {
@@ -117,7 +125,7 @@ export function fitJointGaussian(
       corr[a * d + b] /= n - 1;
       corr[b * d + a] = corr[a * d + b];
     }
-    corr[a * d + a] += Math.max(0, ridge);
+    corr[a * d + a] += floorVar[a] / (scale[a] * scale[a]) + Math.max(0, ridge);
   }
   const precision = invertSymmetricPositive(corr, d);
   if (!precision) return undefined;

@@ -109,6 +109,36 @@ describe('JointStateDetector', () => {
     expect(inside.sinceTsMs).toBe(readings[onsets[0]].tsMs);
   });
 
+  it('learns a slow cycle wider than the commissioning window saw, yet still opens on a broken relation', () => {
+    // A daily cycle at one reading per 10 s: temperature swings ±3 over 8640 readings, humidity
+    // follows it inversely;
+    // commissioning (200 readings) sees only a small part of the swing.
+    const g = gaussian(11);
+    const reading = (i: number, extraHumidity = 0): Reading => {
+      const temperature = 20 + 3 * Math.sin((2 * Math.PI * i) / 8640) + 0.3 * g();
+      return {
+        deviceId: 'env-1',
+        tsMs: T0 + i * MINUTE,
+        metrics: { temperature, humidity: 80 - 2 * temperature + 0.5 * g() + extraHumidity },
+      };
+    };
+    const adaptive = new JointStateDetector(FIT);
+    const frozen = new JointStateDetector(FIT, undefined, { meanAdaptation: 0, scaleAdaptation: 0 });
+    let adaptiveActive = 0;
+    let frozenActive = 0;
+    for (let i = 0; i < 9000; i++) {
+      const r = reading(i);
+      if (adaptive.score(r.deviceId, r.tsMs, r.metrics, 0.5).active) adaptiveActive++;
+      if (frozen.score(r.deviceId, r.tsMs, r.metrics, 0.5).active) frozenActive++;
+    }
+    expect(frozenActive).toBeGreaterThan(500); // without adaptation the cycle itself alerts
+    expect(adaptiveActive).toBe(0);
+    // Humidity leaving its relation to temperature still opens an episode.
+    const after = Array.from({ length: 100 }, (_, k) => reading(9000 + k, 10));
+    const onsets = after.filter((r) => adaptive.score(r.deviceId, r.tsMs, r.metrics, 0.5).onset);
+    expect(onsets).toHaveLength(1);
+  });
+
   it('never throws on bad input: NaN, a single metric, a metric missing or appearing later', () => {
     const d = new JointStateDetector(FIT);
     expect(d.score('x', T0, { a: NaN, b: 1 }, 0.5)).toEqual({ score: 0, onset: false, active: false });
