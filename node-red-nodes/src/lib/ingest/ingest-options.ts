@@ -32,6 +32,12 @@ export interface IngestOptions {
   signatureWindowMs: number;
   /** Nonces remembered to refuse replays (across devices; oldest evicted first). */
   nonceCacheSize: number;
+  /**
+   * Largest step of a signed `seq` above the device's last accepted one (≥ 1): a larger jump is
+   * refused (`seq_jump`) and does not move the device's sequence, so one wrong or forged-but-signed
+   * `seq` cannot lock the device out.
+   */
+  maxSeqJump: number;
   /** A device is lost when silent for more than this × its expected interval. 0: no watchdog. */
   heartbeatFactor: number;
   /** Also watch declared fleet devices never seen (silent since the ingestor started). */
@@ -57,6 +63,7 @@ export const DEFAULT_INGEST_OPTIONS: Readonly<IngestOptions> = Object.freeze({
   requireSignature: false,
   signatureWindowMs: 5 * 60_000,
   nonceCacheSize: 100_000,
+  maxSeqJump: 100_000,
   heartbeatFactor: 3,
   watchDeclaredDevices: false,
   heartbeatMinReadings: 10,
@@ -73,6 +80,7 @@ const NUMBER_BOUNDS: Partial<
   rateLimitBurst: { min: 1 },
   signatureWindowMs: { min: 0, positive: true },
   nonceCacheSize: { min: 1, integer: true },
+  maxSeqJump: { min: 1, integer: true },
   heartbeatFactor: { min: 0 },
   heartbeatMinReadings: { min: 1, integer: true },
 };

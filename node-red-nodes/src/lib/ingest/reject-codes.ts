@@ -16,6 +16,7 @@ export const REJECT_CODES = [
   'signature_missing',
   'signature_invalid',
   'replayed',
+  'seq_jump',
   'out_of_range',
   'out_of_bounds',
 ] as const;

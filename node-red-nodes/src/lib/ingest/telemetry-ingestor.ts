@@ -70,7 +70,8 @@ export class TelemetryIngestor {
   private readonly duplicates?: BoundedCache<true>;
   private readonly limiter?: TokenBucketLimiter;
   private readonly nonces: BoundedCache<number>;
-  private readonly lastSeq: BoundedCache<number>;
+  /** Per device: the last accepted signed `seq` and the newest signed `ts` accepted with one, ms. */
+  private readonly lastSeq: BoundedCache<{ seq: number; tsMs: number }>;
   private readonly watchdog?: HeartbeatWatchdog;
   private readonly converters = new Map<string, (v: number) => number>();
   private readonly counters: IngestStats = {
@@ -395,15 +396,31 @@ export class TelemetryIngestor {
       this.nonces.set(cacheKey, tsMs + window);
       return null;
     }
-    if (typeof signed.seq === 'number' && Number.isInteger(signed.seq)) {
-      const last = this.lastSeq.get(deviceId);
-      if (last !== undefined && signed.seq <= last) {
+    if (typeof signed.seq === 'number' && !(Number.isSafeInteger(signed.seq) && signed.seq >= 0)) {
+      return {
+        code: 'schema',
+        detail: `seq ${signed.seq} of device "${deviceId}": expected an integer from 0 to ${Number.MAX_SAFE_INTEGER}`,
+      };
+    }
+    if (typeof signed.seq === 'number') {
+      // Once every accepted message's ts is outside the window, the window alone refuses their
+      // replays: the sequence is forgotten, and a device whose counter was reset (or pushed
+      // too far) starts again, at most one window after its last accepted message.
+      const stored = this.lastSeq.get(deviceId);
+      const last = stored && now - stored.tsMs <= window ? stored : undefined;
+      if (last && signed.seq <= last.seq) {
         return {
           code: 'replayed',
-          detail: `seq ${signed.seq} of device "${deviceId}" is not above the last accepted seq ${last}`,
+          detail: `seq ${signed.seq} of device "${deviceId}" is not above the last accepted seq ${last.seq}; a device that restarted its count is accepted again ${window / 1000} s after its last accepted message`,
         };
       }
-      this.lastSeq.set(deviceId, signed.seq);
+      if (last && signed.seq - last.seq > this.options.maxSeqJump) {
+        return {
+          code: 'seq_jump',
+          detail: `seq ${signed.seq} of device "${deviceId}" is more than ${this.options.maxSeqJump} above the last accepted seq ${last.seq}; the sequence stays at ${last.seq}`,
+        };
+      }
+      this.lastSeq.set(deviceId, { seq: signed.seq, tsMs: Math.max(tsMs, last?.tsMs ?? tsMs) });
       return null;
     }
     return {

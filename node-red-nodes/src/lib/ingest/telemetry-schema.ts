@@ -38,7 +38,7 @@ const common = {
   },
   sig: { type: 'string' },
   nonce: { type: 'string', minLength: 8, maxLength: 128 },
-  seq: { type: 'integer', minimum: 0 },
+  seq: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
 };
 
 /**

@@ -273,8 +273,8 @@ describe('TelemetryIngestor: every reject code', () => {
     expect(ingestor.stats().rejected).toBe(1);
   });
 
-  test('every reject code has a case above or below (duplicate, rate_limited, replayed)', () => {
-    const covered = new Set([...cases.map((c) => c[0]), 'duplicate', 'rate_limited', 'replayed']);
+  test('every reject code has a case above or below (duplicate, rate_limited, replayed, seq_jump)', () => {
+    const covered = new Set([...cases.map((c) => c[0]), 'duplicate', 'rate_limited', 'replayed', 'seq_jump']);
     expect(REJECT_CODES.filter((c) => !covered.has(c))).toEqual([]);
   });
 
@@ -502,6 +502,49 @@ describe('TelemetryIngestor: HMAC payload authentication', () => {
           .rejects.map((r) => r.code)[0] ?? 'ok',
     );
     expect(codes).toEqual(['ok', 'ok', 'replayed', 'replayed', 'ok']);
+  });
+
+  describe('a signed seq cannot lock a device out (issue 15, defect 9)', () => {
+    /** The reject code of one signed message (ts in s), or 'ok'. */
+    const send = (ingestor: TelemetryIngestor, seq: number, tsS: number) =>
+      ingestor
+        .ingest(signed({ ts: tsS, seq, metrics: { humidity: 40 } }), TOPIC)
+        .rejects.map((r) => r.code)[0] ?? 'ok';
+
+    test('a seq of 1e300 or one far above the last is refused and leaves the sequence where it was', () => {
+      const { ingestor } = setup();
+      expect(send(ingestor, 10, NOW_S)).toBe('ok');
+      expect(send(ingestor, 1e300, NOW_S + 1)).toBe('schema');
+      expect(send(ingestor, 10 + 100_001, NOW_S + 2)).toBe('seq_jump');
+      expect(send(ingestor, Number.MAX_SAFE_INTEGER, NOW_S + 3)).toBe('seq_jump');
+      expect(send(ingestor, 11, NOW_S + 4)).toBe('ok');
+      expect(send(ingestor, 11 + 100_000, NOW_S + 5)).toBe('ok');
+      expect(ingestor.stats().byReason).toEqual({ schema: 1, seq_jump: 2 });
+    });
+
+    test('a device whose count restarted is accepted one signature window after its last accepted message', () => {
+      const { ingestor, clock } = setup();
+      expect(send(ingestor, 5000, NOW_S)).toBe('ok');
+      // Rebooted: counts from 1 again, refused while its accepted messages could still be replayed.
+      clock.now += 200_000;
+      expect(send(ingestor, 1, NOW_S + 200)).toBe('replayed');
+      clock.now += 100_001;
+      expect(send(ingestor, 2, NOW_S + 300)).toBe('ok');
+      expect(send(ingestor, 3, NOW_S + 301)).toBe('ok');
+      expect(send(ingestor, 3, NOW_S + 302)).toBe('replayed');
+    });
+
+    test('forgetting the sequence reopens no replay: the old message is outside the window by then', () => {
+      const { ingestor, clock } = setup();
+      const first = signed({ ts: NOW_S, seq: 7, metrics: { humidity: 40 } });
+      expect(ingestor.ingest(first, TOPIC).rejects).toEqual([]);
+      clock.now += 300_001;
+      expect(ingestor.ingest(first, TOPIC).rejects.map((r) => r.code)).toEqual(['replayed']);
+    });
+
+    test('maxSeqJump is at least 1', () => {
+      expect(() => make({ maxSeqJump: 0 })).toThrow(/maxSeqJump is 0; expected an integer ≥ 1/);
+    });
   });
 
   test('signed payloads need ts and a nonce or seq', () => {
