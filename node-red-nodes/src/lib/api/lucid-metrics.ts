@@ -98,6 +98,12 @@ export class LucidMetrics {
       for (const severity of SEVERITIES) this.openAlerts.set({ severity }, counts[severity] ?? 0);
     },
   });
+  readonly narratives = new Counter({
+    name: 'lucid_narratives_total',
+    help: 'Language-model narratives of lucid-explain, by outcome (generated, cached; the template text stays on rejected, rate_limited, timeout, unreachable, http_error, garbage)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     // No prefix: the standard `process_*` and `nodejs_*` names, so stock Node.js dashboards work.

@@ -249,6 +249,55 @@ export interface Explanation {
    * anomaly). Absent from explainers that do not track episodes (read as `onset`).
    */
   phase?: 'onset' | 'ongoing' | 'recovery';
+  /**
+   * Sentences a language model wrote from this explanation's evidence, when `lucid-explain` has
+   * a narrative endpoint and the text passed the grounding check. Absent otherwise: the template
+   * `summary` is then the text to show (the deterministic fallback).
+   */
+  narrative?: Narrative;
+}
+
+/**
+ * Text a language model wrote for the operator from an explanation's evidence (two or three
+ * sentences). It is machine-generated: always shown as such, beside the template text, never
+ * instead of the evidence.
+ */
+export interface Narrative {
+  text: string;
+  /** Always true: marks the text as written by a model, not by Lucid's templates. */
+  generated: true;
+  /** The model's name as the endpoint reported it (else as configured), e.g. `llama3.2:3b`. */
+  model: string;
+  /** {@link narrativeSubject} of the explanation it narrates: the text is valid while that stays the same. */
+  subject: string;
+  /** Event time of the detection whose explanation the model read, epoch ms. */
+  tsMs: number;
+  /** Wall-clock time the text passed the grounding check, epoch ms. */
+  createdMs: number;
+}
+
+/**
+ * A narrative that arrived after its detection had gone on (`lucid-explain` never holds the flow
+ * for the model): sent on `msg.narrative` to `lucid-route`, which attaches it to the device's open
+ * alert when that alert's explanation still has the same subject.
+ */
+export interface NarrativeUpdate {
+  /** Device whose explanation it narrates. */
+  deviceId: string;
+  /** The reading's tenant; absent → `default`. */
+  tenant?: string;
+  narrative: Narrative;
+}
+
+/**
+ * What a narrative is about: anomaly type, metric and top cause (id, else label) of an
+ * explanation, joined. Two explanations with the same subject can share a narrative; numbers that
+ * change from reading to reading are not part of it.
+ */
+export function narrativeSubject(x: Pick<Explanation, 'type' | 'metric' | 'causes'>): string {
+  let best: Explanation['causes'][number] | undefined;
+  for (const c of x.causes) if (!best || c.confidence > best.confidence) best = c;
+  return [x.type, x.metric ?? '', best ? (best.id ?? best.cause) : ''].join('|');
 }
 
 /**
@@ -309,7 +358,12 @@ export interface ExplanationChange {
   cause?: string;
   causeId?: string;
   confidence?: number;
+  /** The top cause's evidence lines then (at most {@link MAX_HISTORY_EVIDENCE_LINES}). */
+  evidence?: string[];
 }
+
+/** Evidence lines an {@link ExplanationChange} keeps of its top cause. */
+export const MAX_HISTORY_EVIDENCE_LINES = 3;
 
 /** A change to an alert, as `lucid-route` (and later the store) emits it. */
 export interface AlertEvent {

@@ -13,3 +13,7 @@ export * from './read-evidence';
 export * from './describe-anomaly';
 export * from './select-actions';
 export * from './explain-context';
+export * from './chat-completion';
+export * from './narrative-evidence';
+export * from './narrative-grounding';
+export * from './narrator';

@@ -10,8 +10,11 @@ import {
   type Explanation,
   type ExplanationChange,
   type Incident,
+  type Narrative,
   type Notification,
   type Silence,
+  MAX_HISTORY_EVIDENCE_LINES,
+  narrativeSubject,
 } from '../contracts/types';
 import type { FleetRegistry } from '../fleet/fleet-registry';
 import { alertFingerprint, shortHash } from './fingerprint';
@@ -371,6 +374,33 @@ export class AlertRouter {
     const silence = parseSilence(input, this.watermarkMs ?? this.nowMs());
     this.silenceMap.set(silence.id, silence);
     return { silence, events: this.suppressMatching() };
+  }
+
+  /**
+   * Attaches a narrative that arrived after its detection (see `NarrativeUpdate`) to the open
+   * alert of its device whose explanation still has the narrative's subject (same type, metric
+   * and top cause): the alert's explanation gets the narrative and an `updated` event is
+   * returned. A narrative whose alert has closed, or whose explanation has moved on to another
+   * subject, is stale and attaches nowhere (null). Not counted as a detection.
+   *
+   * @param input - a `NarrativeUpdate` (`msg.narrative`).
+   * @throws InputError `invalid_narrative` naming the field that is missing or of the wrong type.
+   */
+  attachNarrative(input: unknown): AlertEvent | null {
+    const u = parseNarrativeUpdate(input);
+    const tenant = u.tenant || 'default';
+    for (const key of this.byDevice.get(`${tenant}\u0000${u.deviceId}`) ?? []) {
+      const st = this.alerts.get(key);
+      if (!st || narrativeSubject(st.alert.explanation) !== u.narrative.subject) continue;
+      const a = st.alert;
+      a.explanation = { ...a.explanation, narrative: u.narrative };
+      if (a.status === 'suppressed') return null;
+      this.counters.updated += 1;
+      const tsMs = Math.max(a.lastSeenMs, u.narrative.tsMs);
+      st.lastEmittedMs = Math.max(st.lastEmittedMs, tsMs);
+      return { kind: 'updated', alert: copyAlert(a), tsMs, by: ROUTER_ACTOR };
+    }
+    return null;
   }
 
   /** Removes a silence (or a silence/suppress adaptation) by id; false when there was none. */
@@ -736,7 +766,9 @@ export class AlertRouter {
         a.explanationHistory = [...(a.explanationHistory ?? []), historyEntry(d, x)].slice(
           -MAX_EXPLANATION_HISTORY,
         );
-      a.explanation = x;
+      const kept = a.explanation.narrative;
+      a.explanation =
+        !x.narrative && kept && kept.subject === narrativeSubject(x) ? { ...x, narrative: kept } : x;
     }
     if (!ongoing) {
       a.count += 1;
@@ -1085,8 +1117,36 @@ function historyEntry(d: Detection, x: Explanation): ExplanationChange {
     entry.cause = best.cause;
     if (best.id !== undefined) entry.causeId = best.id;
     entry.confidence = best.confidence;
+    if (best.evidence.length > 0) entry.evidence = best.evidence.slice(0, MAX_HISTORY_EVIDENCE_LINES);
   }
   return entry;
+}
+
+/** Checks a `NarrativeUpdate`. @throws InputError `invalid_narrative` naming the bad field. */
+function parseNarrativeUpdate(input: unknown): { deviceId: string; tenant?: string; narrative: Narrative } {
+  const bad = (field: string, expected: string, got: unknown): InputError =>
+    new InputError(
+      'invalid_narrative',
+      `narrative${field ? `.${field}` : ''}: expected ${expected}, got ${JSON.stringify(got)}`,
+    );
+  if (!isObject(input)) throw bad('', 'an object', input);
+  if (typeof input.deviceId !== 'string' || input.deviceId === '')
+    throw bad('deviceId', 'a non-empty string', input.deviceId);
+  if (input.tenant !== undefined && typeof input.tenant !== 'string')
+    throw bad('tenant', 'a string', input.tenant);
+  const n = input.narrative;
+  if (!isObject(n)) throw bad('narrative', 'an object', n);
+  for (const f of ['text', 'model', 'subject'] as const)
+    if (typeof n[f] !== 'string' || n[f] === '') throw bad(`narrative.${f}`, 'a non-empty string', n[f]);
+  if (n.generated !== true) throw bad('narrative.generated', 'true', n.generated);
+  for (const f of ['tsMs', 'createdMs'] as const)
+    if (typeof n[f] !== 'number' || !Number.isFinite(n[f]))
+      throw bad(`narrative.${f}`, 'a finite number', n[f]);
+  return {
+    deviceId: input.deviceId,
+    tenant: input.tenant as string | undefined,
+    narrative: n as unknown as Narrative,
+  };
 }
 
 /** A copy of an alert whose lists are not shared with the router's state. */

@@ -1,11 +1,14 @@
-import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { likeInput, toItems } from '../../lib/batch';
 import { ConfigError, InputError } from '../../lib/contracts/errors';
 import type { Detection } from '../../lib/contracts/types';
+import { lucidMetrics } from '../../lib/api/lucid-metrics';
 import { Explainer } from '../../lib/explain/explainer';
+import { shippedPlaybooks } from '../../lib/explain/playbook-library';
+import { Narrator } from '../../lib/explain/narrator';
 import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
-import { correlationWindowFromConfig, type ExplainNodeDef } from './explain-config';
+import { correlationWindowFromConfig, narrativeFromConfig, type ExplainNodeDef } from './explain-config';
 import { timedDone } from '../shared/stage-timer';
 
 /** Shortest time between two status refreshes, ms. */
@@ -18,6 +21,7 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, config);
     const node = this;
     let explainer: Explainer | undefined;
+    let narrator: Narrator | undefined;
     let configError: Error | undefined;
     let explained = 0;
     let lastExplained: Detection | undefined;
@@ -44,11 +48,36 @@ export = function (RED: NodeAPI) {
 
     try {
       const { registry } = resolveFleet((id) => RED.nodes.getNode(id), config.fleet);
-      explainer = new Explainer({
+      const made = new Explainer({
         registry,
         playbooks: config.playbooks,
         correlationWindowMs: correlationWindowFromConfig(config.correlationWindowMs),
       });
+      const credentials = (node as unknown as { credentials?: { narrativeApiKey?: string } }).credentials;
+      const narrative = narrativeFromConfig(config, credentials?.narrativeApiKey);
+      if (narrative) {
+        const causeLabels = Object.values(shippedPlaybooks()).flatMap((p) =>
+          (p.causes ?? []).map((c) => c.label),
+        );
+        narrator = new Narrator({
+          ...narrative,
+          vocabulary: () => {
+            const devices = registry.devices();
+            return {
+              deviceIds: devices.map((dev) => dev.deviceId),
+              metrics: [...new Set(devices.flatMap((dev) => Object.keys(dev.metrics)))],
+              units: [...new Set(devices.flatMap((dev) => Object.values(dev.metrics).map((m) => m.unit)))],
+              causes: causeLabels,
+            };
+          },
+          onOutcome: (outcome, detail) => {
+            lucidMetrics().narratives.inc({ outcome });
+            if (detail) node.debug(`narrative ${outcome}: ${detail}`);
+          },
+        });
+      }
+      // Set last: a bad narrative setting leaves the node unconfigured, like any config error.
+      explainer = made;
       node.status({ fill: 'green', shape: 'ring', text: RED._('lucid-explain.status.ready') });
     } catch (err) {
       configError = err instanceof Error ? err : new Error(String(err));
@@ -98,6 +127,9 @@ export = function (RED: NodeAPI) {
           if (!d.explanation) continue;
           explained++;
           lastExplained = d;
+          // Never waits for the model: a cached narrative rides along, a new one follows on its own message.
+          const cached = narrator?.narrate(d, (update) => node.send({ narrative: update } as NodeMessage));
+          if (cached) d.explanation = { ...d.explanation, narrative: cached };
         }
         if (lastExplained && explained !== shownCount && Date.now() - lastStatusMs >= STATUS_INTERVAL_MS)
           showStatus();
@@ -111,10 +143,13 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(statusTimer);
+      narrator?.close();
       explainer?.reset();
       done();
     });
   }
 
-  RED.nodes.registerType('lucid-explain', LucidExplainNode);
+  RED.nodes.registerType('lucid-explain', LucidExplainNode, {
+    credentials: { narrativeApiKey: { type: 'password' } },
+  });
 };

@@ -13,7 +13,7 @@ import { timedDone } from '../shared/stage-timer';
 /** Shortest time between two status refreshes, ms; also the period of the save/status timer. */
 const STATUS_INTERVAL_MS = 1000;
 
-type RouteMsg = NodeMessageInFlow & { silence?: unknown; adaptation?: unknown };
+type RouteMsg = NodeMessageInFlow & { silence?: unknown; adaptation?: unknown; narrative?: unknown };
 
 export = function (RED: NodeAPI) {
   function LucidRouteNode(this: Node, config: RouteNodeDef) {
@@ -150,8 +150,13 @@ export = function (RED: NodeAPI) {
         if (msg.adaptation !== undefined) {
           result.events.push(...router.applyAdaptation(msg.adaptation).events);
         }
+        const isNarrative = !isControl && msg.narrative !== undefined;
+        if (isNarrative) {
+          const event = router.attachNarrative(msg.narrative);
+          if (event) result.events.push(event);
+        }
         let total = 0;
-        if (!isControl) {
+        if (!isControl && !isNarrative) {
           const items = toItems<unknown>(msg.payload);
           total = items.length;
           const routed = router.route(items);

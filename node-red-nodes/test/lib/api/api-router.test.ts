@@ -626,6 +626,7 @@ describe('metrics, CORS, stream', () => {
       'lucid_rejects_total',
       'lucid_api_requests_total',
       'lucid_open_alerts',
+      'lucid_narratives_total',
     ]) {
       expect(res.text).toContain(m);
     }
