@@ -5,8 +5,10 @@ import {
   type Detection,
   type DetectionEvidence,
   type Explanation,
+  type JointEvidence,
   type MetricEvidence,
 } from '../contracts/types';
+import { JOINT_SETTINGS } from '../detect/joint-state-detector';
 import { FleetRegistry } from '../fleet/fleet-registry';
 import { classifyAnomaly, SHORT_EXCURSION_MS, type Classification } from './classify-anomaly';
 import {
@@ -18,7 +20,7 @@ import {
 } from './device-episodes';
 import { describeInsight, describeSummary, describeTitle } from './describe-anomaly';
 import { defaultLabel, type ExplainContext, type MetricView } from './explain-context';
-import { metricMovement } from './metric-movement';
+import { metricMovement, withJointLevel } from './metric-movement';
 import type { Playbook, PlaybookMetric } from './playbook';
 import { PlaybookLibrary } from './playbook-library';
 import { rankCauses, SIGNIFICANT_STRENGTH } from './rank-causes';
@@ -204,6 +206,10 @@ export class Explainer {
       : { site: reading.site ?? spec.site, zone: reading.tags?.zone, line: reading.tags?.line };
     const device = { ...spec, zone: topology.zone ?? spec.zone };
     const playbook = this.library.forDeviceType(spec.deviceType);
+    // The device's joint state, when its joint model finds it away from normal (above the 99th
+    // percentile of its commissioning window), measures each metric against the normal level.
+    const joint = jointEvidenceOf(detection);
+    const jointLevel = joint && joint.ratio >= 1 ? joint.levelZ : undefined;
     const metrics: Record<string, MetricView> = {};
     for (const [name, ev] of Object.entries(evidence.metrics)) {
       const fleetSpec = this.registry.metric(reading.deviceId, name);
@@ -224,7 +230,10 @@ export class Explainer {
         ev: withFleet,
         label: fleetSpec.label ?? known?.label ?? defaultLabel(name),
         unit,
-        movement: metricMovement(withFleet, { accuracy: fleetSpec.accuracy }),
+        movement: withJointLevel(
+          metricMovement(withFleet, { accuracy: fleetSpec.accuracy }),
+          jointLevel?.[name],
+        ),
       };
     }
     const ongoingNames = episode
@@ -249,8 +258,11 @@ export class Explainer {
     const episodeMetric = episode?.metrics.find((m) => m.metric === primaryName);
     const rawPrimary = evidence.metrics[primaryName];
     const present = (episode?.metrics ?? []).filter((m) => m.metric in metrics);
+    // An onset while the joint model finds the device's state far from normal (beyond its episode
+    // threshold at the default sensitivity) is no return to normal, whatever one metric does.
     const returning =
       phase === 'onset' &&
+      !(joint !== undefined && joint.ratio >= JOINT_SETTINGS.enterRatio) &&
       episode !== undefined &&
       episode.type !== 'stuck_sensor' &&
       rawPrimary !== undefined &&
@@ -486,4 +498,15 @@ function addConnectivityMetric(detection: Detection, evidence: DetectionEvidence
     baseline: { median: 1, mad: 0, count: 0 },
     expected: { value: 1, lower: 1, upper: 1 },
   };
+}
+
+/** The joint-state evidence of a detection, when it carries a well-formed one. */
+function jointEvidenceOf(detection: Detection): JointEvidence | undefined {
+  const evidence = detection.score.evidence as { joint?: unknown } | null | undefined;
+  const joint =
+    evidence && typeof evidence === 'object' ? (evidence.joint as JointEvidence | undefined) : undefined;
+  if (!joint || typeof joint !== 'object' || !Number.isFinite(joint.ratio)) return undefined;
+  if (joint.levelZ !== undefined && (joint.levelZ === null || typeof joint.levelZ !== 'object'))
+    return { ...joint, levelZ: undefined };
+  return joint;
 }

@@ -85,3 +85,33 @@ function valueScore(ev: MetricEvidence): number {
   }
   return best;
 }
+
+/**
+ * A joint-state departure of this many standard deviations (of the joint model's smoothed metric)
+ * counts as a movement (strength 0.5), the same bar as {@link MOVED_ROBUST_Z} for the univariate
+ * view.
+ */
+export const MOVED_JOINT_Z = 4;
+
+/**
+ * The larger of a metric's univariate movement and its departure in the device's joint state
+ * (`JointEvidence.levelZ`: smoothed value minus the device's normal level, in the joint model's
+ * standard deviations). The streaming detector's band follows a slow excursion (a valve closing
+ * over a minute), so by the time the device's joint state is anomalous the univariate view may
+ * see no movement at all; the joint view still measures the metric against the device's normal
+ * level. Strength from the joint view: |z| / (2 · {@link MOVED_JOINT_Z}), capped at 1; its
+ * direction is the sign of z. `robustZ` stays the univariate one.
+ * @param levelZ - the metric's joint departure, or undefined (no joint model): `movement` unchanged.
+ */
+export function withJointLevel(movement: MetricMovement, levelZ: number | undefined): MetricMovement {
+  if (levelZ === undefined || !Number.isFinite(levelZ)) return movement;
+  const strength = Math.min(1, Math.abs(levelZ) / (2 * MOVED_JOINT_Z));
+  if (strength <= movement.strength) return movement;
+  const direction = levelZ > 0 ? 'up' : 'down';
+  return {
+    direction,
+    strength,
+    signed: direction === 'up' ? strength : -strength,
+    robustZ: movement.robustZ,
+  };
+}

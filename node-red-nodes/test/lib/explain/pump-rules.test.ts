@@ -83,7 +83,7 @@ describe('pump playbook cause rules (engineering symptom patterns)', () => {
     const e = new Explainer({ registry: fleet() }).explain(
       detection('pump-1', T0, pumpMetrics([shift('Pressure', 4)])),
     );
-    expect(e.playbook).toBe('pump@1.1.0');
+    expect(e.playbook).toBe('pump@1.2.0');
   });
 
   it.each(cases)('$fault → $top', ({ moves, top }) => {
