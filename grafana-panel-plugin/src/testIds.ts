@@ -35,4 +35,8 @@ export const TEST_IDS = {
   comment: 'lucid-alert-comment',
   actionError: 'lucid-alert-action-error',
   adaptation: 'lucid-alert-adaptation',
+  narrative: 'lucid-alert-narrative',
+  narrativeSource: 'lucid-alert-narrative-source',
+  history: 'lucid-alert-history',
+  historyEntry: 'lucid-alert-history-entry',
 } as const;

@@ -151,3 +151,46 @@ export function severityFor(priority: number): Severity {
           ? 'low'
           : 'info';
 }
+
+/**
+ * An alert whose explanation changed twice while open (lucid-route's `explanationHistory`) and
+ * that carries a model's narrative of its latest explanation.
+ */
+export function makeNarratedAlert(id: string): Alert {
+  const base = makeAlert({ id });
+  return makeAlert({
+    id,
+    explanation: {
+      ...base.explanation,
+      narrative: {
+        text: 'Temperature on press-07 rose 18.2 °C in 5 min; a cooling fan failure is the likely cause (62%).',
+        generated: true,
+        model: 'llama3.2:3b',
+        subject: 'spike|temperature|Cooling fan failure',
+        tsMs: T0 + 120_000,
+        createdMs: T0 + 125_000,
+      },
+    },
+    explanationHistory: [
+      {
+        tsMs: T0,
+        deviceId: 'press-07',
+        type: 'spike',
+        title: 'Temperature spike',
+        cause: 'Sensor fault',
+        confidence: 0.4,
+        evidence: ['only this sensor moved'],
+      },
+      {
+        tsMs: T0 + 120_000,
+        deviceId: 'press-07',
+        type: 'spike',
+        title: 'Temperature spike on press-07',
+        cause: 'Cooling fan failure',
+        causeId: 'fan',
+        confidence: 0.62,
+        evidence: ['fan current dropped to 0.1 A'],
+      },
+    ],
+  });
+}

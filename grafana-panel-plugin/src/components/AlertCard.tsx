@@ -12,7 +12,9 @@ import { TEST_IDS } from '../testIds';
 import type { AlertsPanelOptions } from '../types';
 import { ActionChecklist } from './ActionChecklist';
 import { CauseList } from './CauseList';
+import { ExplanationHistory } from './ExplanationHistory';
 import { FeedbackBar } from './FeedbackBar';
+import { NarrativeNote } from './NarrativeNote';
 import { SeverityBadge } from './SeverityBadge';
 import { SignatureBadge } from './SignatureBadge';
 import { TrendOverlay } from './TrendOverlay';
@@ -125,6 +127,7 @@ export function AlertCard({
       <div id={detailsId}>
         {showDetails && (
           <>
+            {card.narrative && <NarrativeNote narrative={card.narrative} formatTime={abs} />}
             {card.insight && <p className={styles.insight}>{card.insight}</p>}
             {options.showTrend && (
               <TrendOverlay
@@ -140,6 +143,7 @@ export function AlertCard({
               <CauseList causes={card.causes} expandAll={expanded} />
               {options.showActions && <ActionChecklist actions={card.actions} />}
             </div>
+            <ExplanationHistory history={card.history} formatTime={abs} />
             {card.related.length > 0 && (
               <div className={styles.related} data-testid={TEST_IDS.related}>
                 <span className={styles.label}>Related devices</span>

@@ -1,5 +1,5 @@
 import { FieldType, toDataFrame } from '@grafana/data';
-import { alertsFrame, makeAlert, T0 } from '../__fixtures__/alertFixtures';
+import { alertsFrame, makeAlert, makeNarratedAlert, T0 } from '../__fixtures__/alertFixtures';
 import { DEFAULT_OPTIONS, SortBy } from '../types';
 import { ALERT_FRAME_FIELDS as F } from './alertFrameFields';
 import { toAlertsViewModel } from './alertsViewModel';
@@ -184,5 +184,40 @@ describe('toAlertsViewModel', () => {
       firstSeenMs: 0,
       deviceId: '',
     });
+  });
+});
+
+describe('toAlertsViewModel: narrative and explanation history', () => {
+  const cardOf = (alert: ReturnType<typeof makeAlert>) => {
+    const vm = toAlertsViewModel([alertsFrame([alert])], { ...DEFAULT_OPTIONS, statuses: [] });
+    if (vm.kind !== 'alerts') {
+      throw new Error(vm.kind);
+    }
+    return vm.groups[0].cards[0];
+  };
+
+  it('reads the generated narrative and the history, oldest first', () => {
+    const card = cardOf(makeNarratedAlert('n1'));
+    expect(card.narrative).toMatchObject({ model: 'llama3.2:3b', generated: true });
+    expect(card.history.map((h) => `${h.cause} ${h.confidence}`)).toEqual([
+      'Sensor fault 0.4',
+      'Cooling fan failure 0.62',
+    ]);
+  });
+
+  it.each([
+    ['not marked as generated', { generated: false }],
+    ['without a model name', { model: '' }],
+    ['without text', { text: '' }],
+  ])('shows no narrative %s (template text only)', (_name, bad) => {
+    const alert = makeNarratedAlert('n2');
+    alert.explanation = { ...alert.explanation, narrative: { ...alert.explanation.narrative!, ...bad } as never };
+    expect(cardOf(alert).narrative).toBeUndefined();
+  });
+
+  it('has an empty history and no narrative for an alert without them', () => {
+    const card = cardOf(makeAlert({ id: 'plain' }));
+    expect(card.history).toEqual([]);
+    expect(card.narrative).toBeUndefined();
   });
 });

@@ -1,5 +1,13 @@
 import type { DataFrame, Field } from '@grafana/data';
-import type { Alert, AlertStatus, Explanation, Feedback, Severity } from 'node-red-contrib-lucid';
+import type {
+  Alert,
+  AlertStatus,
+  Explanation,
+  ExplanationChange,
+  Feedback,
+  Narrative,
+  Severity,
+} from 'node-red-contrib-lucid';
 import { FEEDBACK_VERDICTS, SEVERITIES } from 'node-red-contrib-lucid/dist/lib/contracts/types';
 import { type AlertsPanelOptions, SortBy } from '../types';
 import { ALERT_FRAME_FIELDS as F, REQUIRED_ALERT_FIELDS } from './alertFrameFields';
@@ -38,6 +46,13 @@ export interface AlertCardModel {
   causes: Explanation['causes'];
   actions: Explanation['actions'];
   related: Explanation['related'];
+  /**
+   * Sentences a language model wrote from the explanation's evidence (checked by lucid-explain),
+   * when there are; always shown as machine-generated, beside the template `summary`.
+   */
+  narrative?: Narrative;
+  /** How the explanation changed while the alert was open, oldest first (empty when unknown). */
+  history: ExplanationChange[];
   /** Counts per verdict; null when the query did not fetch them. */
   feedback: FeedbackCounts | null;
   signature?: string;
@@ -120,6 +135,12 @@ function asAlert(v: unknown): Alert | undefined {
   return undefined;
 }
 
+/** A narrative only when it is what lucid-explain stores: generated text with the model's name. */
+function asNarrative(v: unknown): Narrative | undefined {
+  const n = v as Partial<Narrative> | undefined;
+  return n && n.generated === true && str(n.text) && str(n.model) ? (n as Narrative) : undefined;
+}
+
 /** Reads row `i`: the full `alert` object when present, the flat columns otherwise. */
 function readRow(fields: Map<string, Field>, i: number): AlertCardModel | undefined {
   const at = (name: string): unknown => fields.get(name)?.values[i];
@@ -153,6 +174,10 @@ function readRow(fields: Map<string, Field>, i: number): AlertCardModel | undefi
     ),
     actions: e.actions ?? arr<Explanation['actions'][number]>(at(F.actions)),
     related: e.related ?? arr<Explanation['related'][number]>(at(F.related)),
+    narrative: asNarrative(e.narrative),
+    history: (alert?.explanationHistory ?? []).filter(
+      (h) => h && typeof h.title === 'string' && typeof h.tsMs === 'number'
+    ),
     feedback: feedbackCounts(at(F.feedback)),
     signature: str(alert?.signature) ?? str(at(F.signature)),
     alert,
