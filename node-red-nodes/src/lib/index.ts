@@ -67,6 +67,7 @@ export {
   type CauseSignatureTerm,
   type MetricExpectation,
   type PlaybookAction,
+  type PlaybookMetric,
   type PlaybookInsight,
 } from './explain/playbook';
 export { classifyAnomaly, type Classification } from './explain/classify-anomaly';
@@ -77,6 +78,18 @@ export {
   type Topology,
 } from './explain/related-anomaly-memory';
 export { FleetSimulator } from './simulate/fleet-simulator';
+export {
+  EquipmentSimulator,
+  EQUIPMENT_TYPES,
+  type EquipmentIncident,
+  type EquipmentSimulatorOptions,
+} from './simulate/equipment-simulator';
+export {
+  EQUIPMENT_MODELS,
+  type EquipmentFaultModel,
+  type EquipmentMetricModel,
+  type EquipmentModel,
+} from './simulate/equipment-models';
 export { IncidentSchedule, type IncidentScheduleOptions } from './simulate/incident-schedule';
 export {
   SimulationRunner,

@@ -8,7 +8,8 @@ export const INCIDENT_ALERT_MARGIN_MS = 10 * 60_000;
 /** What the alerts said about one injected incident. */
 export interface IncidentCauseOutcome {
   incidentId: string;
-  type: IncidentType;
+  /** The incident type (`FleetSimulator`) or the injected fault's cause id (`EquipmentSimulator`). */
+  type: string;
   deviceIds: string[];
   expected: readonly string[];
   /** Alerts opened for the incident (one is the goal: a zone event is one alert). */
@@ -17,17 +18,21 @@ export interface IncidentCauseOutcome {
   first?: { causeId: string; confidence: number };
   /** Top cause id of that alert's last explanation (re-explained as evidence accumulated). */
   settled?: { causeId: string; confidence: number };
+  /** Top cause id of that alert's last explanation while the fault was still in effect (before its end). */
+  developed?: { causeId: string; confidence: number };
   /** Alerts opened on an affected device within the margin after the incident ended (a recovery raising a new alert). */
   afterEnd: number;
 }
 
 /** Per incident type: how often the top cause named the injected fault. */
 export interface CauseSummary {
-  type: IncidentType;
+  type: string;
   incidents: number;
   alerted: number;
   firstRight: number;
   settledRight: number;
+  /** Incidents whose alert named the injected cause on top while the fault was in effect (see `developed`). */
+  developedRight: number;
   /** Alerts per alerted incident, mean. */
   alertsPerIncident: number;
   afterEnd: number;
@@ -46,12 +51,15 @@ const topCause = (x: Explanation): { causeId: string; confidence: number } | und
  * says once the incident has developed.
  */
 export function incidentCauseOutcomes(run: SimulatedPipelineRun): IncidentCauseOutcome[] {
-  const byAlert = new Map<string, { opened: Alert; last: Alert }>();
+  const byAlert = new Map<string, { opened: Alert; last: Alert; history: AlertEvent[] }>();
   const events: AlertEvent[] = [...run.events, ...run.resolved].sort((a, b) => a.tsMs - b.tsMs);
   for (const e of events) {
     const seen = byAlert.get(e.alert.id);
-    if (!seen) byAlert.set(e.alert.id, { opened: e.alert, last: e.alert });
-    else seen.last = e.alert;
+    if (!seen) byAlert.set(e.alert.id, { opened: e.alert, last: e.alert, history: [e] });
+    else {
+      seen.last = e.alert;
+      seen.history.push(e);
+    }
   }
   const interval = run.simulator.intervalMs;
   const lastTsMs = run.simulator.simTimeMs;
@@ -72,7 +80,10 @@ export function incidentCauseOutcomes(run: SimulatedPipelineRun): IncidentCauseO
         incidentId: incident.id,
         type: incident.type,
         deviceIds: incident.deviceIds,
-        expected: EXPECTED_CAUSES[incident.type],
+        expected:
+          'expectedCauses' in incident
+            ? incident.expectedCauses
+            : EXPECTED_CAUSES[incident.type as IncidentType],
         alerts: alerts.filter((a) => a.opened.firstSeenMs < incident.endTsMs).length,
         afterEnd: alerts.filter((a) => a.opened.firstSeenMs >= incident.endTsMs).length,
       };
@@ -80,8 +91,11 @@ export function incidentCauseOutcomes(run: SimulatedPipelineRun): IncidentCauseO
       if (first) {
         const f = topCause(first.opened.explanation);
         const l = topCause(first.last.explanation);
+        const during = first.history.filter((e) => e.tsMs < incident.endTsMs).pop();
+        const d = during && topCause(during.alert.explanation);
         if (f) outcome.first = f;
         if (l) outcome.settled = l;
+        if (d) outcome.developed = d;
       }
       return outcome;
     });
@@ -89,7 +103,7 @@ export function incidentCauseOutcomes(run: SimulatedPipelineRun): IncidentCauseO
 
 /** {@link IncidentCauseOutcome}s summed per incident type, in the order the types first appear. */
 export function summariseCauses(outcomes: IncidentCauseOutcome[]): CauseSummary[] {
-  const byType = new Map<IncidentType, CauseSummary & { alertSum: number }>();
+  const byType = new Map<string, CauseSummary & { alertSum: number }>();
   for (const o of outcomes) {
     let s = byType.get(o.type);
     if (!s) {
@@ -99,6 +113,7 @@ export function summariseCauses(outcomes: IncidentCauseOutcome[]): CauseSummary[
         alerted: 0,
         firstRight: 0,
         settledRight: 0,
+        developedRight: 0,
         alertsPerIncident: 0,
         afterEnd: 0,
         alertSum: 0,
@@ -113,6 +128,7 @@ export function summariseCauses(outcomes: IncidentCauseOutcome[]): CauseSummary[
     }
     if (o.first && o.expected.includes(o.first.causeId)) s.firstRight++;
     if (o.settled && o.expected.includes(o.settled.causeId)) s.settledRight++;
+    if (o.developed && o.expected.includes(o.developed.causeId)) s.developedRight++;
   }
   return [...byType.values()].map(({ alertSum, ...s }) => ({
     ...s,

@@ -5,15 +5,41 @@ import { FleetRegistry } from '../fleet/fleet-registry';
 import { HeartbeatWatchdog } from '../ingest/heartbeat-watchdog';
 import { AlertRouter } from '../route/alert-router';
 import { resolveRouteOptions } from '../route/route-options';
+import {
+  EquipmentSimulator,
+  type EquipmentIncident,
+  type EquipmentSimulatorOptions,
+} from '../simulate/equipment-simulator';
 import { FleetSimulator } from '../simulate/fleet-simulator';
-import type { FleetSimulatorOptions, ScheduledIncident } from '../simulate/simulation-types';
+import type {
+  FleetSimulatorOptions,
+  ScheduledIncident,
+  SimulatedDevice,
+  SimulationTick,
+} from '../simulate/simulation-types';
+import type { FleetDefinition } from '../fleet/fleet-registry';
+
+/** What the pipeline reads of a simulator: `FleetSimulator` or `EquipmentSimulator`. */
+export interface PipelineSimulator {
+  readonly intervalMs: number;
+  readonly startTsMs: number;
+  readonly simTimeMs: number;
+  devices(): SimulatedDevice[];
+  fleetDefinition(): FleetDefinition;
+  next(): SimulationTick;
+  incidents(untilTsMs: number): (ScheduledIncident | EquipmentIncident)[];
+}
 
 /** Settings of {@link runSimulatedPipeline}. */
 export interface SimulatedPipelineOptions {
   /** Simulator options (seed, devices, incident types…); `startTsMs` defaults to 2024-01-01T00:00Z. */
   simulator?: FleetSimulatorOptions;
+  /** Run a fleet of one kind of equipment instead (see `EquipmentSimulator`); `simulator` is then ignored. */
+  equipment?: EquipmentSimulatorOptions;
   /** Simulated duration, minutes (> 0). */
   durationMin: number;
+  /** Playbook overrides for the explainer (as `lucid-explain`'s; default: the shipped playbooks). */
+  playbooks?: unknown;
   /** Detector settings (completed by `resolveDetectConfig`). */
   detect?: Partial<DetectConfig>;
   /** Route options (completed by `resolveRouteOptions`). */
@@ -25,7 +51,7 @@ export interface SimulatedPipelineOptions {
 /** What a simulated run produced. */
 export interface SimulatedPipelineRun {
   /** The injected incidents that started during the run. */
-  incidents: ScheduledIncident[];
+  incidents: (ScheduledIncident | EquipmentIncident)[];
   /** Every explained (anomalous) detection, in order. */
   explained: Detection[];
   /** `opened`/`updated`/`suppressed` events of the router, in order. */
@@ -35,7 +61,7 @@ export interface SimulatedPipelineRun {
   /** Last state of every incident the router reported. */
   incidentsRouted: Map<string, Incident>;
   /** The simulator (for its fleet definition and devices). */
-  simulator: FleetSimulator;
+  simulator: PipelineSimulator;
 }
 
 /**
@@ -45,10 +71,12 @@ export interface SimulatedPipelineRun {
  * ingest node checks it on its clock. Deterministic for given options.
  */
 export function runSimulatedPipeline(options: SimulatedPipelineOptions): SimulatedPipelineRun {
-  const simulator = new FleetSimulator({ startTsMs: Date.UTC(2024, 0, 1), ...(options.simulator ?? {}) });
+  const simulator: PipelineSimulator = options.equipment
+    ? new EquipmentSimulator(options.equipment)
+    : new FleetSimulator({ startTsMs: Date.UTC(2024, 0, 1), ...(options.simulator ?? {}) });
   const fleet = new FleetRegistry(simulator.fleetDefinition());
   const detector = new StreamingDetector(resolveDetectConfig(options.detect ?? {}), fleet);
-  const explainer = new Explainer({ registry: fleet });
+  const explainer = new Explainer({ registry: fleet, playbooks: options.playbooks });
   const router = new AlertRouter(resolveRouteOptions(options.route ?? {}), fleet, () => simulator.simTimeMs);
   const watchdog = new HeartbeatWatchdog(options.heartbeatFactor ?? 3, fleet);
   for (const d of simulator.devices()) watchdog.watch(d.deviceId, simulator.startTsMs);

@@ -9,12 +9,78 @@ import {
 
 const MINIMAL = { id: 'chiller', version: '1.0.0', actions: {} };
 
+/** The equipment playbooks of issue 14 (besides default and pump). */
+const EQUIPMENT = [
+  'ahu',
+  'chiller',
+  'motor-drive',
+  'air-compressor',
+  'dc-rack',
+  'ups',
+  'pv-inverter',
+  'cold-chain',
+  'network-gateway',
+];
+
 describe('shipped playbooks', () => {
-  it('ship default and pump, valid and versioned', () => {
+  it('ship default, pump and the equipment playbooks, valid and versioned', () => {
     const shipped = shippedPlaybooks();
-    expect(Object.keys(shipped).sort()).toEqual(['default', 'pump']);
-    expect(shipped.default.version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(shipped.pump.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(Object.keys(shipped).sort()).toEqual([
+      'ahu',
+      'air-compressor',
+      'chiller',
+      'cold-chain',
+      'dc-rack',
+      'default',
+      'motor-drive',
+      'network-gateway',
+      'pump',
+      'pv-inverter',
+      'ups',
+    ]);
+    for (const p of Object.values(shipped)) expect(p.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it.each(EQUIPMENT)(
+    '%s: cites references, declares a unit and plausible range for every metric its rules name first, and gives every cause actions with reasons',
+    (id) => {
+      const p = shippedPlaybooks()[id];
+      expect(p.references?.length).toBeGreaterThan(0);
+      expect(p.extends).toBe('default');
+      expect(p.deviceTypes).toContain(id);
+      const metrics = p.metrics ?? {};
+      expect(Object.keys(metrics).length).toBeGreaterThan(3);
+      for (const m of Object.values(metrics)) {
+        expect(typeof m.unit).toBe('string');
+        expect(m.min).toBeLessThan(m.max as number);
+      }
+      expect(p.causes?.length).toBeGreaterThanOrEqual(5);
+      for (const c of p.causes ?? []) {
+        expect(c.id.startsWith(`${id}.`)).toBe(true);
+        expect(c.because).toBeTruthy();
+        for (const term of c.signature) expect(Object.keys(metrics)).toContain(term.metrics[0]);
+        const actions = p.actions.byCause?.[c.id] ?? [];
+        expect(actions.length).toBeGreaterThan(0);
+        for (const a of actions) {
+          expect(a.why.length).toBeGreaterThan(10);
+          expect(a.intent).toMatch(/^[a-z0-9-]+$/);
+        }
+      }
+      // Inherits the generic family and type actions of default.
+      expect(p.actions.byType?.stuck_sensor).toEqual(shippedPlaybooks().default.actions.byType?.stuck_sensor);
+    },
+  );
+
+  it('no two causes of a playbook share one signature (they would be indistinguishable)', () => {
+    for (const p of Object.values(shippedPlaybooks())) {
+      const keys = (p.causes ?? []).map((c) =>
+        c.signature
+          .map((t) => `${t.metrics[0]}:${t.expect}`)
+          .sort()
+          .join(','),
+      );
+      expect(new Set(keys).size).toBe(keys.length);
+    }
   });
 
   it('give actions for every anomaly type and cause family in default', () => {
