@@ -21,7 +21,13 @@ const path = require('node:path');
 
 /** Node properties set from environment variables in the container flows, by node type. */
 const ADAPTED = {
-  'mqtt-broker': { broker: '${LUCID_MQTT_HOST}', port: '${LUCID_MQTT_PORT}', name: 'Mosquitto (Compose)' },
+  'mqtt-broker': {
+    broker: '${LUCID_MQTT_HOST}',
+    port: '${LUCID_MQTT_PORT}',
+    // The pipeline and the simulator containers share the broker node: one client id each.
+    clientid: '${LUCID_MQTT_CLIENT_ID}',
+    name: 'Mosquitto (Compose)',
+  },
   'lucid-simulate': {
     devices: '${LUCID_SIMULATOR_DEVICES}',
     seed: '${LUCID_SIMULATOR_SEED}',

@@ -31,6 +31,8 @@ const FLOW_ENV_DEFAULTS = {
   LUCID_SIMULATOR_SEED: '42',
   LUCID_SIMULATOR_SPEED: '60',
   LUCID_SIMULATOR_DURATION_MIN: '420',
+  /** MQTT client id of the persistent session: the broker queues QoS 1 telemetry for it. */
+  LUCID_MQTT_CLIENT_ID: `lucid-${process.env.LUCID_FLOW || 'pipeline'}`,
 };
 for (const [name, value] of Object.entries(FLOW_ENV_DEFAULTS)) {
   if (process.env[name] === undefined) process.env[name] = value;

@@ -20,6 +20,7 @@ const DIRECTIVES = new Set([
   'persistence',
   'persistence_location',
   'autosave_interval',
+  'max_queued_messages',
   'log_dest',
   'log_type',
   'connection_messages',

@@ -59,6 +59,8 @@ const procs: Proc[] = [];
 let tmp: string;
 let mqttPort: number;
 let apiUrl: string;
+/** The pipeline's environment: its own MQTT account only, as in docker-compose.yml. */
+let pipelineEnv: Record<string, string>;
 
 function start(name: string, command: string, args: string[], env: Record<string, string>): Proc {
   const child = spawn(command, args, {
@@ -234,7 +236,7 @@ suite('the provisioned stack without containers (Mosquitto + Node-RED pipeline +
     // Each process gets only its own MQTT account, as in docker-compose.yml.
     const without = (names: string[]) =>
       Object.fromEntries(Object.entries(common).filter(([k]) => !names.includes(k)));
-    const pipelineEnv = without(['LUCID_MQTT_DEVICE_USERNAME', 'LUCID_MQTT_DEVICE_PASSWORD']);
+    pipelineEnv = without(['LUCID_MQTT_DEVICE_USERNAME', 'LUCID_MQTT_DEVICE_PASSWORD']);
     pipeline = await startNodeRed('pipeline', pipelineEnv);
     apiUrl = `http://127.0.0.1:${pipeline.port}/lucid/api`;
     await waitFor('the store API', 40_000, async () =>
@@ -366,6 +368,40 @@ suite('the provisioned stack without containers (Mosquitto + Node-RED pipeline +
       await device.endAsync();
       await service.endAsync();
     }
+  });
+
+  it('delivers the QoS 1 readings a device published while Lucid was down (persistent session)', async () => {
+    const running = procs.find((p) => p.name === 'node-red pipeline')!;
+    await stop(running);
+    procs.splice(procs.indexOf(running), 1);
+    const [user, password] = Object.entries(DEVICE_ACCOUNTS)[1];
+    const [tenant, deviceId] = user.split('/');
+    const device = (await mqttConnect({ username: user, password })).client!;
+    const published = 40;
+    const t0 = Math.floor(Date.now() / 1000) * 1000 - published * 1000;
+    for (let i = 0; i < published; i++) {
+      await device.publishAsync(
+        `tenants/${tenant}/devices/${deviceId}/telemetry`,
+        JSON.stringify({ ts: t0 + i * 1000, metrics: { temperature: 20 + (i % 3) } }),
+        { qos: 1 },
+      );
+    }
+    await device.endAsync();
+    pipeline = await startNodeRed('pipeline', pipelineEnv);
+    apiUrl = `http://127.0.0.1:${pipeline.port}/lucid/api`;
+    const from = new Date(t0 - 1000).toISOString();
+    const to = new Date(t0 + published * 1000).toISOString();
+    const stored = await waitFor('the readings published during the outage', 60_000, async () => {
+      const r = await api(
+        `/series?device=${deviceId}&metric=temperature&from=${from}&to=${to}`,
+        NODE_RED_ENV.LUCID_API_TOKEN,
+      );
+      if (r.status !== 200) throw new Error(`GET series: ${r.status} ${await r.text()}`);
+      const { rawCount } = (await r.json()) as { rawCount: number };
+      if (rawCount < published) throw new Error(`${rawCount} of ${published} readings stored so far`);
+      return rawCount;
+    });
+    expect(stored).toBe(published);
   });
 
   it('encrypts the provisioned credentials with the credential secret once Node-RED has loaded them', () => {

@@ -53,18 +53,23 @@ function pipelineFlow(o: PipelineOptions): FlowNode[] {
   return [
     { id: tab, type: 'tab', label: o.intro.name, disabled: false, info: o.intro.info },
     { id: id('comment'), type: 'comment', name: o.intro.name, info: o.intro.info, ...at(200, 40), wires: [] },
+    // A fixed client id with a persistent session whose subscriptions outlive a stop, and QoS 1
+    // for telemetry: while Lucid is down or disconnected, the broker queues the readings for it
+    // and delivers them on reconnection.
     {
       id: id('broker'),
       type: 'mqtt-broker',
       name: 'Local broker',
       broker: 'localhost',
       port: '1883',
-      clientid: '',
+      clientid: `lucid-${o.flow}`,
       autoConnect: true,
       usetls: false,
       protocolVersion: '4',
       keepalive: '60',
-      cleansession: true,
+      cleansession: false,
+      // Keep the subscriptions when Node-RED stops, so that the broker queues for them.
+      autoUnsubscribe: false,
     },
     {
       id: id('fleet'),
@@ -80,7 +85,7 @@ function pipelineFlow(o: PipelineOptions): FlowNode[] {
       type: 'mqtt out',
       name: 'publish telemetry',
       topic: '',
-      qos: '0',
+      qos: '1',
       retain: 'false',
       broker: id('broker'),
       ...at(520, 100),
@@ -91,7 +96,7 @@ function pipelineFlow(o: PipelineOptions): FlowNode[] {
       type: 'mqtt in',
       name: 'device telemetry',
       topic: 'tenants/+/devices/+/telemetry',
-      qos: '0',
+      qos: '1',
       datatype: 'buffer',
       broker: id('broker'),
       nl: false,
