@@ -17,7 +17,7 @@ export interface ClockVerdict {
   jump?: ClockJumpKind;
   /** The device's newest event time before this reading, epoch ms (set with `jump`). */
   previousTsMs?: number;
-  /** Whether the device's learned detector state is stale and must be forgotten before scoring. */
+  /** Whether the device's learned detector state must be forgotten before scoring (a backward jump only). */
   forget: boolean;
   /** Whether this reading may not raise a decision (it is scored, and learned from, as usual). */
   mute: boolean;
@@ -138,10 +138,13 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
  * - a **resume gap** when it is the device's first reading after {@link restore} and newer by
  *   more than `resumeGapIntervals × interval`: the gap spans the restart, not the device.
  *
- * On a backward or forward jump the verdict says to `forget` the device's learned state (it
- * describes another time) and the device re-warms: it and the next `rewarmReadings − 1` readings
- * are muted (scored and learned from, never flagged). A resume gap mutes that one reading and
- * keeps the state. Readings that carry only `connectivity` come from the ingest watchdog, not
+ * On a backward jump the verdict says to `forget` the device's learned state (the detector's
+ * clock is ahead of the device's, so it would learn nothing until the device caught up). On a
+ * forward jump the learned state is kept: the device is the same and its time only moved on; its
+ * levels, noise and joint model stay valid, and the gap itself is the only surprise. After
+ * either jump the device re-warms: it and the next `rewarmReadings − 1` readings are muted
+ * (scored and learned from, never flagged), so the state follows any change of time of day
+ * before it may flag again. A resume gap mutes that one reading and keeps the state. Readings that carry only `connectivity` come from the ingest watchdog, not
  * the device's clock, and are neither observed nor muted.
  *
  * Cost: O(1) per reading; memory ≈ 100 bytes per device, at most `maxDevices` devices.
@@ -215,7 +218,7 @@ export class ClockJumpGuard {
     if (c.rewarmLeft === 0) return OK;
     c.rewarmLeft--;
     const verdict: ClockVerdict = {
-      forget: jump === 'backward' || jump === 'forward',
+      forget: jump === 'backward',
       mute: true,
       rewarmReadingsLeft: c.rewarmLeft,
     };

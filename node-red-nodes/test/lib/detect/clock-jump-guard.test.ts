@@ -48,7 +48,8 @@ describe('ClockJumpGuard', () => {
     feed(guard, T0, 20);
     const verdict = guard.observe(at(T0 + offsetMs));
     expect(verdict.jump).toBe(expected);
-    expect(verdict.forget).toBe(expected !== undefined);
+    // Only a backward jump forgets; a forward one keeps the learned state and only re-warms.
+    expect(verdict.forget).toBe(expected === 'backward');
     expect(verdict.mute).toBe(expected !== undefined);
   });
 
@@ -61,6 +62,33 @@ describe('ClockJumpGuard', () => {
     expect(after.slice(0, 5).map((v) => v.rewarmReadingsLeft)).toEqual([4, 3, 2, 1, 0]);
     expect(after[0].previousTsMs).toBe(T0 + 190 * S);
     expect(guard.jumps).toBe(1);
+  });
+
+  it('keeps what the detector learned over a forward jump and forgets it on a backward one', () => {
+    const config = resolveDetectConfig({});
+    const reading = (tsMs: number, i: number): Reading => ({
+      deviceId: 'd1',
+      tsMs,
+      metrics: { t: 20 + 0.1 * Math.sin(i) },
+    });
+    const learned = (detector: StreamingDetector) =>
+      (detector.snapshot().series as { count?: number }[]).length;
+    for (const [offsetMs, kept] of [
+      [6 * 3600 * S, true],
+      [-6 * 3600 * S, false],
+    ] as const) {
+      const detector = new StreamingDetector(config, new FleetRegistry({}));
+      const guard = new ClockJumpGuard(options);
+      const before = Array.from({ length: 60 }, (_, i) => reading(T0 + i * 10 * S, i));
+      detectWithClockGuard(detector, guard, before, true);
+      const series = learned(detector);
+      expect(series).toBeGreaterThan(0);
+      const jumped = reading(T0 + 590 * S + offsetMs, 60);
+      const { scores, verdicts } = detectWithClockGuard(detector, guard, [jumped], true);
+      expect(verdicts[0]).toMatchObject({ jump: kept ? 'forward' : 'backward', forget: !kept, mute: true });
+      // Kept: the jumped reading is scored against the learned baseline (not a warm-up).
+      expect((scores[0].evidence as DetectionEvidence).warmingUp === true).toBe(!kept);
+    }
   });
 
   it('tracks devices separately: one device jumping does not mute another', () => {
