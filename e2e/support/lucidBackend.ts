@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 // The stack as `npm start` runs it, from the workspace package's build (the root `npm test` builds first).
 import { startEmbeddedStack } from 'node-red-contrib-lucid/dist/cli/embedded-stack';
+import { startChatServer, type ChatServer } from '../../test-support/chat-server';
 
 /** API tokens of the test store: one per role (names as lucid-store-config's credentials). */
 export const TOKENS = {
@@ -63,7 +64,11 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
  * lucid-route (alerts, notifications, resolutions), and lucid-feedback wired from the store back
  * to lucid-detect and lucid-route (adaptations). Nodes the example flow already has are reused.
  */
-export function completeFlow(flow: FlowNode[], dataDir: string): { flow: FlowNode[]; added: string[] } {
+export function completeFlow(
+  flow: FlowNode[],
+  dataDir: string,
+  narrativeUrl = '',
+): { flow: FlowNode[]; added: string[] } {
   const added: string[] = [];
   const byType = (t: string) => flow.filter((n) => n.type === t);
   const one = (t: string) => {
@@ -83,6 +88,13 @@ export function completeFlow(flow: FlowNode[], dataDir: string): { flow: FlowNod
     quiet: SIMULATION.quietMin,
     autoStart: true,
     start: '',
+  });
+  // A local model for the narrative (see startNarrativeModel); rate high enough for a ×600 simulation.
+  Object.assign(one('lucid-explain'), {
+    narrativeUrl,
+    narrativeModel: NARRATIVE_MODEL,
+    narrativeTimeoutMs: 5000,
+    narrativeRatePerMin: 6000,
   });
   for (const ingest of byType('lucid-ingest')) {
     ingest.rateLimitPerSec = 100_000;
@@ -160,6 +172,7 @@ export function completeFlow(flow: FlowNode[], dataDir: string): { flow: FlowNod
  */
 export async function startLucidBackend(timeoutMs = 120_000): Promise<LucidBackend> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-e2e-'));
+  const model = await startNarrativeModel();
   const stack = await startEmbeddedStack({
     port: await freePort(),
     mqttPort: await freePort(),
@@ -169,6 +182,7 @@ export async function startLucidBackend(timeoutMs = 120_000): Promise<LucidBacke
   });
   const stop = async () => {
     await stack.stop();
+    await model.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
@@ -194,7 +208,7 @@ export async function startLucidBackend(timeoutMs = 120_000): Promise<LucidBacke
       Authorization: `Bearer ${adminToken}`,
     };
     const flow = (await (await fetch(`${nodeRedUrl}/flows`, { headers })).json()) as FlowNode[];
-    const completed = completeFlow(flow, path.join(dataDir, 'store'));
+    const completed = completeFlow(flow, path.join(dataDir, 'store'), model.url);
     const deployed = await fetch(`${nodeRedUrl}/flows`, {
       method: 'POST',
       headers: { ...headers, 'Node-RED-Deployment-Type': 'full' },
@@ -249,4 +263,23 @@ export async function startLucidBackend(timeoutMs = 120_000): Promise<LucidBacke
     await stop();
     throw err;
   }
+}
+
+/** The model name the local narrative endpoint reports. */
+export const NARRATIVE_MODEL = 'e2e-echo';
+
+/**
+ * A local OpenAI-compatible endpoint for lucid-explain's narrative: it answers with the first
+ * sentence of the template summary it was given, so every answer passes the grounding check.
+ * What matters here is the path (model → lucid-route → store → data source → panel), not the prose.
+ */
+async function startNarrativeModel(): Promise<ChatServer> {
+  const server = await startChatServer();
+  server.fallback = (req) => {
+    const user = req.body.messages?.find((m) => m.role === 'user')?.content ?? '';
+    const summary = /^Summary: (.*)$/m.exec(user)?.[1] ?? '';
+    const first = /^.*?[.!?](?=\s|$)/.exec(summary)?.[0] ?? summary;
+    return { kind: 'completion', text: `In short: ${first}`, model: NARRATIVE_MODEL };
+  };
+  return server;
 }

@@ -4,7 +4,7 @@ import fleetNode = require('../../src/nodes/lucid-fleet/lucid-fleet');
 import routeNode = require('../../src/nodes/lucid-route/lucid-route');
 import { lucidMetrics } from '../../src/lib/api/lucid-metrics';
 import type { AlertEvent, Detection, NarrativeUpdate } from '../../src/lib/contracts/types';
-import { startChatServer, type ChatServer } from '../lib/explain/chat-server';
+import { startChatServer, type ChatServer } from '../../../test-support/chat-server';
 import { fleet, MIN, T0 } from '../lib/explain/fixtures';
 import { explainedSpike } from '../lib/explain/narrative-fixtures';
 

@@ -50,7 +50,11 @@ export interface NarratorOptions {
   vocabulary: () => GroundingVocabulary;
   /** Requests per minute at most, > 0 (a token bucket holding as many). Default 6. */
   ratePerMin?: number;
-  /** How long a narrative is reused for the same device and subject, ms (≥ 0; 0 = no cache). Default 30 min. */
+  /**
+   * How long a narrative is reused for the same device and subject, ms (≥ 0; 0 = no cache), on
+   * both clocks: wall time since it was written, and event time since the evidence it read (a
+   * replay runs hours of event time in minutes). Default 30 min.
+   */
   cacheTtlMs?: number;
   /** Wall clock, ms (cache expiry, rate limit, `createdMs`). */
   nowMs?: () => number;
@@ -71,8 +75,9 @@ interface CacheEntry {
  * and the explanation's subject ({@link narrativeSubject}), and otherwise starts a request whose
  * accepted result is delivered later through a callback.
  *
- * - **Cache**: per tenant, device and subject, for `cacheTtlMs` (at most
- *   {@link NARRATIVE_CACHE_MAX_ENTRIES}, oldest dropped first). Numbers change from reading to
+ * - **Cache**: per tenant, device and subject, for `cacheTtlMs` of wall time and of event time
+ *   after the evidence it read (at most {@link NARRATIVE_CACHE_MAX_ENTRIES}, oldest dropped
+ *   first); never for a detection older than that evidence. Numbers change from reading to
  *   reading; the narrative keeps the event time (`tsMs`) of the evidence it was checked against.
  * - **Rate limit**: a token bucket of `ratePerMin` requests refilled over a minute, and at most
  *   {@link NARRATIVE_MAX_CONCURRENT} requests in flight; a detection that finds neither keeps its
@@ -140,7 +145,8 @@ export class Narrator {
     const key = `${d.reading.tenant ?? ''}\u0000${d.reading.deviceId}\u0000${subject}`;
     const now = this.nowMs();
     const hit = this.cache.get(key);
-    if (hit && hit.untilMs > now) {
+    const ageMs = hit?.narrative ? d.reading.tsMs - hit.narrative.tsMs : 0;
+    if (hit && hit.untilMs > now && ageMs >= 0 && ageMs <= this.cacheTtlMs) {
       if (hit.narrative) this.options.onOutcome?.('cached');
       return hit.narrative;
     }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../../src/lib/contracts/errors';
 import { narrativeSubject, type NarrativeUpdate } from '../../../src/lib/contracts/types';
 import { Narrator, type NarrativeOutcome, type NarratorOptions } from '../../../src/lib/explain/narrator';
-import { startChatServer, type ChatServer } from './chat-server';
+import { startChatServer, type ChatServer } from '../../../../test-support/chat-server';
 import { T0 } from './fixtures';
 import { explainedSpike, fleetVocabulary } from './narrative-fixtures';
 
@@ -81,6 +81,22 @@ describe('Narrator', () => {
     expect(narrate(later)).toMatchObject({ text: GROUNDED, generated: true, tsMs: T0 });
     expect(outcomes).toEqual(['generated', 'cached']);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('does not reuse a narrative for evidence further away in event time than the cache lifetime', async () => {
+    server.fallback = { kind: 'completion', text: GROUNDED };
+    const { n, outcomes, narrate } = narrator({ cacheTtlMs: 10 * 60_000 });
+    narrate();
+    await n.idle();
+    expect(narrate(explainedSpike('dev-007', T0 + 5 * 60_000))).toMatchObject({ tsMs: T0 });
+    // Same subject, but an hour of event time later (a replay, or a later episode): asked again.
+    expect(narrate(explainedSpike('dev-007', T0 + 60 * 60_000))).toBeUndefined();
+    await n.idle();
+    // And never for a detection older than the evidence the narrative read.
+    expect(narrate(explainedSpike('dev-007', T0 - 60_000))).toBeUndefined();
+    await n.idle();
+    expect(outcomes).toEqual(['generated', 'cached', 'generated', 'generated']);
+    expect(server.requests).toHaveLength(3);
   });
 
   it('asks once while a request for the same subject is in flight', async () => {

@@ -22,9 +22,9 @@ export interface ChatServer {
   /** Base URL to configure, e.g. `http://127.0.0.1:40123/v1`. */
   url: string;
   requests: ReceivedRequest[];
-  /** Answers for the next requests, in order; when none is queued, `fallback` answers. */
+  /** Answers for the next requests, in order; when none is queued, `fallback` answers (or makes the answer from the request). */
   queue(...answers: CannedAnswer[]): void;
-  fallback: CannedAnswer;
+  fallback: CannedAnswer | ((req: ReceivedRequest) => CannedAnswer);
   close(): Promise<void>;
 }
 
@@ -65,8 +65,10 @@ export async function startChatServer(): Promise<ChatServer> {
       } catch {
         body = {};
       }
-      state.requests.push({ path: req.url ?? '', headers: req.headers, body });
-      const answer = pending.shift() ?? state.fallback;
+      const received: ReceivedRequest = { path: req.url ?? '', headers: req.headers, body };
+      state.requests.push(received);
+      const fallback = state.fallback;
+      const answer = pending.shift() ?? (typeof fallback === 'function' ? fallback(received) : fallback);
       if (answer.kind === 'status') {
         res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body ?? '');
       } else if (answer.kind === 'raw') {
