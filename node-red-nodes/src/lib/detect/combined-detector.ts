@@ -94,7 +94,7 @@ export class CombinedDetector {
 
   constructor(
     readonly config: DetectConfig,
-    fleet?: FleetRegistry,
+    readonly fleet?: FleetRegistry,
     parts?: { streaming?: StreamingDetector; joint?: JointStateDetector },
   ) {
     this.streaming = parts?.streaming ?? new StreamingDetector(config, fleet);
@@ -122,6 +122,37 @@ export class CombinedDetector {
     const scores = this.streaming.detectBatch(readings);
     for (let i = 0; i < scores.length; i++) scores[i] = this.withJoint(readings[i], scores[i]);
     return scores;
+  }
+
+  /**
+   * Scores readings against a copy of their devices' current state, leaving this detector
+   * unchanged: the read-only counterpart of {@link detectBatch} (used by the scoring API, so a
+   * reading scored there and also received by the flow is learned once, by the flow). Within the
+   * call the readings are scored in order on the copy, each learning into it as in
+   * {@link detectBatch}, so a batch of one device's consecutive readings scores as the flow would
+   * score them next. Cost: copying the devices' state, O(series × window), plus the scoring.
+   * @throws InputError naming the index of the first bad reading (nothing is scored then).
+   */
+  evaluate(readings: Reading[]): AnomalyScore[] {
+    if (!Array.isArray(readings))
+      throw new InputError('invalid_reading', `readings: expected an array, got ${typeof readings}`);
+    const ids: string[] = [];
+    for (const r of readings)
+      if (r !== null && typeof r === 'object' && typeof r.deviceId === 'string') ids.push(r.deviceId);
+    return this.copyOf(ids).detectBatch(readings);
+  }
+
+  /**
+   * A detector holding a copy of some devices' state (streaming series, joint model, adaptations)
+   * and nothing else: scoring on it never changes this one. Unknown ids are skipped (they start
+   * fresh in the copy). O(series of the devices × window).
+   */
+  copyOf(deviceIds: Iterable<string>): CombinedDetector {
+    const ids = [...deviceIds];
+    return new CombinedDetector(this.config, this.fleet, {
+      streaming: this.streaming.copyDevices(ids),
+      joint: this.joint.copyDevices(ids),
+    });
   }
 
   /**

@@ -348,21 +348,34 @@ export class JointStateDetector {
   /** A JSON-serializable copy of every device's state, with its refit history. */
   snapshot(): JointDetectorSnapshot {
     const devices: JointDeviceSnapshot[] = [];
-    for (const [deviceId, s] of this.devices) {
-      const d = s.metrics?.length ?? 0;
-      devices.push({
-        deviceId,
-        metrics: s.metrics ? [...s.metrics] : null,
-        buffer: s.buffer ? Array.from(s.buffer.subarray(0, s.count * d)) : [],
-        count: s.count,
-        model: s.model ? cloneModel(s.model) : null,
-        fittedTsMs: s.fittedTsMs,
-        smoothed: s.smoothed ? Array.from(s.smoothed) : null,
-        episodeSinceTsMs: s.episodeSinceTsMs ?? null,
-        below: s.below,
-        lastTsMs: Number.isFinite(s.lastTsMs) ? s.lastTsMs : null,
-        refits: [...s.replaced].map(([id, model]) => ({ id, model: model ? cloneModel(model) : null })),
+    for (const [deviceId, s] of this.devices) devices.push(deviceSnapshot(deviceId, s));
+    return { version: 1, devices };
+  }
+
+  /** A detector holding an independent copy of some devices' state only (unknown ids are skipped). */
+  copyDevices(deviceIds: Iterable<string>): JointStateDetector {
+    const copy = new JointStateDetector(this.fitReadings, this.maxDevices);
+    for (const deviceId of new Set(deviceIds)) {
+      const s = this.devices.get(deviceId);
+      if (!s) continue;
+      copy.devices.set(deviceId, {
+        ...s,
+        metrics: s.metrics ? [...s.metrics] : undefined,
+        buffer: s.buffer?.slice(),
+        model: s.model ? cloneModel(s.model) : undefined,
+        smoothed: s.smoothed?.slice(),
+        replaced: new Map([...s.replaced].map(([id, m]) => [id, m ? cloneModel(m) : undefined])),
       });
+    }
+    return copy;
+  }
+
+  /** As {@link snapshot}, for some devices only (unknown ids are skipped). */
+  devicesSnapshot(deviceIds: Iterable<string>): JointDetectorSnapshot {
+    const devices: JointDeviceSnapshot[] = [];
+    for (const deviceId of new Set(deviceIds)) {
+      const s = this.devices.get(deviceId);
+      if (s) devices.push(deviceSnapshot(deviceId, s));
     }
     return { version: 1, devices };
   }
@@ -566,4 +579,22 @@ function validModel(m: JointGaussianState): JointGaussianState | undefined {
   )
     return undefined;
   return cloneModel(m);
+}
+
+/** The serializable state of one device (see {@link JointStateDetector.snapshot}). */
+function deviceSnapshot(deviceId: string, s: DeviceJointState): JointDeviceSnapshot {
+  const d = s.metrics?.length ?? 0;
+  return {
+    deviceId,
+    metrics: s.metrics ? [...s.metrics] : null,
+    buffer: s.buffer ? Array.from(s.buffer.subarray(0, s.count * d)) : [],
+    count: s.count,
+    model: s.model ? cloneModel(s.model) : null,
+    fittedTsMs: s.fittedTsMs,
+    smoothed: s.smoothed ? Array.from(s.smoothed) : null,
+    episodeSinceTsMs: s.episodeSinceTsMs ?? null,
+    below: s.below,
+    lastTsMs: Number.isFinite(s.lastTsMs) ? s.lastTsMs : null,
+    refits: [...s.replaced].map(([id, model]) => ({ id, model: model ? cloneModel(model) : null })),
+  };
 }

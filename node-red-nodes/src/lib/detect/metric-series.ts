@@ -282,6 +282,32 @@ export class MetricSeries {
     this.pending = new Float32Array(2 * Math.max(1, windowSize >> 1));
   }
 
+  /**
+   * An independent copy of the series' learned state (typed arrays copied, scratch result fresh,
+   * not linked in any LRU list), equal to a {@link toSnapshot} / {@link fromSnapshot} round trip
+   * without its validation and re-sorting. O(window).
+   */
+  clone(): MetricSeries {
+    // Built by the constructor and filled field by field, so the copy keeps the class's shape.
+    const c = new MetricSeries(this.deviceId, this.metric, this.window.capacity);
+    const from = this as unknown as Record<string, unknown>;
+    const to = c as unknown as Record<string, unknown>;
+    for (const k of Object.keys(from)) to[k] = from[k];
+    const w = c as unknown as {
+      window: RobustWindow;
+      pending: Float32Array;
+      lastResult: SeriesResult;
+    };
+    w.window = this.window.clone();
+    w.pending = this.pending.slice();
+    w.lastResult = { ...this.lastResult, surprises: new Float64Array(SERIES_DETECTORS.length) };
+    c.seasonMean = this.seasonMean?.slice();
+    c.seasonDev = this.seasonDev?.slice();
+    c.seasonVisits = this.seasonVisits?.slice();
+    c.lruPrev = c.lruNext = undefined;
+    return c;
+  }
+
   /** Event time of the newest incorporated reading, or −∞ when none. */
   get lastTsMs(): number {
     const c = this.window.count;

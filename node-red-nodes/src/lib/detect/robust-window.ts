@@ -30,6 +30,17 @@ export class RobustWindow {
     return this.size;
   }
 
+  /** An independent copy (its arrays copied): O(capacity), no re-sorting. */
+  clone(): RobustWindow {
+    const c = new RobustWindow(this.capacity);
+    c.values.set(this.values);
+    c.times.set(this.times);
+    c.sorted.set(this.sorted);
+    c.head = this.head;
+    c.size = this.size;
+    return c;
+  }
+
   /** Appends a reading, evicting the oldest when full. */
   push(value: number, tsMs: number): void {
     if (this.size === this.capacity) {

@@ -359,6 +359,62 @@ export class StreamingDetector {
     return true;
   }
 
+  /** Whether the detector holds state for a device (it has scored one of its readings and kept it). */
+  hasDevice(deviceId: string): boolean {
+    return this.devices.has(deviceId);
+  }
+
+  /** The metrics a device's state tracks (its series), in first-seen order; empty for an unknown device. */
+  deviceMetrics(deviceId: string): string[] {
+    const d = this.devices.get(deviceId);
+    return d ? [...d.metrics.keys()] : [];
+  }
+
+  /**
+   * A JSON-serializable copy of the state of some devices only (their series and last-seen times)
+   * plus every adaptation: restored with {@link restore}, it scores those devices' readings exactly
+   * as this detector would. Unknown ids are skipped. O(series of the devices × window).
+   */
+  devicesSnapshot(deviceIds: Iterable<string>): DetectorSnapshot {
+    const series: SeriesSnapshot[] = [];
+    const devices: DetectorSnapshot['devices'] = [];
+    for (const deviceId of new Set(deviceIds)) {
+      const d = this.devices.get(deviceId);
+      if (!d) continue;
+      for (const s of d.metrics.values()) series.push(s.toSnapshot());
+      devices.push({ deviceId, lastSeenTsMs: d.lastSeenTsMs });
+    }
+    return {
+      version: 1,
+      series,
+      devices,
+      adaptations: [...this.adaptations.values()].map((a) => ({ ...a })),
+    };
+  }
+
+  /**
+   * A detector holding an independent copy of some devices' state (series, last-seen times) and
+   * every adaptation, and nothing else: it scores those devices' readings exactly as this one
+   * would, and scoring on it never changes this one. Unknown ids are skipped. O(series of the
+   * devices × window), without serialization.
+   */
+  copyDevices(deviceIds: Iterable<string>): StreamingDetector {
+    const copy = new StreamingDetector(this.config, this.fleet);
+    for (const deviceId of new Set(deviceIds)) {
+      const d = this.devices.get(deviceId);
+      if (!d) continue;
+      const metrics = new Map<string, MetricSeries>();
+      for (const [metric, series] of d.metrics) {
+        const c = series.clone();
+        copy.lruAppend(c);
+        metrics.set(metric, c);
+      }
+      copy.devices.set(deviceId, { lastSeenTsMs: d.lastSeenTsMs, metrics });
+    }
+    for (const [id, a] of this.adaptations) copy.adaptations.set(id, { ...a });
+    return copy;
+  }
+
   /** A JSON-serializable copy of the whole state. */
   snapshot(): DetectorSnapshot {
     return {
