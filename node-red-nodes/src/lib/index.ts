@@ -174,6 +174,14 @@ export {
 export { getOrCreateApiToken, API_TOKEN_ENV, API_TOKEN_FILE } from './api/api-token';
 export { lucidMetrics, LucidMetrics } from './api/lucid-metrics';
 export { OPENAPI_DOCUMENT } from './api/openapi';
+export { DetectorRegistry, detectorRegistry, type DetectorBank } from './score/detector-registry';
+export {
+  ScoreService,
+  ScoreError,
+  MAX_SCORE_BATCH,
+  type ReadingScore,
+  type ScoreRejectReason,
+} from './score/score-service';
 export {
   canonicalJson,
   sha256Hex,

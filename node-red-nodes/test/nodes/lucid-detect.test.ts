@@ -8,6 +8,8 @@ import { resolveDetectConfig } from '../../src/lib/detect/detect-config';
 import { StreamingDetector } from '../../src/lib/detect/streaming-detector';
 import { FleetRegistry, type FleetDefinition } from '../../src/lib/fleet/fleet-registry';
 import { MINUTE, T0, noisy } from '../lib/detect/fixtures';
+import { detectorRegistry } from '../../src/lib/score/detector-registry';
+import { ScoreService } from '../../src/lib/score/score-service';
 
 helper.init(require.resolve('node-red'));
 
@@ -326,5 +328,26 @@ describe('lucid-detect node', () => {
     expect(m.unit).toBe('°C');
     expect(m.kind).toBe('range');
     expect(det.score.isAnomaly).toBe(true);
+  });
+
+  it('registers its live state for the scoring API while it runs, and scoring does not change it', async () => {
+    await helper.load(detectNode, flow({ name: 'line-1 detect' }));
+    const d1 = helper.getNode('d1');
+    const out = nextOutput();
+    d1.receive({ payload: noisy(60) });
+    await out;
+    const owner = detectorRegistry().bankFor('dev-1');
+    expect(owner?.bank).toMatchObject({ id: 'd1', name: 'line-1 detect' });
+    const next = { deviceId: 'dev-1', tsMs: T0 + 60 * MINUTE, metrics: { temperature: 20.2 } };
+    const scored = new ScoreService(detectorRegistry(), { nowMs: () => next.tsMs }).score(next);
+    expect(scored.detectorNode).toBe('line-1 detect');
+    // The flow then receives the same reading: it scores it from the same (unchanged) state.
+    const flowOut = nextOutput();
+    d1.receive({ payload: next });
+    const det = (await flowOut).payload as Detection;
+    expect(det.score.score).toBeCloseTo(scored.anomaly_score, 12);
+    expect(det.score.contributions).toEqual(scored.contributions);
+    await helper.unload();
+    expect(detectorRegistry().bankFor('dev-1')).toBeUndefined();
   });
 });

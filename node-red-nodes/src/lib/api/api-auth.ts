@@ -1,10 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../contracts/errors';
 
-/** API roles, each including the rights of the ones before it. */
-export type ApiRole = 'viewer' | 'operator' | 'admin';
+/**
+ * API roles. `viewer` < `operator` < `admin`, each including the rights of the ones before it;
+ * `device` stands apart: it may only score readings (`POST score`, `POST score/batch`), which
+ * operators and admins may do too.
+ */
+export type ApiRole = 'viewer' | 'operator' | 'admin' | 'device';
 
-export const API_ROLES: readonly ApiRole[] = ['viewer', 'operator', 'admin'];
+export const API_ROLES: readonly ApiRole[] = ['viewer', 'operator', 'admin', 'device'];
+
+/** The ordered roles (see {@link ApiRole}). */
+const RANKED: readonly ApiRole[] = ['viewer', 'operator', 'admin'];
 
 /** A bearer token: its secret, the name recorded in the audit log, and its role. */
 export interface ApiToken {
@@ -83,8 +90,13 @@ export class ApiAuth {
     return found;
   }
 
-  /** True when `role` has at least the rights of `needed`. */
+  /**
+   * True when `role` has at least the rights of `needed`: the ranked roles by rank; `device` is
+   * allowed only where `device` is needed, where operators and admins are allowed too.
+   */
   static allows(role: ApiRole, needed: ApiRole): boolean {
-    return API_ROLES.indexOf(role) >= API_ROLES.indexOf(needed);
+    if (needed === 'device') return role === 'device' || RANKED.indexOf(role) >= RANKED.indexOf('operator');
+    if (role === 'device') return false;
+    return RANKED.indexOf(role) >= RANKED.indexOf(needed);
   }
 }

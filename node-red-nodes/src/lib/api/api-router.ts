@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ValidateFunction } from 'ajv';
+import { rateLimit } from 'express-rate-limit';
 import { ConfigError, InputError } from '../contracts/errors';
 import {
   SEVERITIES,
@@ -14,6 +15,7 @@ import { ApiAuth, type ApiPrincipal, type ApiRole } from './api-auth';
 import { QUERY_SCHEMAS, compileSchemas } from './api-schemas';
 import type { LucidMetrics, OpenAlertCounts } from './lucid-metrics';
 import { OPENAPI_DOCUMENT } from './openapi';
+import { ScoreError, type ScoreService } from '../score/score-service';
 
 /** Options of {@link createApiRouter}. */
 export interface ApiRouterOptions {
@@ -38,7 +40,22 @@ export interface ApiRouterOptions {
   bodyLimit?: string;
   /** Called with unexpected (5xx) errors, for logging. */
   onError?: (err: unknown) => void;
+  /**
+   * Scores readings against the running detectors at `POST score` and `POST score/batch`
+   * (roles device, operator, admin); omit to answer 404 there.
+   */
+  scorer?: ScoreService;
+  /**
+   * Rate limit of the scoring endpoints, per token: at most `limit` requests per `windowMs`
+   * (a batch counts once) [{limit: 120000, windowMs: 60000}, i.e. 2,000 requests/s]. Over it: 429.
+   */
+  scoreRateLimit?: { limit: number; windowMs: number };
+  /** JSON body size limit of `POST score/batch` (express/body-parser syntax) ['1mb']. */
+  batchBodyLimit?: string;
 }
+
+/** Default rate limit of the scoring endpoints, per token (see {@link ApiRouterOptions.scoreRateLimit}). */
+export const DEFAULT_SCORE_RATE_LIMIT = Object.freeze({ limit: 120_000, windowMs: 60_000 });
 
 /** The router plus a `close` that ends open SSE streams (call it when the node closes). */
 export interface ApiRouter {
@@ -256,6 +273,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
 
   const bodyLimit = options.bodyLimit ?? '16kb';
   const jsonBody = express.json({ limit: bodyLimit, strict: true, type: () => true });
+  const batchBodyLimit = options.batchBodyLimit ?? '1mb';
+  const batchJsonBody = express.json({ limit: batchBodyLimit, strict: true, type: () => true });
   /** Requires a JSON body (or, when `optional`, allows an empty one), then validates it. */
   const body = <T>(
     req: Request,
@@ -291,7 +310,10 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
         else resolve(req.body as T);
       };
       if ((req as Request & { _body?: boolean })._body) check();
-      else jsonBody(req, res, (err?: unknown) => (err ? reject(err) : check()));
+      else if (name === 'scoreBatch') {
+        res.locals.bodyLimit = batchBodyLimit;
+        batchJsonBody(req, res, (err?: unknown) => (err ? reject(err) : check()));
+      } else jsonBody(req, res, (err?: unknown) => (err ? reject(err) : check()));
     });
 
   const handle =
@@ -563,6 +585,74 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     }),
   );
 
+  // Scoring (see ScoreService for the read-only rule and the checks). Order per request: count,
+  // authenticate (device, operator or admin), rate-limit per token, then validate and score.
+  const scoreLimit = options.scoreRateLimit ?? DEFAULT_SCORE_RATE_LIMIT;
+  // express-rate-limit's types come from another copy of @types/express in the workspace tree.
+  const scoreLimiter = rateLimit({
+    windowMs: scoreLimit.windowMs,
+    limit: scoreLimit.limit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => (res.locals.principal as ApiPrincipal).name,
+    handler: (_req, _res, next) =>
+      next(
+        new HttpError(
+          429,
+          'rate_limited',
+          `at most ${scoreLimit.limit} scoring requests per ${scoreLimit.windowMs} ms per token; retry after the Retry-After seconds`,
+        ),
+      ),
+  }) as unknown as express.RequestHandler;
+  const scoreGate =
+    (endpoint: 'score' | 'score_batch') =>
+    (_req: Request, res: Response, next: NextFunction): void => {
+      res.locals.scoreEndpoint = endpoint;
+      if (metrics)
+        res.on('finish', () =>
+          metrics.scoreRequests.inc({ endpoint, outcome: res.statusCode < 400 ? 'ok' : 'rejected' }),
+        );
+      try {
+        requireRole(res, 'device');
+        if (!options.scorer) throw new HttpError(404, 'not_found', 'scoring is not enabled on this API');
+        next();
+      } catch (err) {
+        next(err);
+      }
+    };
+  const timed = <T>(endpoint: 'score' | 'score_batch', fn: () => T): T => {
+    const end = metrics?.scoreLatency.startTimer({ endpoint });
+    try {
+      return fn();
+    } finally {
+      end?.();
+    }
+  };
+
+  router.post(
+    '/score',
+    scoreGate('score'),
+    scoreLimiter,
+    handle(async (req, res) => {
+      const reading = await body<unknown>(req, res, 'scoreReading', false);
+      const result = timed('score', () => options.scorer!.score(reading));
+      metrics?.scoredReadings.inc();
+      send(res, 200, result);
+    }),
+  );
+
+  router.post(
+    '/score/batch',
+    scoreGate('score_batch'),
+    scoreLimiter,
+    handle(async (req, res) => {
+      const b = await body<{ readings: unknown[] }>(req, res, 'scoreBatch', false);
+      const { results, processingMs } = timed('score_batch', () => options.scorer!.scoreBatch(b.readings));
+      metrics?.scoredReadings.inc(results.length);
+      send(res, 200, { count: results.length, processingMs, results });
+    }),
+  );
+
   router.get(
     '/stream',
     handle(async (req, res) => {
@@ -628,6 +718,10 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
       status = err.status;
       code = err.code;
       detail = err.message;
+    } else if (err instanceof ScoreError) {
+      status = err.status;
+      code = err.reason;
+      detail = err.message;
     } else if (err instanceof InputError) {
       status = err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : 400;
       code = err.code;
@@ -635,7 +729,7 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     } else if (e?.type === 'entity.too.large') {
       status = 413;
       code = 'payload_too_large';
-      detail = `the body exceeds ${bodyLimit}`;
+      detail = `the body exceeds ${(res.locals.bodyLimit as string | undefined) ?? bodyLimit}`;
     } else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
       status = 415;
       code = 'unsupported_charset';
@@ -652,6 +746,8 @@ export function createApiRouter(options: ApiRouterOptions): ApiRouter {
     } else {
       options.onError?.(err);
     }
+    if (metrics && res.locals.scoreEndpoint && status >= 400 && status < 500)
+      metrics.scoreRejects.inc({ reason: code });
     if (res.headersSent) {
       res.end();
       return;

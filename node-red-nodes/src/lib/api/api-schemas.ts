@@ -102,7 +102,26 @@ export const QUERY_SCHEMAS = {
   empty: { type: 'object', additionalProperties: false, properties: { _: cacheBuster } },
 } as const;
 
+/**
+ * One reading to score: the forms `lucid-ingest` accepts (`{deviceId, ts | tsMs, metrics}` or
+ * flat `{deviceId, ts, temperature, …}`), with `deviceId` required since no topic names the
+ * device. The reading itself is checked by the ingest validator (see `ScoreService`).
+ */
+const scoreReading = {
+  type: 'object',
+  required: ['deviceId'],
+  properties: { deviceId: { type: 'string', minLength: 1, maxLength: 256 } },
+} as const;
+
 export const BODY_SCHEMAS = {
+  scoreReading,
+  scoreBatch: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['readings'],
+    // The batch size (1..MAX_SCORE_BATCH) is checked by ScoreService: over the limit is a 413.
+    properties: { readings: { type: 'array', items: scoreReading } },
+  },
   feedback: {
     type: 'object',
     additionalProperties: false,

@@ -104,6 +104,30 @@ export class LucidMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly scoreRequests = new Counter({
+    name: 'lucid_score_requests_total',
+    help: 'Scoring API requests (POST score, score/batch), by endpoint and outcome (ok, rejected)',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly scoreRejects = new Counter({
+    name: 'lucid_score_rejects_total',
+    help: 'Scoring API requests refused, by reason (unknown_device, unknown_metric, missing_metrics, batch_too_large, rate_limited, schema, …)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly scoredReadings = new Counter({
+    name: 'lucid_scored_readings_total',
+    help: 'Readings scored by the scoring API (read-only: not learned)',
+    registers: [this.registry],
+  });
+  readonly scoreLatency = new Histogram({
+    name: 'lucid_score_processing_seconds',
+    help: 'Validation plus scoring time of one scoring API request',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
 
   constructor() {
     // No prefix: the standard `process_*` and `nodejs_*` names, so stock Node.js dashboards work.

@@ -1,4 +1,5 @@
 import { BODY_SCHEMAS } from './api-schemas';
+import { MAX_SCORE_BATCH } from '../score/score-service';
 
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown, description: string): unknown => ({
@@ -19,7 +20,9 @@ const errors = (...codes: number[]): Record<string, unknown> =>
             409: 'state conflict',
             413: 'body too large',
             415: 'body is not UTF-8 application/json',
-            503: 'too many streams',
+            422: 'the reading does not match the device (unknown_metric, missing_metrics)',
+            429: 'rate limited (per token)',
+            503: 'too many streams, or no detector running (scoring)',
           }[c] ?? 'error',
         content: { 'application/json': { schema: ref('Error') } },
       },
@@ -55,6 +58,9 @@ const severityList = q('severity', 'Comma-separated severities', {
 const limit = q('limit', 'Page size 1..1000 (default 100)', { type: 'integer', minimum: 1, maximum: 1000 });
 const offset = q('offset', 'Rows to skip (use nextOffset)', { type: 'integer', minimum: 0 });
 const viewer = [{ bearer: [] }];
+const scoreErrors = (): Record<string, unknown> => ({
+  ...errors(400, 401, 403, 404, 413, 415, 422, 429, 503),
+});
 
 /**
  * The API's OpenAPI 3.1 description, served at `GET /lucid/api/openapi.json`. Hand-written next
@@ -66,7 +72,7 @@ export const OPENAPI_DOCUMENT = {
     title: 'Lucid store API',
     version: '1.0.0',
     description:
-      'Explained, prioritized IoT alerts persisted by lucid-store. Bearer tokens carry a role: viewer (read), operator (read + feedback, ack, resolve), admin (also adaptations). Errors are JSON {error, detail}. Times are epoch milliseconds.',
+      'Explained, prioritized IoT alerts persisted by lucid-store. Bearer tokens carry a role: viewer (read), operator (read + feedback, ack, resolve, scoring), admin (also adaptations), device (scoring only). Errors are JSON {error, detail}. Times are epoch milliseconds.',
   },
   servers: [{ url: '/lucid/api' }],
   security: viewer,
@@ -262,6 +268,58 @@ export const OPENAPI_DOCUMENT = {
         responses: { 201: json(ref('Adaptation'), 'created'), ...errors(400, 401, 403, 413, 415) },
       },
     },
+    '/score': {
+      post: {
+        summary:
+          "Score one reading against the device's live detector state, read-only (roles device, operator, admin)",
+        description:
+          'Validated as lucid-ingest validates a reading (schema, finite values, timestamp window, units); the device must be known to a running lucid-detect node (404 unknown_device) and the reading must carry exactly the metrics its state tracks (422 unknown_metric / missing_metrics). Scoring never changes the state: the flow alone learns from readings, so a reading both scored here and sent to the flow is counted once. Rate-limited per token (429).',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: BODY_SCHEMAS.scoreReading } },
+        },
+        responses: { 200: json(ref('ReadingScore'), 'the score'), ...scoreErrors() },
+      },
+    },
+    '/score/batch': {
+      post: {
+        summary: `Score 1..${MAX_SCORE_BATCH} readings in order on one copy of their devices' state (read-only; roles device, operator, admin)`,
+        description:
+          'One bad reading refuses the whole batch with its index; more readings than the limit is 413 batch_too_large. Readings of one device are scored in order, each seeing the previous ones of the batch, as the flow would score them next.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                ...BODY_SCHEMAS.scoreBatch,
+                properties: {
+                  readings: {
+                    ...BODY_SCHEMAS.scoreBatch.properties.readings,
+                    minItems: 1,
+                    maxItems: MAX_SCORE_BATCH,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          200: json(
+            {
+              type: 'object',
+              required: ['count', 'processingMs', 'results'],
+              properties: {
+                count: { type: 'integer' },
+                processingMs: { type: 'number', description: 'whole request, milliseconds' },
+                results: { type: 'array', items: ref('ReadingScore') },
+              },
+            },
+            'the scores, in input order',
+          ),
+          ...scoreErrors(),
+        },
+      },
+    },
     '/adaptations/{id}/revert': {
       post: {
         summary: 'Revert an adaptation (admin role)',
@@ -311,6 +369,42 @@ export const OPENAPI_DOCUMENT = {
         required: ['deviceId', 'metric', 'fromMs', 'toMs', 'rawCount', 'points', 'anomalies', 'alerts'],
       },
       Keys: { type: 'object', required: ['keys'] },
+      ReadingScore: {
+        type: 'object',
+        required: [
+          'deviceId',
+          'tsMs',
+          'anomaly_score',
+          'threshold',
+          'isAnomaly',
+          'contributions',
+          'detector',
+          'version',
+          'detectorNode',
+          'warmingUp',
+          'processingMs',
+        ],
+        properties: {
+          deviceId: { type: 'string' },
+          tsMs: { type: 'number', description: 'event time, epoch ms' },
+          anomaly_score: { type: 'number', minimum: 0, maximum: 1 },
+          threshold: {
+            type: 'number',
+            description: 'decision cut-off at tsMs with adaptations; > 1: never anomalous',
+          },
+          isAnomaly: { type: 'boolean' },
+          contributions: {
+            type: 'object',
+            additionalProperties: { type: 'number' },
+            description: 'metric → share of the anomaly, summing to 1 (all 0 when nothing contributes)',
+          },
+          detector: { type: 'string', description: 'lucid-streaming or lucid-joint' },
+          version: { type: 'string', description: 'lucid-detect@<package version>+<configuration hash>' },
+          detectorNode: { type: 'string', description: 'the lucid-detect node whose state scored it' },
+          warmingUp: { type: 'boolean' },
+          processingMs: { type: 'number', description: 'validation plus scoring of this reading, ms' },
+        },
+      },
     },
   },
 } as const;

@@ -13,6 +13,7 @@ import type { DetectorSnapshot } from '../../lib/detect/streaming-detector';
 import type { FleetRegistry } from '../../lib/fleet/fleet-registry';
 import { mergeModelScoreInPlace } from '../../lib/model/merge-model-score';
 import type { ModelScore, ModelScorer } from '../../lib/model/model-scorer';
+import { detectorRegistry } from '../../lib/score/detector-registry';
 import { resolveModel, type ModelConfigNode } from '../lucid-model/model-config';
 import { resolveFleet } from '../shared/fleet-config';
 import { configErrorStatus, reportError } from '../shared/node-status';
@@ -69,6 +70,7 @@ export = function (RED: NodeAPI) {
     // not wait for inference, so single readings of many devices share micro-batches; stage 2
     // (merge + send) is a second chain in the same order (cf. core 89-trigger's queue).
     let outChain: Promise<void> = Promise.resolve();
+    let unregister: (() => void) | undefined;
 
     const save = (cb?: (err?: Error) => void) => {
       if (!detector || !guard || !settings) return cb?.();
@@ -132,6 +134,13 @@ export = function (RED: NodeAPI) {
       const { registry } = resolveFleet((id) => RED.nodes.getNode(id), config.fleet);
       const s = settings;
       detector = new CombinedDetector(s.detect, registry);
+      // The scoring API reads the live state through the process-wide registry (read-only).
+      unregister = detectorRegistry().register({
+        id: node.id,
+        name: node.name || node.id,
+        detector: () => detector,
+        fleet: registry,
+      });
       // The re-warm after a clock jump lasts as long as a new device's warm-up.
       const clockOptions = resolveClockJumpOptions({ rewarmReadings: s.detect.warmupReadings });
       const declared = (deviceId: string) => declaredIntervalMs(registry, deviceId);
@@ -304,6 +313,7 @@ export = function (RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      unregister?.();
       if (timer) clearInterval(timer);
       timer = undefined;
       if (statusTimer) clearTimeout(statusTimer);

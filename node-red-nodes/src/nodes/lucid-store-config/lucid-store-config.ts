@@ -4,6 +4,8 @@ import { ApiAuth } from '../../lib/api/api-auth';
 import { createApiRouter, type ApiRouter } from '../../lib/api/api-router';
 import { lucidMetrics } from '../../lib/api/lucid-metrics';
 import { openAlertStore } from '../../lib/store/open-alert-store';
+import { detectorRegistry } from '../../lib/score/detector-registry';
+import { ScoreService } from '../../lib/score/score-service';
 import { mountApi, unmountApi } from './api-mount';
 import {
   API_PATH,
@@ -38,6 +40,7 @@ export = function (RED: NodeAPI) {
               .map((s) => s.trim())
               .filter(Boolean),
             metricsPublic: config.metricsPublic === true,
+            scorer: new ScoreService(detectorRegistry()),
             onError: (err) => node.error(`lucid api: ${(err as Error)?.message ?? err}`),
           });
           node.api = api;
