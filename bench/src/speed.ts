@@ -20,6 +20,7 @@ import { resolveRouteOptions } from '../../node-red-nodes/src/lib/route/route-op
 import { openAlertStore } from '../../node-red-nodes/src/lib/store/open-alert-store';
 import { REPO_ROOT, environment, updateResults } from './results-file';
 import { armProbe, BenchRuntime } from './speed-runtime';
+import { SCORE_API_COLUMNS, measureScoreApi, scoreApiRows, type ScoreApiSpeed } from './score-api';
 import type { SpeedResults, SpeedTable } from './speed-types';
 
 const DEVICES = 100;
@@ -712,6 +713,8 @@ async function main(): Promise<void> {
   } finally {
     rmSync(stageDir, { recursive: true, force: true });
   }
+  log('scoring API under autocannon, 1,000 requests/s…');
+  await measure('scoreApi', () => measureScoreApi(Number(process.env.LUCID_BENCH_SCORE_SECONDS ?? 10)));
   log('memory, 10,000 devices × 6 metrics…');
   raw.memory = memoryPerSeries(10_000, 72);
 
@@ -723,7 +726,10 @@ async function main(): Promise<void> {
     stages: { detect: number; explain: number; route: number; store: number };
     models: ModelSpeed[] | number;
     memory: ReturnType<typeof memoryPerSeries>;
+    scoreApi: ScoreApiSpeed | number;
   };
+  const scoreApi = typeof r.scoreApi === 'object' ? r.scoreApi : undefined;
+  const scoreSingle = scoreApi?.phases.find((p) => p.label.startsWith('POST score ('));
   const tables: SpeedTable[] = [
     {
       title: 'Full flow in Node-RED vs a bare flow of pass-through nodes',
@@ -817,6 +823,12 @@ async function main(): Promise<void> {
       ]),
     },
     {
+      title: 'Synchronous scoring API (POST /lucid/api/score) under a local load generator',
+      note: `The store API as lucid-store-config mounts it (express, bearer token of role device, rate limit, Prometheus metrics, SQLite store) in a child process, scoring against a CombinedDetector that learned ${scoreApi?.devices ?? 100} devices × 6 metrics (300 readings each), read-only. autocannon ${'(16 connections)'} in this process offers a fixed rate for ${scoreApi?.durationS ?? 10} s per phase; latency per response as autocannon measures it. Baseline: GET /lucid/api/health with the token, same server, same rate, same run.`,
+      columns: SCORE_API_COLUMNS,
+      rows: scoreApi ? scoreApiRows(scoreApi) : [],
+    },
+    {
       title: 'Library level',
       note: 'Without Node-RED: StreamingDetector.detectBatch + Explainer.process in batches of 100, 50,000 readings of 6 metrics.',
       columns: ['Measure', 'Value'],
@@ -868,6 +880,17 @@ async function main(): Promise<void> {
       met: m.withModel >= 100_000,
     })),
     {
+      target: 'scoring API p99 < 20 ms at 1,000 requests/s (POST score, no errors)',
+      measured: scoreSingle
+        ? `${fmt(scoreSingle.p99, 2)} ms at ${fmt(scoreSingle.achievedPerSec)} requests/s achieved`
+        : 'not measured',
+      met:
+        scoreSingle !== undefined &&
+        scoreSingle.p99 < 20 &&
+        scoreSingle.non2xx + scoreSingle.errors === 0 &&
+        scoreSingle.achievedPerSec >= 950,
+    },
+    {
       target: '≤ 2 KB of state per tracked series (heap)',
       measured: `${fmt(r.memory.heapPerSeries)} B`,
       met: r.memory.heapPerSeries <= 2048,
@@ -889,6 +912,10 @@ async function main(): Promise<void> {
     raw,
   };
   updateResults('speed', results);
+  if (scoreApi) {
+    log(`Scoring API (${scoreApi.durationS} s per phase):`);
+    for (const row of [SCORE_API_COLUMNS, ...scoreApiRows(scoreApi)]) log(`  | ${row.join(' | ')} |`);
+  }
   log(`bench:speed done in ${results.seconds.toFixed(1)} s: bench/REPORT.md, bench/results.json`);
 }
 
