@@ -190,6 +190,20 @@ describe('lucid-store node', () => {
     await until(() => errors.length >= 3 || undefined);
   });
 
+  it("ignores lucid-explain's narrative messages (they arrive as lucid-route's updated event)", async () => {
+    await helper.load([storeConfigNode, storeNode], flow(), { cfg: { adminToken: ADMIN } });
+    const s1 = helper.getNode('s1') as unknown as AnyNode;
+    await (helper.getNode('cfg') as unknown as StoreConfigNode).store;
+    const errors: unknown[] = [];
+    s1.on('call:error', (call) => errors.push(call));
+    s1.receive({ narrative: { deviceId: 'dev-1', narrative: { text: 'x', generated: true } } });
+    s1.receive({ payload: 42 });
+    // Messages are handled in order: when the garbage's error is in, the narrative was handled without one.
+    await until(() => errors.length >= 1 || undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errors).toHaveLength(1);
+  });
+
   it('shows a red status without a store config, and with PostgreSQL but no URL', async () => {
     await helper.load(
       [storeConfigNode, storeNode],

@@ -25,6 +25,7 @@ type StoreMsg = NodeMessageInFlow & {
   incident?: Incident | null;
   notification?: Notification;
   error?: { code?: string };
+  narrative?: unknown;
 } & PipelineTiming;
 
 /** Actor of lucid-route's own alert events (its changes are not echoed to the output). */
@@ -145,6 +146,8 @@ export = function (RED: NodeAPI) {
         metrics.notifications.inc({ channel: String(msg.notification?.channel ?? 'unknown') });
         return;
       }
+      // lucid-explain's late narrative: it reaches the store as lucid-route's `updated` event.
+      if (msg.narrative !== undefined) return;
       if (msg.error && typeof msg.error === 'object' && typeof msg.error.code === 'string') {
         metrics.rejects.inc({ reason: msg.error.code.slice(0, 64) });
         return;
